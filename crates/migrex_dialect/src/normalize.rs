@@ -1,0 +1,175 @@
+//! Comparison keys for expressions.
+//!
+//! A key is the expression parsed by sqlparser, rewritten to drop what databases add or users
+//! vary (redundant parentheses, implicit casts, keyword and identifier case, quoting, PostgreSQL's
+//! `= ANY (ARRAY[...])` for `IN (...)`), then printed. Two spellings of the same expression get the
+//! same key. It is used only for equality, never rendered, so dropping a cast cannot produce SQL
+//! that changes meaning. When the parser fails, the key is the text with whitespace collapsed.
+
+use migrex_model::Dialect;
+use sqlparser::ast::{self, BinaryOperator, Expr as E, visit_expressions_mut};
+use sqlparser::parser::Parser;
+use std::ops::ControlFlow;
+
+/// The normalized comparison key of one expression.
+pub fn expr_key(dialect: Dialect, sql: &str) -> String {
+    let d = crate::parser_dialect(dialect);
+    let parsed = Parser::new(d.as_ref()).try_with_sql(sql).and_then(|mut p| {
+        let e = p.parse_expr()?;
+        // Trailing tokens mean we did not understand the whole expression.
+        if p.peek_token().token != sqlparser::tokenizer::Token::EOF {
+            return Err(sqlparser::parser::ParserError::ParserError(
+                "trailing tokens".into(),
+            ));
+        }
+        Ok(e)
+    });
+    match parsed {
+        Ok(mut e) => {
+            normalize_ast(dialect, &mut e);
+            e.to_string()
+        }
+        Err(_) => collapse_ws(sql).to_lowercase(),
+    }
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Rewrites an expression tree into its canonical form (see the module doc).
+pub(crate) fn normalize_ast(dialect: Dialect, e: &mut E) {
+    // Several passes until stable: removing a cast can expose a Nested, and so on.
+    for _ in 0..8 {
+        let before = e.clone();
+        let _ = visit_expressions_mut(e, |x| {
+            rewrite(dialect, x);
+            ControlFlow::<()>::Continue(())
+        });
+        rewrite(dialect, e);
+        if *e == before {
+            break;
+        }
+    }
+}
+
+fn fold_ident(dialect: Dialect, id: &mut ast::Ident) {
+    // PostgreSQL: a quoted name with capitals is another name than its lower-case form; keep its
+    // quotes so the key says so (and stays the same on the next pass).
+    let case_sensitive_quoted = dialect == Dialect::Postgres
+        && id.quote_style.is_some()
+        && id.value.chars().any(char::is_uppercase);
+    if case_sensitive_quoted {
+        id.quote_style = Some('"');
+    } else {
+        id.value = id.value.to_lowercase();
+        id.quote_style = None;
+    }
+}
+
+fn rewrite(dialect: Dialect, x: &mut E) {
+    match x {
+        E::Nested(inner) => *x = (**inner).clone(),
+        E::Cast { expr, .. } => *x = (**expr).clone(),
+        E::Identifier(id) => fold_ident(dialect, id),
+        E::CompoundIdentifier(ids) => {
+            for id in ids.iter_mut() {
+                fold_ident(dialect, id);
+            }
+            // `t.col` and `col` are the same column inside one table's expression.
+            if let Some(last) = ids.last().cloned()
+                && ids.len() > 1
+            {
+                *x = E::Identifier(last);
+            }
+        }
+        E::Function(f) => {
+            for part in f.name.0.iter_mut() {
+                if let ast::ObjectNamePart::Identifier(id) = part {
+                    fold_ident(dialect, id);
+                }
+            }
+            // `pg_catalog.now()` is `now()`.
+            if f.name.0.len() == 2 && f.name.0[0].to_string() == "pg_catalog" {
+                f.name.0.remove(0);
+            }
+        }
+        // PostgreSQL stores `x IN ('a','b')` as `x = ANY (ARRAY['a','b'])`.
+        E::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => {
+            if let Some(list) = array_elements(right) {
+                *x = E::InList {
+                    expr: left.clone(),
+                    list,
+                    negated: false,
+                };
+            }
+        }
+        E::AllOp {
+            left,
+            compare_op: BinaryOperator::NotEq,
+            right,
+        } => {
+            if let Some(list) = array_elements(right) {
+                *x = E::InList {
+                    expr: left.clone(),
+                    list,
+                    negated: true,
+                };
+            }
+        }
+        _ => {}
+    }
+    match dialect {
+        Dialect::Postgres => crate::postgres::normalize_expr(x),
+        Dialect::Mysql => crate::mysql::normalize_expr(x),
+        Dialect::Sqlite => crate::sqlite::normalize_expr(x),
+    }
+}
+
+fn array_elements(e: &E) -> Option<Vec<E>> {
+    match e {
+        E::Array(a) => Some(a.elem.clone()),
+        E::Nested(inner) | E::Cast { expr: inner, .. } => array_elements(inner),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn same(d: Dialect, a: &str, b: &str) {
+        assert_eq!(expr_key(d, a), expr_key(d, b), "{a}  vs  {b}");
+    }
+
+    #[test]
+    fn postgres_rewrites_compare_equal() {
+        let pg = Dialect::Postgres;
+        same(pg, "price > 0", "(price > (0)::numeric)");
+        same(
+            pg,
+            "status IN ('a', 'b')",
+            "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
+        );
+        same(pg, "NOW()", "now()");
+        same(pg, "Amount >= 0", "(amount >= 0)");
+    }
+
+    #[test]
+    fn different_expressions_differ() {
+        let pg = Dialect::Postgres;
+        assert_ne!(expr_key(pg, "a > 0"), expr_key(pg, "a > 1"));
+        assert_ne!(expr_key(pg, "\"A\" > 0"), expr_key(pg, "a > 0"));
+    }
+
+    #[test]
+    fn unparseable_falls_back_to_text() {
+        assert_eq!(expr_key(Dialect::Postgres, "a  ???  b"), "a ??? b");
+    }
+}

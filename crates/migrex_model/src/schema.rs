@@ -1,0 +1,459 @@
+//! Schema objects. Every collection is an ordered map so output is deterministic.
+
+use crate::{ColumnType, Dialect, Expr, QualifiedName};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// A whole database schema of one dialect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Schema {
+    pub dialect: Dialect,
+    /// PostgreSQL schemas; MySQL and SQLite have one namespace named `""` (the current database).
+    pub namespaces: IndexMap<String, Namespace>,
+    /// PostgreSQL extensions (`CREATE EXTENSION`), database-wide.
+    pub extensions: IndexMap<String, Extension>,
+}
+
+/// One namespace (PostgreSQL schema).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Namespace {
+    pub name: String,
+    pub comment: Option<String>,
+    pub tables: IndexMap<String, Table>,
+    pub views: IndexMap<String, View>,
+    /// PostgreSQL `CREATE TYPE ... AS ENUM`.
+    pub enums: IndexMap<String, EnumType>,
+    /// Free-standing sequences. A PostgreSQL `serial` column's owned sequence is not listed here
+    /// but folded into the column's `Identity::Serial`.
+    pub sequences: IndexMap<String, Sequence>,
+    pub functions: IndexMap<String, Function>,
+    pub triggers: IndexMap<String, Trigger>,
+}
+
+impl Schema {
+    pub fn new(dialect: Dialect) -> Schema {
+        Schema {
+            dialect,
+            ..Schema::default()
+        }
+    }
+
+    /// The namespace named `name`, created empty when missing.
+    pub fn namespace_mut(&mut self, name: &str) -> &mut Namespace {
+        self.namespaces
+            .entry(name.to_string())
+            .or_insert_with(|| Namespace {
+                name: name.to_string(),
+                ..Namespace::default()
+            })
+    }
+
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.namespaces.get(&name.namespace)?.tables.get(&name.name)
+    }
+
+    pub fn table_mut(&mut self, name: &QualifiedName) -> Option<&mut Table> {
+        self.namespaces
+            .get_mut(&name.namespace)?
+            .tables
+            .get_mut(&name.name)
+    }
+
+    pub fn view(&self, name: &QualifiedName) -> Option<&View> {
+        self.namespaces.get(&name.namespace)?.views.get(&name.name)
+    }
+
+    /// Every table with its qualified name, in namespace then definition order.
+    pub fn tables(&self) -> impl Iterator<Item = (QualifiedName, &Table)> {
+        self.namespaces.iter().flat_map(|(ns, n)| {
+            n.tables
+                .iter()
+                .map(move |(t, table)| (QualifiedName::new(ns.clone(), t.clone()), table))
+        })
+    }
+
+    pub fn views(&self) -> impl Iterator<Item = (QualifiedName, &View)> {
+        self.namespaces.iter().flat_map(|(ns, n)| {
+            n.views
+                .iter()
+                .map(move |(v, view)| (QualifiedName::new(ns.clone(), v.clone()), view))
+        })
+    }
+
+    pub fn table_count(&self) -> usize {
+        self.namespaces.values().map(|n| n.tables.len()).sum()
+    }
+
+    /// True when the schema holds no object at all (empty namespaces do not count).
+    pub fn is_empty(&self) -> bool {
+        self.namespaces.values().all(Namespace::is_empty) && self.extensions.is_empty()
+    }
+}
+
+impl Namespace {
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+            && self.views.is_empty()
+            && self.enums.is_empty()
+            && self.sequences.is_empty()
+            && self.functions.is_empty()
+            && self.triggers.is_empty()
+    }
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Table {
+    pub name: String,
+    /// Columns in their physical order.
+    pub columns: IndexMap<String, Column>,
+    pub primary_key: Option<PrimaryKey>,
+    /// Unique constraints (PostgreSQL `UNIQUE`, SQLite table-level `UNIQUE`). MySQL has no unique
+    /// constraint apart from its unique index, so MySQL uniques are `Index { unique: true }`.
+    pub uniques: Vec<UniqueConstraint>,
+    /// Indexes that are not the implementation of a primary key or unique constraint.
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+    pub comment: Option<String>,
+    pub options: TableOptions,
+    /// PostgreSQL declarative partitioning (`PARTITION BY`); filled by a later issue.
+    pub partitioning: Option<Partitioning>,
+    /// PostgreSQL row-level security policies; filled by a later issue.
+    pub policies: Vec<Policy>,
+}
+
+impl Table {
+    pub fn new(name: impl Into<String>) -> Table {
+        Table {
+            name: name.into(),
+            ..Table::default()
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.get(name)
+    }
+
+    /// Every constraint-like object's name, for implicit-name collision checks.
+    pub fn constraint_names(&self) -> impl Iterator<Item = &str> {
+        self.primary_key
+            .iter()
+            .filter_map(|p| p.name.as_deref())
+            .chain(self.uniques.iter().filter_map(|u| u.name.as_deref()))
+            .chain(self.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+            .chain(self.checks.iter().filter_map(|c| c.name.as_deref()))
+            .chain(self.indexes.iter().map(|i| i.name.as_str()))
+    }
+}
+
+/// Dialect-specific table settings, typed (not a string bag).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "dialect", rename_all = "lowercase")]
+pub enum TableOptions {
+    #[default]
+    None,
+    Postgres(PgTableOptions),
+    Mysql(MysqlTableOptions),
+    Sqlite(SqliteTableOptions),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PgTableOptions {
+    pub unlogged: bool,
+    /// `INHERITS (parent, ...)`.
+    pub inherits: Vec<QualifiedName>,
+    pub row_level_security: bool,
+}
+
+/// MySQL/MariaDB table options. A field is `None` when it equals the server's default (engine
+/// InnoDB, the database's default charset/collation), so an unspecified option equals the
+/// introspected one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct MysqlTableOptions {
+    pub engine: Option<String>,
+    pub charset: Option<String>,
+    pub collation: Option<String>,
+    pub row_format: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SqliteTableOptions {
+    pub strict: bool,
+    pub without_rowid: bool,
+}
+
+impl TableOptions {
+    pub fn is_default(&self) -> bool {
+        match self {
+            TableOptions::None => true,
+            TableOptions::Postgres(o) => *o == PgTableOptions::default(),
+            TableOptions::Mysql(o) => *o == MysqlTableOptions::default(),
+            TableOptions::Sqlite(o) => *o == SqliteTableOptions::default(),
+        }
+    }
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub nullable: bool,
+    /// Normalized default expression (see `migrex_dialect::normalize`); literals keep their quotes.
+    pub default: Option<Expr>,
+    pub identity: Option<Identity>,
+    pub generated: Option<Generated>,
+    /// Explicit collation; `None` when it is the table's (or database's) default.
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+    /// MySQL `ON UPDATE CURRENT_TIMESTAMP[(p)]`, normalized.
+    pub on_update: Option<Expr>,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, ty: ColumnType) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+            on_update: None,
+        }
+    }
+}
+
+/// How a column's values are generated by the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Identity {
+    /// PostgreSQL `GENERATED ALWAYS AS IDENTITY`.
+    Always { sequence: SequenceOptions },
+    /// PostgreSQL `GENERATED BY DEFAULT AS IDENTITY`.
+    ByDefault { sequence: SequenceOptions },
+    /// PostgreSQL `serial`/`bigserial`/`smallserial`: an owned sequence plus a `nextval` default.
+    /// `sequence` is the owned sequence's name (PostgreSQL names it `<table>_<column>_seq`).
+    Serial { sequence: String },
+    /// MySQL `AUTO_INCREMENT`; SQLite `AUTOINCREMENT` (on an `INTEGER PRIMARY KEY`).
+    AutoIncrement,
+}
+
+/// Sequence parameters; `None` means the default for the sequence's type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SequenceOptions {
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}
+
+/// A generated (computed) column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generated {
+    pub expr: Expr,
+    /// STORED (true) or VIRTUAL (false; MySQL/MariaDB/SQLite only).
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    /// PostgreSQL `<table>_pkey` unless named; MySQL always `PRIMARY`, kept as `None`; SQLite as declared.
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniqueConstraint {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    /// PostgreSQL 15 `NULLS NOT DISTINCT`.
+    pub nulls_not_distinct: bool,
+    pub deferrable: Option<Deferrable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub parts: Vec<IndexPart>,
+    /// Access method when not the default (PostgreSQL `gin`, `gist`, `hash`...; MySQL `FULLTEXT`,
+    /// `SPATIAL`, `HASH`). `None` for btree.
+    pub method: Option<String>,
+    /// PostgreSQL `INCLUDE (...)` columns.
+    pub include: Vec<String>,
+    /// Partial index predicate (PostgreSQL, SQLite), normalized.
+    pub predicate: Option<Expr>,
+    pub nulls_not_distinct: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexPart {
+    pub key: IndexKey,
+    pub descending: bool,
+    /// PostgreSQL `NULLS FIRST/LAST` when not the default for the sort direction.
+    pub nulls_first: Option<bool>,
+    pub collation: Option<String>,
+    /// PostgreSQL operator class when not the default.
+    pub opclass: Option<String>,
+    /// MySQL prefix length `col(10)`.
+    pub prefix_len: Option<u32>,
+}
+
+impl IndexPart {
+    pub fn column(name: impl Into<String>) -> IndexPart {
+        IndexPart {
+            key: IndexKey::Column(name.into()),
+            descending: false,
+            nulls_first: None,
+            collation: None,
+            opclass: None,
+            prefix_len: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexKey {
+    Column(String),
+    /// An expression, normalized, without the surrounding parentheses.
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: QualifiedName,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: Option<Deferrable>,
+    /// `MATCH FULL` (PostgreSQL); simple is the default.
+    pub match_full: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    /// NO ACTION, the default everywhere. MySQL reports RESTRICT and NO ACTION alike; the MySQL
+    /// readers map both to `NoAction` unless RESTRICT was written.
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferrable {
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// PostgreSQL `<table>_<column>_check`; MariaDB the column name for a column check and
+    /// `CONSTRAINT_n` for a table check; SQLite `None` unless named.
+    pub name: Option<String>,
+    /// The condition, without the outer parentheses.
+    pub expr: Expr,
+    /// PostgreSQL `NO INHERIT`.
+    pub no_inherit: bool,
+}
+
+/// A view or PostgreSQL materialized view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub name: String,
+    /// The query, normalized (the database's own rewriting where read live).
+    pub definition: Expr,
+    /// Explicit column names `CREATE VIEW v (a, b)`; empty when not given.
+    pub columns: Vec<String>,
+    pub materialized: bool,
+    /// `WITH [LOCAL|CASCADED] CHECK OPTION`.
+    pub check_option: Option<String>,
+    pub comment: Option<String>,
+    /// Tables and views the query reads, for ordering. Filled by the readers where they can tell.
+    pub depends_on: Vec<QualifiedName>,
+}
+
+/// PostgreSQL `CREATE TYPE name AS ENUM (...)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumType {
+    pub name: String,
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+}
+
+/// A free-standing sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sequence {
+    pub name: String,
+    /// `AS smallint|integer|bigint`; `None` is bigint.
+    pub data_type: Option<ColumnType>,
+    pub options: SequenceOptions,
+    /// `OWNED BY table.column`.
+    pub owned_by: Option<(QualifiedName, String)>,
+    pub comment: Option<String>,
+}
+
+/// PostgreSQL extension; filled by a later issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub name: String,
+    pub schema: Option<String>,
+    pub version: Option<String>,
+}
+
+/// A function or procedure; filled by a later issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    /// The argument signature, `(integer, text)`, which with the name identifies the function.
+    pub signature: String,
+    pub definition: String,
+}
+
+/// A trigger; filled by a later issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub name: String,
+    pub table: QualifiedName,
+    pub definition: String,
+}
+
+/// PostgreSQL `PARTITION BY`; filled by a later issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partitioning {
+    pub strategy: String,
+    pub key: Vec<String>,
+}
+
+/// PostgreSQL row-level security policy; filled by a later issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    pub definition: String,
+}
