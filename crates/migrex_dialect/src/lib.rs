@@ -15,7 +15,7 @@ pub mod sqlite;
 
 use migrex_model::{ColumnType, Dialect, Expr, QualifiedName};
 
-pub use normalize::expr_key;
+pub use normalize::{expr_key, query_key};
 
 /// Quotes an identifier by the dialect's rules, always (a hostile or reserved name can never
 /// become SQL): PostgreSQL and SQLite `"a""b"`, MySQL `` `a``b` ``.
@@ -82,6 +82,12 @@ pub fn format_type(dialect: Dialect, ty: &ColumnType) -> String {
 pub fn expr(dialect: Dialect, sql: &str) -> Expr {
     let sql = sql.trim();
     Expr::with_key(sql, expr_key(dialect, sql))
+}
+
+/// A query (view definition) as read, with its normalized comparison key.
+pub fn query_expr(dialect: Dialect, sql: &str) -> Expr {
+    let sql = sql.trim();
+    Expr::with_key(sql, query_key(dialect, sql))
 }
 
 /// The sqlparser dialect used to parse this dialect's SQL.

@@ -33,6 +33,34 @@ pub fn expr_key(dialect: Dialect, sql: &str) -> String {
     }
 }
 
+/// The normalized comparison key of a query (a view's definition): expressions normalized as in
+/// `expr_key`, relation names folded and PostgreSQL's `public.` dropped.
+pub fn query_key(dialect: Dialect, sql: &str) -> String {
+    let d = crate::parser_dialect(dialect);
+    let parsed = Parser::new(d.as_ref()).try_with_sql(sql).and_then(|mut p| p.parse_query());
+    match parsed {
+        Ok(mut q) => {
+            let _ = visit_expressions_mut(&mut *q, |x| {
+                normalize_ast(dialect, x);
+                ControlFlow::<()>::Continue(())
+            });
+            let _ = ast::visit_relations_mut(&mut *q, |name| {
+                for part in name.0.iter_mut() {
+                    if let ast::ObjectNamePart::Identifier(id) = part {
+                        fold_ident(dialect, id);
+                    }
+                }
+                if dialect == Dialect::Postgres && name.0.len() == 2 && name.0[0].to_string() == "public" {
+                    name.0.remove(0);
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            q.to_string()
+        }
+        Err(_) => collapse_ws(sql).to_lowercase(),
+    }
+}
+
 fn collapse_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

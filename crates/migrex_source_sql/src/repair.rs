@@ -1,0 +1,91 @@
+//! Syntax the databases accept but sqlparser does not, rewritten to an equivalent it reads.
+//!
+//! Each repair is driven by the parser's own error position, so it touches only the token the
+//! parser stopped at, and the statement is parsed again:
+//! - MySQL `VARCHAR(40) BINARY` (the `_bin` collation of the column's character set) becomes
+//!   `COLLATE __migrex_binary__`, resolved to `<charset>_bin` by `lower/mysql.rs`.
+//! - SQLite type names of several words (`BLOB SUB_TYPE TEXT`, `UNSIGNED BIG INT`), which SQLite
+//!   stores verbatim, become one quoted name.
+
+use migrex_model::Dialect;
+
+/// The marker collation standing for MySQL's `BINARY` column attribute.
+pub(crate) const MYSQL_BINARY_COLLATION: &str = "__migrex_binary__";
+
+/// Words that end a SQLite type name inside a column definition.
+const SQLITE_CONSTRAINT_WORDS: &[&str] = &[
+    "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES", "GENERATED",
+    "AS",
+];
+
+/// A repaired statement, or `None` when no repair applies to this error.
+pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String> {
+    let at = error_offset(text, error)?;
+    let word: String = text[at..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    match dialect {
+        Dialect::Mysql if word.eq_ignore_ascii_case("BINARY") => {
+            Some(format!("{}COLLATE {MYSQL_BINARY_COLLATION}{}", &text[..at], &text[at + word.len()..]))
+        }
+        Dialect::Sqlite if error.contains("after column definition") && !word.is_empty() => {
+            // The type's last word is the word before the one the parser stopped at.
+            let before = text[..at].trim_end();
+            let prev_start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+            let prev = &before[prev_start..];
+            if prev.is_empty() || SQLITE_CONSTRAINT_WORDS.iter().any(|w| prev.eq_ignore_ascii_case(w)) {
+                return None;
+            }
+            let mut end = at;
+            let mut words = vec![prev.to_string()];
+            loop {
+                let rest = &text[end..];
+                let skip = rest.len() - rest.trim_start().len();
+                let w: String = rest[skip..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if w.is_empty() || SQLITE_CONSTRAINT_WORDS.iter().any(|k| w.eq_ignore_ascii_case(k)) {
+                    break;
+                }
+                words.push(w.clone());
+                end += skip + w.len();
+            }
+            Some(format!("{}\"{}\"{}", &text[..prev_start], words.join(" "), &text[end..]))
+        }
+        _ => None,
+    }
+}
+
+/// Byte offset of sqlparser's "at Line: L, Column: C" inside `text`.
+pub(crate) fn error_offset(text: &str, error: &str) -> Option<usize> {
+    let at = error.rfind(" at Line: ")?;
+    let mut nums = error[at + 10..].split(", Column: ");
+    let line: usize = nums.next()?.trim().parse().ok()?;
+    let column: usize = nums.next()?.trim().parse().ok()?;
+    let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let line_text = &text[start..];
+    Some(start + line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parser_error(d: Dialect, t: &str) -> String {
+        let pd = migrex_dialect::parser_dialect(d);
+        sqlparser::parser::Parser::parse_sql(pd.as_ref(), t).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn sqlite_multiword_type() {
+        let t = "CREATE TABLE f (d BLOB SUB_TYPE TEXT DEFAULT NULL)";
+        let e = parser_error(Dialect::Sqlite, t);
+        assert_eq!(repair(Dialect::Sqlite, t, &e).unwrap(), "CREATE TABLE f (d \"BLOB SUB_TYPE TEXT\" DEFAULT NULL)");
+    }
+
+    #[test]
+    fn mysql_binary_attribute() {
+        let t = "CREATE TABLE s (p VARCHAR(40) BINARY DEFAULT NULL)";
+        let e = parser_error(Dialect::Mysql, t);
+        assert_eq!(
+            repair(Dialect::Mysql, t, &e).unwrap(),
+            "CREATE TABLE s (p VARCHAR(40) COLLATE __migrex_binary__ DEFAULT NULL)"
+        );
+    }
+}
