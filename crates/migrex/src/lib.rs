@@ -1,1 +1,256 @@
+//! migrex as a library: the pipeline's entry points in one place (what the CLI and, later, the
+//! MCP server call).
+//!
+//! `load` reads a SOURCE (a DDL file or a database URL) into the model; `migration` diffs two
+//! loaded schemas into up and down plans with their SQL; `inspect_sql` renders a schema as DDL;
+//! `verify` proves a migration on a scratch database.
 
+pub use migrex_apply::{ApplyReport, Scratch, VerifyReport};
+pub use migrex_diagnostics::{Diagnostic, Severity};
+pub use migrex_model as model;
+pub use migrex_render_sql::{RenderedStep, to_script};
+pub use migrex_source_live::{Db, DbUrl, redact_url};
+
+use migrex_model::{Dialect, Loaded, Plan, Renames, Schema, Warning};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Malformed input, with the source text for a snippet.
+    #[error("{diagnostic_line}")]
+    Input {
+        diagnostic: Diagnostic,
+        source_text: String,
+        diagnostic_line: String,
+    },
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Live(#[from] migrex_source_live::LiveError),
+    #[error(transparent)]
+    Render(#[from] migrex_render_sql::RenderError),
+    #[error(transparent)]
+    Apply(#[from] migrex_apply::ApplyError),
+}
+
+impl Error {
+    /// The error as a person should read it (with a source snippet for input errors).
+    pub fn render(&self) -> String {
+        match self {
+            Error::Input {
+                diagnostic,
+                source_text,
+                ..
+            } => migrex_diagnostics::render(diagnostic, source_text),
+            other => format!("error: {other}"),
+        }
+    }
+}
+
+/// True when SOURCE names a database rather than a file.
+pub fn is_url(source: &str) -> bool {
+    DbUrl::looks_like_url(source)
+}
+
+/// The dialect a SOURCE is known to have without reading a file: URLs say it.
+pub fn url_dialect(source: &str) -> Option<Dialect> {
+    is_url(source)
+        .then(|| DbUrl::parse(source).ok().map(|u| u.dialect))
+        .flatten()
+}
+
+/// Reads a SOURCE. A file needs a dialect: the one given, or one inferred from its text
+/// (`infer_dialect`); an ambiguous file is a usage error asking for `--dialect`.
+pub fn load(source: &str, dialect: Option<Dialect>) -> Result<Loaded, Error> {
+    if is_url(source) {
+        let mut db = Db::connect(source)?;
+        if let Some(d) = dialect
+            && d != db.dialect()
+        {
+            return Err(Error::Usage(format!(
+                "{} is a {} database but --dialect {d} was given",
+                redact_url(source),
+                db.dialect()
+            )));
+        }
+        return Ok(db.introspect()?);
+    }
+    let path = Path::new(source);
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: source.to_string(),
+        message: e.to_string(),
+    })?;
+    let dialect = match dialect {
+        Some(d) => d,
+        None => infer_dialect(&text).ok_or_else(|| {
+            Error::Usage(format!(
+                "cannot tell the dialect of {source}: pass --dialect postgres|mysql|sqlite"
+            ))
+        })?,
+    };
+    parse_sql(&text, dialect, source)
+}
+
+/// Reads DDL text.
+pub fn parse_sql(text: &str, dialect: Dialect, file: &str) -> Result<Loaded, Error> {
+    migrex_source_sql::parse(text, dialect, file).map_err(|e| {
+        let diagnostic = Diagnostic {
+            severity: Severity::Error,
+            file: e.file.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        };
+        Error::Input {
+            diagnostic,
+            source_text: text.to_string(),
+            diagnostic_line: e.to_string(),
+        }
+    })
+}
+
+/// Guesses a DDL file's dialect from syntax only one dialect has; `None` when nothing tells.
+pub fn infer_dialect(sql: &str) -> Option<Dialect> {
+    let lower = sql.to_ascii_lowercase();
+    let score = |needles: &[&str]| needles.iter().filter(|n| lower.contains(*n)).count();
+    let mysql = score(&[
+        "`",
+        "auto_increment",
+        "engine=",
+        "engine =",
+        "unsigned",
+        "default charset",
+        "delimiter ",
+        "tinyint",
+        "mediumtext",
+        "longtext",
+    ]);
+    let pg = score(&[
+        "serial",
+        "::",
+        "$$",
+        "create extension",
+        "bytea",
+        "jsonb",
+        "create type",
+        "timestamptz",
+        "public.",
+        "owner to",
+        "create schema",
+        "generated always as identity",
+        "character varying",
+    ]);
+    let sqlite = score(&["autoincrement", "without rowid", "pragma ", ") strict"]);
+    let best = [
+        (Dialect::Mysql, mysql),
+        (Dialect::Postgres, pg),
+        (Dialect::Sqlite, sqlite),
+    ];
+    let max = best.iter().map(|b| b.1).max().unwrap_or(0);
+    let winners: Vec<_> = best.iter().filter(|b| b.1 == max).collect();
+    (max > 0 && winners.len() == 1).then(|| winners[0].0)
+}
+
+/// An up and a down migration between two schemas.
+#[derive(Debug, Clone, Serialize)]
+pub struct Migration {
+    pub dialect: Dialect,
+    pub up: Plan,
+    pub down: Plan,
+    pub up_sql: Vec<RenderedStep>,
+    pub down_sql: Vec<RenderedStep>,
+    pub renames: Renames,
+    pub warnings: Vec<Warning>,
+}
+
+impl Migration {
+    pub fn is_empty(&self) -> bool {
+        self.up.steps.is_empty()
+    }
+
+    pub fn up_script(&self) -> String {
+        to_script(&self.up_sql)
+    }
+
+    pub fn down_script(&self) -> String {
+        to_script(&self.down_sql)
+    }
+}
+
+/// Diffs two loaded schemas; renames declared in `to` (`-- @renamed from=`) are honoured.
+pub fn migration(from: &Loaded, to: &Loaded) -> Result<Migration, Error> {
+    if from.schema.dialect != to.schema.dialect {
+        return Err(Error::Usage(format!(
+            "FROM is {} but TO is {}: both sides must be the same dialect",
+            from.schema.dialect, to.schema.dialect
+        )));
+    }
+    let renames = to.renames.clone();
+    let up = migrex_diff::plan(&from.schema, &to.schema, &renames);
+    let down = migrex_diff::down(&from.schema, &to.schema, &renames);
+    let up_sql = migrex_render_sql::render_plan(&up)?;
+    let down_sql = migrex_render_sql::render_plan(&down)?;
+    let mut warnings = from.warnings.clone();
+    warnings.extend(to.warnings.iter().cloned());
+    Ok(Migration {
+        dialect: to.schema.dialect,
+        up,
+        down,
+        up_sql,
+        down_sql,
+        renames,
+        warnings,
+    })
+}
+
+/// The DDL that recreates `schema` in an empty database of its dialect.
+pub fn inspect_sql(schema: &Schema) -> Result<String, Error> {
+    let plan = migrex_diff::plan(&Schema::new(schema.dialect), schema, &Renames::default());
+    Ok(to_script(&migrex_render_sql::render_plan(&plan)?))
+}
+
+/// Proves the migration from `from` to `to` on a scratch database.
+pub fn verify(from: &Loaded, to: &Loaded, dev: Option<&str>) -> Result<VerifyReport, Error> {
+    if from.schema.dialect != to.schema.dialect {
+        return Err(Error::Usage(format!(
+            "FROM is {} but TO is {}: both sides must be the same dialect",
+            from.schema.dialect, to.schema.dialect
+        )));
+    }
+    let scratch = match dev {
+        Some(url) => Scratch::Server(url.to_string()),
+        None => Scratch::SqliteTemp,
+    };
+    Ok(migrex_apply::verify(
+        &from.schema,
+        &to.schema,
+        &to.renames,
+        &scratch,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infers_dialects() {
+        assert_eq!(
+            infer_dialect("CREATE TABLE `a` (id int AUTO_INCREMENT)"),
+            Some(Dialect::Mysql)
+        );
+        assert_eq!(
+            infer_dialect("CREATE TABLE a (id serial, j jsonb)"),
+            Some(Dialect::Postgres)
+        );
+        assert_eq!(
+            infer_dialect("CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT)"),
+            Some(Dialect::Sqlite)
+        );
+        assert_eq!(infer_dialect("CREATE TABLE a (id int)"), None);
+    }
+}

@@ -1,1 +1,208 @@
+//! APPLY/VERIFY: run rendered plans against a database; prove a migration on a scratch database.
+//!
+//! Input: rendered steps and a `Db`. Output: what ran, or exactly which step failed and what state
+//! the database is in. Allowed dependencies: model, dialect, diff, render_sql, source_live.
+//! Per-dialect differences here are transaction behaviour only: PostgreSQL and SQLite run DDL in
+//! one transaction (steps that cannot run in a transaction run after it, each on its own);
+//! MySQL/MariaDB commit each DDL statement implicitly, so a failure leaves earlier steps applied
+//! and the report says so.
 
+mod verify;
+
+pub use verify::{Scratch, VerifyReport, verify};
+
+use migrex_model::Dialect;
+use migrex_render_sql::RenderedStep;
+use migrex_source_live::{Db, LiveError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// A statement failed. `state` says what the database holds now.
+    #[error(
+        "step {step} ({description}) failed: {message}\n  statement: {statement}\n  database state: {state}"
+    )]
+    StepFailed {
+        step: usize,
+        description: String,
+        statement: String,
+        message: String,
+        state: String,
+    },
+    #[error(transparent)]
+    Live(#[from] LiveError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub steps_applied: usize,
+    pub statements_run: usize,
+}
+
+/// Applies rendered steps in order.
+///
+/// Where the database has transactional DDL (PostgreSQL, SQLite), runs of transactional steps go
+/// in one transaction each: a failure rolls back that run and says which earlier runs were
+/// committed. A step that cannot run in a transaction (PostgreSQL `ALTER TYPE ... ADD VALUE`
+/// before 12) ends the current transaction and runs on its own, keeping the plan's order.
+pub fn apply(db: &mut Db, steps: &[RenderedStep]) -> Result<ApplyReport, ApplyError> {
+    if db.dialect() == Dialect::Sqlite {
+        return apply_sqlite(db, steps);
+    }
+    let transactional_ddl = db.dialect() == Dialect::Postgres;
+    let mut report = ApplyReport {
+        steps_applied: 0,
+        statements_run: 0,
+    };
+    let mut i = 0;
+    while i < steps.len() {
+        if !(transactional_ddl && steps[i].transactional) {
+            run_autocommit(db, &steps[i], &mut report, steps)?;
+            i += 1;
+            continue;
+        }
+        let end = steps[i..]
+            .iter()
+            .position(|s| !s.transactional)
+            .map_or(steps.len(), |p| i + p);
+        db.execute("BEGIN")?;
+        let mut statements = 0;
+        for step in &steps[i..end] {
+            for stmt in &step.statements {
+                if let Err(e) = db.execute(stmt) {
+                    let _ = db.execute("ROLLBACK");
+                    let state = if report.steps_applied == 0 {
+                        "unchanged: the transaction was rolled back".to_string()
+                    } else {
+                        format!(
+                            "steps before {} were committed; this transaction (steps {}..{}) was rolled back",
+                            steps[i].step,
+                            steps[i].step,
+                            steps[end - 1].step
+                        )
+                    };
+                    return Err(step_failed(step, stmt, &e, state));
+                }
+                statements += 1;
+            }
+        }
+        db.execute("COMMIT")?;
+        report.statements_run += statements;
+        report.steps_applied += end - i;
+        i = end;
+    }
+    Ok(report)
+}
+
+/// SQLite: the whole plan in one transaction, with foreign-key enforcement off around it and
+/// `PRAGMA foreign_key_check` before the commit — the procedure SQLite documents for changes
+/// ALTER TABLE cannot make (`PRAGMA foreign_keys` is a no-op inside a transaction, hence outside).
+fn apply_sqlite(db: &mut Db, steps: &[RenderedStep]) -> Result<ApplyReport, ApplyError> {
+    let mut report = ApplyReport {
+        steps_applied: 0,
+        statements_run: 0,
+    };
+    if steps.is_empty() {
+        return Ok(report);
+    }
+    let fk_on = db
+        .query("PRAGMA foreign_keys")?
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .as_deref()
+        == Some("1");
+    if fk_on {
+        db.execute("PRAGMA foreign_keys = OFF")?;
+    }
+    let result = (|| -> Result<(), ApplyError> {
+        db.execute("BEGIN")?;
+        for step in steps {
+            for stmt in &step.statements {
+                if let Err(e) = db.execute(stmt) {
+                    let _ = db.execute("ROLLBACK");
+                    return Err(step_failed(
+                        step,
+                        stmt,
+                        &e,
+                        "unchanged: the transaction was rolled back".into(),
+                    ));
+                }
+                report.statements_run += 1;
+            }
+            report.steps_applied += 1;
+        }
+        if fk_on {
+            let violations = db.query("PRAGMA foreign_key_check")?;
+            if let Some(v) = violations.first() {
+                let _ = db.execute("ROLLBACK");
+                let table = v.first().cloned().flatten().unwrap_or_default();
+                let parent = v.get(2).cloned().flatten().unwrap_or_default();
+                return Err(ApplyError::StepFailed {
+                    step: steps.last().map_or(0, |s| s.step),
+                    description: "foreign key check after the migration".into(),
+                    statement: "PRAGMA foreign_key_check".into(),
+                    message: format!(
+                        "{} row(s) violate foreign keys (first: table {table} referencing {parent})",
+                        violations.len()
+                    ),
+                    state: "unchanged: the transaction was rolled back".into(),
+                });
+            }
+        }
+        db.execute("COMMIT")?;
+        Ok(())
+    })();
+    if fk_on {
+        db.execute("PRAGMA foreign_keys = ON")?;
+    }
+    result.map(|()| report)
+}
+
+fn run_autocommit(
+    db: &mut Db,
+    step: &RenderedStep,
+    report: &mut ApplyReport,
+    all: &[RenderedStep],
+) -> Result<(), ApplyError> {
+    for (i, stmt) in step.statements.iter().enumerate() {
+        if let Err(e) = db.execute(stmt) {
+            let done: Vec<String> = all
+                .iter()
+                .take(report.steps_applied)
+                .map(|s| s.step.to_string())
+                .collect();
+            let state = format!(
+                "partially migrated: steps [{}] are applied{}; this step and the later ones are not (DDL on {} commits each statement)",
+                done.join(", "),
+                if i > 0 {
+                    format!(", and {i} statement(s) of this step")
+                } else {
+                    String::new()
+                },
+                db.dialect()
+            );
+            return Err(step_failed(step, stmt, &e, state));
+        }
+        report.statements_run += 1;
+    }
+    report.steps_applied += 1;
+    Ok(())
+}
+
+fn step_failed(step: &RenderedStep, stmt: &str, e: &LiveError, state: String) -> ApplyError {
+    let message = match e {
+        LiveError::Query { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
+    ApplyError::StepFailed {
+        step: step.step,
+        description: step.description.clone(),
+        statement: stmt.to_string(),
+        message,
+        state,
+    }
+}

@@ -1,0 +1,337 @@
+//! The `migrex` command. Commands mirror the pipeline; every command builds a report and this file
+//! is the one place that prints. Exit codes: 0 ok, 1 a verdict or findings, 2 usage or runtime error.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use migrex::model::{Dialect, Loaded};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "migrex", version, about = "Database schema migrations: read, diff, plan, render and verify", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Do not print warnings about objects that are not modeled.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DialectArg {
+    Postgres,
+    Mysql,
+    Mariadb,
+    Sqlite,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(d: DialectArg) -> Dialect {
+        match d {
+            DialectArg::Postgres => Dialect::Postgres,
+            DialectArg::Mysql | DialectArg::Mariadb => Dialect::Mysql,
+            DialectArg::Sqlite => Dialect::Sqlite,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SqlOrJson {
+    Sql,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum HumanOrJson {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read a schema from a DDL file or a live database and print it.
+    #[command(
+        after_help = "Examples:\n  migrex inspect schema.sql --dialect postgres\n  migrex inspect postgres://user@localhost/app --format json\n  migrex inspect sqlite://app.db > schema.sql"
+    )]
+    Inspect {
+        /// A .sql file or a database URL (postgres://, mysql://, mariadb://, sqlite://).
+        source: String,
+        /// The dialect of a .sql file (inferred when the file makes it unambiguous).
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        /// `sql` prints DDL that recreates the schema in an empty database; `json` the model.
+        #[arg(long, value_enum, default_value = "sql")]
+        format: SqlOrJson,
+    },
+    /// Print the migration from one schema to another (the up SQL, or the plan as JSON).
+    #[command(
+        after_help = "Examples:\n  migrex diff postgres://user@localhost/app desired.sql\n  migrex diff v1.sql v2.sql --dialect sqlite --out migrations/0002\n  migrex diff old.sql new.sql --dialect mysql --format json\n\nRenames: write `-- @renamed from=old_name` after a column or table definition in TO."
+    )]
+    Diff {
+        /// The current schema: a .sql file or a database URL.
+        from: String,
+        /// The desired schema: a .sql file or a database URL.
+        to: String,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        #[arg(long, value_enum, default_value = "sql")]
+        format: SqlOrJson,
+        /// Also write up.sql, down.sql and plan.json into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Then prove the migration on a scratch database (as `migrex verify`); exit 1 if it fails.
+        #[arg(long)]
+        verify: bool,
+        /// With --verify: a server where a scratch database may be created (postgres, mysql).
+        #[arg(long, requires = "verify")]
+        dev: Option<String>,
+    },
+    /// Prove a migration on a scratch database: load FROM, apply up, compare with TO, apply down,
+    /// compare with FROM.
+    #[command(
+        after_help = "Examples:\n  migrex verify v1.sql v2.sql --dialect sqlite\n  migrex verify v1.sql v2.sql --dialect postgres --dev postgres://postgres@localhost/postgres\n\nSQLite uses a temporary file. PostgreSQL and MySQL need --dev: a server where migrex may\ncreate (and afterwards drop) its own scratch database."
+    )]
+    Verify {
+        from: String,
+        to: String,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+        /// A server URL where a scratch database can be created (required for postgres and mysql).
+        #[arg(long)]
+        dev: Option<String>,
+        #[arg(long, value_enum, default_value = "human")]
+        format: HumanOrJson,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}", e.render());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_warnings(quiet: bool, loaded: &[&Loaded]) {
+    if quiet {
+        return;
+    }
+    for l in loaded {
+        for w in &l.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+}
+
+/// Loads FROM and TO; a file side takes its dialect from --dialect, else from the URL side, else
+/// from its own text.
+fn load_pair(
+    from: &str,
+    to: &str,
+    dialect: Option<DialectArg>,
+) -> Result<(Loaded, Loaded), migrex::Error> {
+    let dialect: Option<Dialect> = dialect
+        .map(Into::into)
+        .or_else(|| migrex::url_dialect(from))
+        .or_else(|| migrex::url_dialect(to));
+    let dialect = match dialect {
+        Some(d) => Some(d),
+        None => {
+            // Both files: if either tells its dialect, use it for both.
+            let guess = |p: &str| {
+                std::fs::read_to_string(p)
+                    .ok()
+                    .and_then(|t| migrex::infer_dialect(&t))
+            };
+            guess(from).or_else(|| guess(to))
+        }
+    };
+    Ok((migrex::load(from, dialect)?, migrex::load(to, dialect)?))
+}
+
+#[derive(Serialize)]
+struct PlanReport<'a> {
+    dialect: Dialect,
+    steps: Vec<StepReport<'a>>,
+    down: Vec<StepReport<'a>>,
+    notes: &'a [String],
+    warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct StepReport<'a> {
+    id: usize,
+    description: &'a str,
+    phase: migrex::model::Phase,
+    transactional: bool,
+    loses_data: bool,
+    depends_on: &'a [usize],
+    sql: &'a [String],
+    change: &'a migrex::model::Change,
+}
+
+fn steps_report<'a>(
+    plan: &'a migrex::model::Plan,
+    sql: &'a [migrex::RenderedStep],
+) -> Vec<StepReport<'a>> {
+    plan.steps
+        .iter()
+        .zip(sql)
+        .map(|(s, r)| StepReport {
+            id: s.id,
+            description: &r.description,
+            phase: s.phase,
+            transactional: s.transactional,
+            loses_data: s.change.loses_data(),
+            depends_on: &s.depends_on,
+            sql: &r.statements,
+            change: &s.change,
+        })
+        .collect()
+}
+
+fn plan_json(m: &migrex::Migration) -> String {
+    let report = PlanReport {
+        dialect: m.dialect,
+        steps: steps_report(&m.up, &m.up_sql),
+        down: steps_report(&m.down, &m.down_sql),
+        notes: &m.up.notes,
+        warnings: m.warnings.iter().map(ToString::to_string).collect(),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
+    match cli.command {
+        Command::Inspect {
+            source,
+            dialect,
+            format,
+        } => {
+            let loaded = migrex::load(&source, dialect.map(Into::into))?;
+            print_warnings(cli.quiet, &[&loaded]);
+            match format {
+                SqlOrJson::Sql => print!("{}", migrex::inspect_sql(&loaded.schema)?),
+                SqlOrJson::Json => println!("{}", to_json(&loaded.schema)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff {
+            from,
+            to,
+            dialect,
+            format,
+            out,
+            verify,
+            dev,
+        } => {
+            let (a, b) = load_pair(&from, &to, dialect)?;
+            print_warnings(cli.quiet, &[&a, &b]);
+            let m = migrex::migration(&a, &b)?;
+            if !cli.quiet {
+                for note in &m.up.notes {
+                    eprintln!("note: {note}");
+                }
+            }
+            if let Some(dir) = &out {
+                let write = |name: &str, text: &str| {
+                    std::fs::create_dir_all(dir)
+                        .and_then(|()| std::fs::write(dir.join(name), text))
+                        .map_err(|e| migrex::Error::Io {
+                            path: dir.join(name).display().to_string(),
+                            message: e.to_string(),
+                        })
+                };
+                write("up.sql", &m.up_script())?;
+                write("down.sql", &m.down_script())?;
+                write("plan.json", &plan_json(&m))?;
+                if !cli.quiet {
+                    eprintln!(
+                        "wrote up.sql, down.sql and plan.json ({} steps) to {}",
+                        m.up.steps.len(),
+                        dir.display()
+                    );
+                }
+            }
+            match format {
+                SqlOrJson::Sql => print!("{}", m.up_script()),
+                SqlOrJson::Json => println!("{}", plan_json(&m)),
+            }
+            if verify {
+                let report = migrex::verify(&a, &b, dev.as_deref())?;
+                // With JSON on stdout the verdict goes to stderr, keeping stdout one document.
+                let verdict = verdict_text(&report);
+                if format == SqlOrJson::Json {
+                    eprint!("{verdict}")
+                } else {
+                    print!("{verdict}")
+                }
+                return Ok(if report.ok {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                });
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify {
+            from,
+            to,
+            dialect,
+            dev,
+            format,
+        } => {
+            let (a, b) = load_pair(&from, &to, dialect)?;
+            print_warnings(cli.quiet, &[&a, &b]);
+            let report = migrex::verify(&a, &b, dev.as_deref())?;
+            match format {
+                HumanOrJson::Json => println!("{}", to_json(&report)),
+                HumanOrJson::Human => print!("{}", verdict_text(&report)),
+            }
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn verdict_text(r: &migrex::VerifyReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "verify on {} scratch database {}",
+        r.dialect, r.scratch
+    );
+    for s in &r.stages {
+        let _ = writeln!(out, "  {} {}", if s.ok { "ok  " } else { "FAIL" }, s.name);
+        for d in s.differences.iter().take(10) {
+            let _ = writeln!(out, "       {d}");
+        }
+        if s.differences.len() > 10 {
+            let _ = writeln!(out, "       ... and {} more", s.differences.len() - 10);
+        }
+    }
+    if r.ok {
+        let _ = writeln!(
+            out,
+            "PASS: up ({} steps) gives TO, down ({} steps) gives FROM",
+            r.up_steps, r.down_steps
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "FAIL: the migration does not do what it should (see above)"
+        );
+    }
+    out
+}
