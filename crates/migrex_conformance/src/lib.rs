@@ -244,6 +244,11 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or("").chars().take(300).collect()
 }
 
+/// A warning saying an object was seen but not modeled (not one about ignored SET lines etc.).
+fn is_unmodeled(message: &str) -> bool {
+    ["not modeled", "not read", "skipped"].iter().any(|k| message.contains(k)) && !message.contains("ignored:")
+}
+
 fn differences(actual: &Schema, expected: &Schema) -> Vec<String> {
     migrex_diff::diff(actual, expected, &Renames::default())
         .iter()
@@ -286,6 +291,10 @@ pub fn run_case(
             Err(_) if case.error.is_some() => return Ok(Outcome::Passed),
             Err(e) => return Ok(Outcome::Failed(format!("reading desired: {e}"))),
         };
+        // A case about objects the model does not hold yet would pass without testing anything.
+        if let Some(w) = from.warnings.iter().chain(&to.warnings).find(|w| is_unmodeled(&w.message)) {
+            return Ok(Outcome::Skipped(format!("not modeled yet: {}", first_line(&w.message))));
+        }
         let migration = match migrex::migration(&from, &to) {
             Ok(m) => m,
             Err(_) if case.error.is_some() => return Ok(Outcome::Passed),

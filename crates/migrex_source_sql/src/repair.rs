@@ -26,6 +26,26 @@ pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String
         Dialect::Mysql if word.eq_ignore_ascii_case("BINARY") => {
             Some(format!("{}COLLATE {MYSQL_BINARY_COLLATION}{}", &text[..at], &text[at + word.len()..]))
         }
+        // SQLite reads a single-quoted column name as an identifier.
+        Dialect::Sqlite if error.contains("column name or constraint definition") && text[at..].starts_with('\'') => {
+            let end = text[at + 1..].find('\'')? + at + 1;
+            let name = &text[at + 1..end];
+            Some(format!("{}\"{}\"{}", &text[..at], name.replace('"', "\"\""), &text[end + 1..]))
+        }
+        // `) STRICT, WITHOUT ROWID`: sqlparser reads both options only as `WITHOUT ROWID STRICT`.
+        Dialect::Sqlite if error.contains("end of statement") && text[at..].starts_with(',') => {
+            let before = text[..at].trim_end();
+            let after = text[at + 1..].trim_start();
+            let upper_after = after.to_ascii_uppercase();
+            if before.to_ascii_uppercase().ends_with("STRICT") && upper_after.starts_with("WITHOUT ROWID") {
+                let cut = before.len() - "STRICT".len();
+                return Some(format!("{}WITHOUT ROWID STRICT{}", &text[..cut], &after["WITHOUT ROWID".len()..]));
+            }
+            if before.to_ascii_uppercase().ends_with("WITHOUT ROWID") && upper_after.starts_with("STRICT") {
+                return Some(format!("{} {}", before, after));
+            }
+            None
+        }
         Dialect::Sqlite if error.contains("after column definition") && !word.is_empty() => {
             // The type's last word is the word before the one the parser stopped at.
             let before = text[..at].trim_end();
@@ -77,6 +97,20 @@ mod tests {
         let t = "CREATE TABLE f (d BLOB SUB_TYPE TEXT DEFAULT NULL)";
         let e = parser_error(Dialect::Sqlite, t);
         assert_eq!(repair(Dialect::Sqlite, t, &e).unwrap(), "CREATE TABLE f (d \"BLOB SUB_TYPE TEXT\" DEFAULT NULL)");
+    }
+
+    #[test]
+    fn sqlite_quoted_column_and_option_list() {
+        let t = "CREATE TABLE t ('data' TEXT) STRICT, WITHOUT ROWID";
+        let mut text = t.to_string();
+        for _ in 0..4 {
+            let d = migrex_dialect::parser_dialect(Dialect::Sqlite);
+            match sqlparser::parser::Parser::parse_sql(d.as_ref(), &text) {
+                Ok(_) => break,
+                Err(e) => text = repair(Dialect::Sqlite, &text, &e.to_string()).unwrap_or_else(|| panic!("no repair for {e} in {text}")),
+            }
+        }
+        assert_eq!(text, "CREATE TABLE t (\"data\" TEXT) WITHOUT ROWID STRICT");
     }
 
     #[test]

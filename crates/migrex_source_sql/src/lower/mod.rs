@@ -784,8 +784,22 @@ impl<'f> Lower<'f> {
         }
     }
 
+    /// The table a statement names: SQLite matches names case-insensitively.
+    fn resolve_table(&self, qn: QualifiedName) -> QualifiedName {
+        if self.dialect != Dialect::Sqlite || self.schema.table(&qn).is_some() {
+            return qn;
+        }
+        let found = self.schema.namespaces.get(&qn.namespace).and_then(|ns| {
+            ns.tables.keys().find(|t| t.eq_ignore_ascii_case(&qn.name)).cloned()
+        });
+        match found {
+            Some(name) => QualifiedName::new(qn.namespace, name),
+            None => qn,
+        }
+    }
+
     fn create_index(&mut self, piece: &Piece, ci: ast::CreateIndex) -> Result<(), SqlError> {
-        let tq = self.qname(&ci.table_name);
+        let tq = self.resolve_table(self.qname(&ci.table_name));
         let Some(table) = self.schema.table(&tq) else {
             self.warn(piece, format!("index on unknown table {tq} skipped"));
             return Ok(());
@@ -826,7 +840,7 @@ impl<'f> Lower<'f> {
     }
 
     fn alter_table(&mut self, piece: &Piece, at: ast::AlterTable) -> Result<(), SqlError> {
-        let qn = self.qname(&at.name);
+        let qn = self.resolve_table(self.qname(&at.name));
         let Some(mut table) = self.schema.table(&qn).cloned() else {
             self.warn(piece, format!("ALTER TABLE on unknown table {qn} skipped"));
             return Ok(());

@@ -1,0 +1,620 @@
+//! Live SQLite: DDL file == introspection, render round trip, and the 12-step table rebuild.
+//!
+//! SQLite is embedded (sqlx's bundled libsqlite3), so these tests always run.
+
+mod sqlite_support;
+
+use migrex_model::{
+    Change, Column, ColumnType, FkAction, ForeignKey, Loaded, QualifiedName, Schema, Table,
+};
+use migrex_render_sql::renderer;
+use migrex_source_live::Db;
+use migrex_test_support::TestDb;
+use sqlite_support::{D, apply, introspect, planned_statements, schema_difference};
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sqlite");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
+    files
+}
+
+fn load(sql: &str) -> (TestDb, Loaded) {
+    let tdb = TestDb::with_sql(D, sql).expect("sqlite always available");
+    let loaded = introspect(&mut tdb.connect());
+    (tdb, loaded)
+}
+
+/// Renders every table and view of `schema` from nothing (SQLite resolves foreign keys lazily,
+/// so tables can be created in model order).
+fn render_from_empty(schema: &Schema) -> Vec<String> {
+    let r = renderer(D);
+    let mut out = Vec::new();
+    for (name, table) in schema.tables() {
+        let change = Change::CreateTable {
+            name,
+            table: table.clone(),
+        };
+        out.extend(
+            r.render_change(&change)
+                .unwrap_or_else(|e| panic!("render failed: {e}")),
+        );
+    }
+    for (name, view) in schema.views() {
+        let change = Change::CreateView {
+            name,
+            view: view.clone(),
+        };
+        out.extend(
+            r.render_change(&change)
+                .unwrap_or_else(|e| panic!("render failed: {e}")),
+        );
+    }
+    out
+}
+
+#[test]
+fn every_fixture_reads_the_same_from_file_and_database() {
+    let mut failures = Vec::new();
+    for path in fixtures() {
+        let sql = std::fs::read_to_string(&path).expect("read fixture");
+        let file = migrex_source_sql::parse(&sql, D, &path.display().to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+        if !file.warnings.is_empty() {
+            failures.push(format!(
+                "{}: the DDL reader warned: {:#?}",
+                path.display(),
+                file.warnings
+            ));
+        }
+        let (_db, live) = load(&sql);
+        let diff = schema_difference(&file.schema, &live.schema);
+        if !diff.is_empty() {
+            failures.push(format!("{}: file != live\n{diff}", path.display()));
+        }
+        if !live.warnings.is_empty() {
+            failures.push(format!(
+                "{}: introspection warned: {:#?}",
+                path.display(),
+                live.warnings
+            ));
+        }
+        if live.schema.table_count() == 0 {
+            failures.push(format!("{}: nothing was read", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_fixture_survives_render_and_reload() {
+    let mut failures = Vec::new();
+    for path in fixtures() {
+        let sql = std::fs::read_to_string(&path).expect("read fixture");
+        let (_db, live) = load(&sql);
+        let rendered = render_from_empty(&live.schema);
+        let script = rendered
+            .iter()
+            .map(|s| format!("{s};\n"))
+            .collect::<String>();
+        let fresh = TestDb::new(D).expect("sqlite");
+        let mut conn = fresh.connect();
+        if let Err(e) = conn.execute_script(&script) {
+            failures.push(format!(
+                "{}: rendered SQL fails: {e}\n{script}",
+                path.display()
+            ));
+            continue;
+        }
+        let again = introspect(&mut conn);
+        let diff = schema_difference(&live.schema, &again.schema);
+        if !diff.is_empty() {
+            failures.push(format!(
+                "{}: model != rendered+reloaded\n{diff}\nrendered:\n{script}",
+                path.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_fixture_survives_the_planned_migration_from_empty() {
+    let mut failures = Vec::new();
+    for path in fixtures() {
+        let sql = std::fs::read_to_string(&path).expect("read fixture");
+        let (_db, live) = load(&sql);
+        let (plan, stmts) = planned_statements(&Schema::new(D), &live.schema);
+        let fresh = TestDb::new(D).expect("sqlite");
+        let mut conn = fresh.connect();
+        if let Err(e) = apply(&mut conn, &stmts) {
+            failures.push(format!("{}: planned SQL fails: {e}", path.display()));
+            continue;
+        }
+        let again = introspect(&mut conn);
+        let diff = schema_difference(&live.schema, &again.schema);
+        if !diff.is_empty() {
+            failures.push(format!(
+                "{}: model != planned+applied\n{diff}\nplan notes: {:?}\nSQL:\n{}",
+                path.display(),
+                plan.notes,
+                stmts.join(";\n")
+            ));
+        }
+        // And nothing left to do.
+        let (rest, _) = planned_statements(&again.schema, &live.schema);
+        if !rest.steps.is_empty() {
+            failures.push(format!(
+                "{}: a second plan is not empty: {:?}",
+                path.display(),
+                rest.steps
+                    .iter()
+                    .map(|s| s.change.describe())
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn triggers_and_virtual_tables_are_warnings() {
+    let (_db, live) = load(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, updated TEXT);
+         CREATE TRIGGER t_touch AFTER UPDATE ON t BEGIN
+           UPDATE t SET updated = datetime('now') WHERE id = new.id; -- keep it fresh
+         END;
+         CREATE VIRTUAL TABLE doc USING fts5(title, body);",
+    );
+    assert!(
+        live.warnings
+            .iter()
+            .any(|w| w.message.contains("virtual table doc")),
+        "{:?}",
+        live.warnings
+    );
+    assert!(
+        live.warnings
+            .iter()
+            .any(|w| w.message.contains("trigger t_touch")),
+        "{:?}",
+        live.warnings
+    );
+    assert_eq!(live.schema.table_count(), 1);
+}
+
+#[test]
+fn standard_type_names_follow_the_pragma() {
+    // SQLite upper-cases the standard type names in its pragmas but keeps the stored text as
+    // written; the reader follows the pragma, so there is nothing to report.
+    let (_db, live) = load("CREATE TABLE t (a integer, b text NOT NULL, c Varchar ( 10 ));");
+    assert!(live.warnings.is_empty(), "{:?}", live.warnings);
+    let t = &live.schema.namespaces[""].tables["t"];
+    assert_eq!(t.columns["a"].ty, ColumnType::other("INTEGER"));
+    assert!(!t.columns["b"].nullable);
+}
+
+#[test]
+fn stored_sql_that_disagrees_with_the_pragmas_is_a_warning() {
+    let tdb = TestDb::with_sql(D, "CREATE TABLE t (a TEXT, b INT NOT NULL);").expect("sqlite");
+    let mut db = tdb.connect();
+    // Edit the stored text behind SQLite's back: this connection keeps the schema it parsed,
+    // so its pragmas still describe the old table.
+    db.execute_script(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_master SET sql = 'CREATE TABLE t (a TEXT NOT NULL, b INT NOT NULL, c INT)'
+          WHERE name = 't';
+         PRAGMA writable_schema = OFF;",
+    )
+    .expect("edit sqlite_master");
+    let live = introspect(&mut db);
+    let text: Vec<&str> = live.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        text.iter().any(|m| m.contains("pragma_table_xinfo")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|m| m.contains("column a") && m.contains("pragma kept")),
+        "{text:#?}"
+    );
+    // The pragma is the truth for nullability.
+    assert!(live.schema.namespaces[""].tables["t"].columns["a"].nullable);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The 12-step rebuild.
+
+const SHOP: &str = "
+CREATE TABLE artist (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT,
+    obsolete TEXT
+);
+CREATE INDEX artist_name ON artist (name);
+CREATE TABLE album (
+    id INTEGER PRIMARY KEY,
+    artist_id INTEGER REFERENCES artist (id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    price TEXT
+);
+CREATE INDEX album_title ON album (title);
+CREATE VIEW album_titles AS SELECT a.title, ar.name FROM album AS a JOIN artist AS ar ON ar.id = a.artist_id;
+INSERT INTO artist (name, obsolete) VALUES ('Alpha', 'x'), ('Beta', 'y'), ('Gamma', NULL), ('Delta', 'z');
+DELETE FROM artist WHERE name = 'Delta';
+INSERT INTO album (artist_id, title, price) VALUES (1, 'One', '9.99'), (1, 'Two', '10'), (2, 'Three', '7.5'), (3, 'Four', NULL);
+";
+
+fn one(db: &mut Db, sql: &str) -> String {
+    db.query(sql)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .unwrap_or_default()
+}
+
+/// Row count and a checksum of the given columns, in id order.
+fn fingerprint(db: &mut Db, table: &str, cols: &str) -> (String, String) {
+    (
+        one(db, &format!("SELECT count(*) FROM {table}")),
+        one(
+            db,
+            &format!(
+                "SELECT group_concat(r, '|') FROM (SELECT {cols} AS r FROM {table} ORDER BY id)"
+            ),
+        ),
+    )
+}
+
+fn table_of(loaded: &Loaded, name: &str) -> Table {
+    loaded
+        .schema
+        .table(&QualifiedName::new("", name))
+        .unwrap_or_else(|| panic!("no table {name}"))
+        .clone()
+}
+
+fn run_in_transaction(db: &mut Db, stmts: &[String]) -> Result<(), String> {
+    db.execute("BEGIN").map_err(|e| e.to_string())?;
+    for s in stmts {
+        if let Err(e) = db.execute(s) {
+            let _ = db.execute("ROLLBACK");
+            return Err(e.to_string());
+        }
+    }
+    db.execute("COMMIT").map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn rebuild(name: &str, from: &Table, to: &Table) -> Vec<String> {
+    renderer(D)
+        .render_change(&Change::RebuildTable {
+            name: QualifiedName::new("", name),
+            from: from.clone(),
+            to: to.clone(),
+        })
+        .unwrap_or_else(|e| panic!("render failed: {e}"))
+}
+
+fn index_names(db: &mut Db, table: &str) -> Vec<String> {
+    db.query_bind(
+        "SELECT name FROM pragma_index_list(?) WHERE origin = 'c' ORDER BY name",
+        &[table],
+    )
+    .expect("index list")
+    .into_iter()
+    .filter_map(|r| r.into_iter().next().flatten())
+    .collect()
+}
+
+#[test]
+fn rebuild_of_a_referenced_table_drops_a_column_and_changes_a_type() {
+    let tdb = TestDb::with_sql(D, SHOP).expect("sqlite");
+    let mut db = tdb.connect();
+    let before = introspect(&mut db);
+    let from = table_of(&before, "artist");
+    let mut to = from.clone();
+    to.columns.shift_remove("obsolete");
+    let name = to.columns.get_mut("name").expect("name column");
+    name.ty = ColumnType::other("NVARCHAR(200)");
+    name.nullable = false;
+    let stmts = rebuild("artist", &from, &to);
+
+    let artists = fingerprint(&mut db, "artist", "id || ':' || name");
+    let albums = fingerprint(&mut db, "album", "id || ':' || artist_id || ':' || title");
+    let seq = one(
+        &mut db,
+        "SELECT seq FROM sqlite_sequence WHERE name = 'artist'",
+    );
+    assert_eq!(seq, "4");
+
+    // With enforcement on, DROP TABLE would cascade into album: the rebuild must refuse, and
+    // the rollback must leave every row where it was.
+    let err = run_in_transaction(&mut db, &stmts).expect_err("guard must refuse");
+    assert!(err.contains("foreign_keys=OFF"), "{err}");
+    assert_eq!(
+        fingerprint(&mut db, "album", "id || ':' || artist_id || ':' || title"),
+        albums
+    );
+    assert_eq!(fingerprint(&mut db, "artist", "id || ':' || name"), artists);
+
+    // The documented way: enforcement off outside the transaction.
+    db.execute("PRAGMA foreign_keys = OFF").expect("pragma");
+    run_in_transaction(&mut db, &stmts).unwrap_or_else(|e| panic!("{e}\n{}", stmts.join(";\n")));
+    db.execute("PRAGMA foreign_keys = ON").expect("pragma");
+
+    assert_eq!(fingerprint(&mut db, "artist", "id || ':' || name"), artists);
+    assert_eq!(
+        fingerprint(&mut db, "album", "id || ':' || artist_id || ':' || title"),
+        albums
+    );
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT seq FROM sqlite_sequence WHERE name = 'artist'"
+        ),
+        "4",
+        "AUTOINCREMENT counter kept"
+    );
+    assert_eq!(
+        one(&mut db, "SELECT count(*) FROM pragma_foreign_key_check"),
+        "0"
+    );
+    assert_eq!(index_names(&mut db, "artist"), vec!["artist_name"]);
+    assert_eq!(
+        one(&mut db, "SELECT count(*) FROM album_titles"),
+        "4",
+        "view still works"
+    );
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE '%migrex%'"
+        ),
+        "0"
+    );
+
+    let after = introspect(&mut db);
+    assert!(after.warnings.is_empty(), "{:?}", after.warnings);
+    let mut expected = before.schema.clone();
+    *expected
+        .table_mut(&QualifiedName::new("", "artist"))
+        .expect("artist") = to;
+    let diff = schema_difference(&expected, &after.schema);
+    assert!(diff.is_empty(), "{diff}");
+}
+
+#[test]
+fn rebuild_on_its_own_switches_enforcement_off_and_back_on() {
+    let tdb = TestDb::with_sql(D, SHOP).expect("sqlite");
+    let mut db = tdb.connect();
+    let before = introspect(&mut db);
+    let from = table_of(&before, "artist");
+    let mut to = from.clone();
+    to.columns.shift_remove("obsolete");
+    let albums = fingerprint(&mut db, "album", "id || ':' || artist_id || ':' || title");
+    assert_eq!(one(&mut db, "PRAGMA foreign_keys"), "1");
+    // No BEGIN: the rebuild's own savepoint is the transaction.
+    for s in rebuild("artist", &from, &to) {
+        db.execute(&s).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(
+        one(&mut db, "PRAGMA foreign_keys"),
+        "1",
+        "enforcement back on"
+    );
+    assert_eq!(
+        fingerprint(&mut db, "album", "id || ':' || artist_id || ':' || title"),
+        albums
+    );
+    assert_eq!(table_of(&introspect(&mut db), "artist"), to);
+}
+
+#[test]
+fn rebuild_adds_a_foreign_key_inside_a_transaction() {
+    let tdb = TestDb::with_sql(D, SHOP).expect("sqlite");
+    let mut db = tdb.connect();
+    db.execute_script(
+        "CREATE TABLE review (id INTEGER PRIMARY KEY, album_id INTEGER, stars INTEGER);
+         CREATE INDEX review_album ON review (album_id);
+         INSERT INTO review (album_id, stars) VALUES (1, 5), (2, 3), (2, 4), (NULL, 1);",
+    )
+    .expect("setup");
+    let before = introspect(&mut db);
+    let from = table_of(&before, "review");
+    let mut to = from.clone();
+    to.foreign_keys.push(ForeignKey {
+        name: Some("review_album_fk".into()),
+        columns: vec!["album_id".into()],
+        ref_table: QualifiedName::new("", "album"),
+        ref_columns: vec!["id".into()],
+        on_delete: FkAction::Cascade,
+        on_update: FkAction::NoAction,
+        deferrable: None,
+        match_full: false,
+    });
+    let mut stars = to.columns["stars"].clone();
+    stars.ty = ColumnType::other("SMALLINT");
+    to.columns.insert("stars".into(), stars);
+    let mut comment = Column::new("comment", ColumnType::other("TEXT"));
+    comment.default = Some(migrex_dialect::expr(D, "''"));
+    to.columns.insert("comment".into(), comment);
+    let stmts = rebuild("review", &from, &to);
+    let rows = fingerprint(
+        &mut db,
+        "review",
+        "id || ':' || ifnull(album_id, '-') || ':' || stars",
+    );
+
+    // Foreign keys stay ON: nothing references review, so the rebuild runs in the transaction.
+    assert_eq!(one(&mut db, "PRAGMA foreign_keys"), "1");
+    run_in_transaction(&mut db, &stmts).unwrap_or_else(|e| panic!("{e}\n{}", stmts.join(";\n")));
+
+    assert_eq!(
+        fingerprint(
+            &mut db,
+            "review",
+            "id || ':' || ifnull(album_id, '-') || ':' || stars"
+        ),
+        rows
+    );
+    assert_eq!(
+        one(&mut db, "SELECT count(*) FROM review WHERE comment = ''"),
+        "4"
+    );
+    assert_eq!(
+        one(&mut db, "SELECT count(*) FROM pragma_foreign_key_check"),
+        "0"
+    );
+    assert_eq!(index_names(&mut db, "review"), vec!["review_album"]);
+    let after = introspect(&mut db);
+    assert_eq!(table_of(&after, "review"), to);
+
+    // The new foreign key is enforced from now on.
+    assert!(
+        db.execute("INSERT INTO review (album_id, stars) VALUES (99, 1)")
+            .is_err()
+    );
+}
+
+#[test]
+fn rebuild_refuses_rows_that_break_the_new_foreign_key() {
+    let tdb = TestDb::with_sql(D, SHOP).expect("sqlite");
+    let mut db = tdb.connect();
+    db.execute_script(
+        "CREATE TABLE note (id INTEGER PRIMARY KEY, album_id INTEGER);
+         INSERT INTO note (album_id) VALUES (1), (42);",
+    )
+    .expect("setup");
+    let before = introspect(&mut db);
+    let from = table_of(&before, "note");
+    let mut to = from.clone();
+    to.foreign_keys.push(ForeignKey {
+        name: None,
+        columns: vec!["album_id".into()],
+        ref_table: QualifiedName::new("", "album"),
+        ref_columns: vec!["id".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: None,
+        match_full: false,
+    });
+    // Off, so only the rebuild's own foreign_key_check stands between the rows and the new key.
+    db.execute("PRAGMA foreign_keys = OFF").expect("pragma");
+    let err = run_in_transaction(&mut db, &rebuild("note", &from, &to)).expect_err("must refuse");
+    assert!(err.contains("foreign_key_check"), "{err}");
+    let after = introspect(&mut db);
+    assert_eq!(table_of(&after, "note"), from, "rolled back");
+    assert_eq!(one(&mut db, "SELECT count(*) FROM note"), "2");
+}
+
+/// The shop after a release: artist.name required and wider, artist.obsolete gone, album gains
+/// a column with a default, a check and a foreign key action change, a new index and table.
+const SHOP_V2: &str = "
+CREATE TABLE artist (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name NVARCHAR(200) NOT NULL DEFAULT ''
+);
+CREATE INDEX artist_name ON artist (name);
+CREATE TABLE album (
+    id INTEGER PRIMARY KEY,
+    artist_id INTEGER REFERENCES artist (id) ON DELETE SET NULL,
+    title TEXT NOT NULL CHECK (length(title) > 0),
+    price NUMERIC(10,2),
+    released TEXT DEFAULT 'unknown'
+);
+CREATE INDEX album_title ON album (title);
+CREATE INDEX album_price ON album (price) WHERE price IS NOT NULL;
+CREATE TABLE label (id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+CREATE VIEW album_titles AS SELECT a.title, ar.name FROM album AS a JOIN artist AS ar ON ar.id = a.artist_id;
+";
+
+#[test]
+fn planned_migration_between_versions_keeps_every_row() {
+    let tdb = TestDb::with_sql(D, SHOP).expect("sqlite");
+    let mut db = tdb.connect();
+    let from = introspect(&mut db);
+    let to = migrex_source_sql::parse(SHOP_V2, D, "shop_v2.sql").unwrap_or_else(|e| panic!("{e}"));
+    let artists = fingerprint(&mut db, "artist", "id || ':' || name");
+    let albums = fingerprint(
+        &mut db,
+        "album",
+        "id || ':' || artist_id || ':' || title || ':' || ifnull(price, '-')",
+    );
+
+    let (plan, stmts) = planned_statements(&from.schema, &to.schema);
+    assert!(
+        plan.steps
+            .iter()
+            .any(|s| matches!(s.change, Change::RebuildTable { .. })),
+        "expected a rebuild: {:?}",
+        plan.steps
+            .iter()
+            .map(|s| s.change.describe())
+            .collect::<Vec<_>>()
+    );
+    apply(&mut db, &stmts).unwrap_or_else(|e| panic!("{e}\n{}", stmts.join(";\n")));
+
+    let after = introspect(&mut db);
+    let diff = schema_difference(&to.schema, &after.schema);
+    assert!(diff.is_empty(), "{diff}\nSQL:\n{}", stmts.join(";\n"));
+    assert_eq!(fingerprint(&mut db, "artist", "id || ':' || name"), artists);
+    assert_eq!(
+        fingerprint(
+            &mut db,
+            "album",
+            "id || ':' || artist_id || ':' || title || ':' || ifnull(price, '-')"
+        ),
+        albums
+    );
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM album WHERE released = 'unknown'"
+        ),
+        "4"
+    );
+    assert_eq!(one(&mut db, "SELECT count(*) FROM album_titles"), "4");
+    assert_eq!(
+        one(&mut db, "SELECT count(*) FROM pragma_foreign_key_check"),
+        "0"
+    );
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE '%migrex%'"
+        ),
+        "0"
+    );
+}
+
+#[test]
+fn rebuild_refuses_to_drop_triggers() {
+    let tdb = TestDb::with_sql(
+        D,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, touched TEXT);
+         CREATE TRIGGER t_touch AFTER UPDATE ON t BEGIN UPDATE t SET touched = 'y' WHERE id = new.id; END;",
+    )
+    .expect("sqlite");
+    let mut db = tdb.connect();
+    let before = introspect(&mut db);
+    let from = table_of(&before, "t");
+    let mut to = from.clone();
+    to.columns.get_mut("v").expect("v").nullable = false;
+    let err = run_in_transaction(&mut db, &rebuild("t", &from, &to)).expect_err("must refuse");
+    assert!(err.contains("triggers"), "{err}");
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+        ),
+        "1"
+    );
+}
