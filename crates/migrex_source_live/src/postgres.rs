@@ -1,10 +1,932 @@
 //! postgres catalog introspection.
+//!
+//! A fixed number of queries over `pg_catalog` (not one per table), so a database with thousands
+//! of tables reads in a few round trips. Every object of a non-system schema that is not part of
+//! an extension is read; what the model cannot hold yet becomes a `Warning`.
 
 use crate::{Db, LiveError};
-use migrex_model::Loaded;
+use migrex_dialect::postgres as pg;
+use migrex_model::{
+    Check, Column, ColumnType, Deferrable, Dialect, EnumType, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, Loaded, Namespace, PgTableOptions, PrimaryKey,
+    QualifiedName, Schema, Sequence, SequenceOptions, Table, TableOptions, UniqueConstraint, View,
+    Warning,
+};
+use std::collections::{HashMap, HashSet};
 
-pub(crate) fn introspect(_db: &mut Db) -> Result<Loaded, LiveError> {
-    Err(LiveError::Other(
-        "introspection of postgres is not implemented yet".into(),
-    ))
+type Row = Vec<Option<String>>;
+
+fn cell(r: &Row, i: usize) -> Option<&str> {
+    r.get(i).and_then(|c| c.as_deref())
+}
+
+fn text(r: &Row, i: usize) -> String {
+    cell(r, i).unwrap_or_default().to_string()
+}
+
+fn flag(r: &Row, i: usize) -> bool {
+    matches!(cell(r, i), Some("true" | "t"))
+}
+
+fn int(r: &Row, i: usize) -> Option<i64> {
+    cell(r, i).and_then(|s| s.parse().ok())
+}
+
+/// Parses a PostgreSQL array literal of names (`{a,"b c","d\"e"}`); NULL elements are skipped.
+fn text_array(s: &str) -> Vec<String> {
+    let inner = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut out = Vec::new();
+    if inner.is_empty() {
+        return out;
+    }
+    let mut chars = inner.chars().peekable();
+    loop {
+        let mut cur = String::new();
+        let mut quoted = false;
+        if chars.peek() == Some(&'"') {
+            quoted = true;
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some(n) = chars.next() {
+                            cur.push(n);
+                        }
+                    }
+                    '"' => break,
+                    c => cur.push(c),
+                }
+            }
+        }
+        for c in chars.by_ref() {
+            if c == ',' {
+                break;
+            }
+            cur.push(c);
+        }
+        if quoted || cur != "NULL" {
+            out.push(cur);
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+    }
+    out
+}
+
+/// Drops one pair of parentheses around the whole expression (`(a > 0)` → `a > 0`).
+fn strip_outer_parens(s: &str) -> &str {
+    let t = s.trim();
+    if !(t.starts_with('(') && t.ends_with(')')) {
+        return t;
+    }
+    let mut depth = 0i32;
+    let mut in_str = false;
+    for (i, c) in t.char_indices() {
+        match c {
+            '\'' => in_str = !in_str,
+            '(' if !in_str => depth += 1,
+            ')' if !in_str => {
+                depth -= 1;
+                if depth == 0 && i != t.len() - 1 {
+                    return t;
+                }
+            }
+            _ => {}
+        }
+    }
+    &t[1..t.len() - 1]
+}
+
+fn fk_action(c: Option<&str>) -> FkAction {
+    match c {
+        Some("r") => FkAction::Restrict,
+        Some("c") => FkAction::Cascade,
+        Some("n") => FkAction::SetNull,
+        Some("d") => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+fn deferrable(deferrable: bool, deferred: bool) -> Option<Deferrable> {
+    match (deferrable, deferred) {
+        (false, _) => None,
+        (true, false) => Some(Deferrable::InitiallyImmediate),
+        (true, true) => Some(Deferrable::InitiallyDeferred),
+    }
+}
+
+fn expr(sql: &str) -> migrex_model::Expr {
+    migrex_dialect::expr(Dialect::Postgres, sql)
+}
+
+/// The comment PostgreSQL 15 puts on the `public` schema of every new database.
+const PUBLIC_COMMENT: &str = "standard public schema";
+
+/// Filter on extension membership: objects created by `CREATE EXTENSION` are the extension's.
+fn not_ext(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend xd WHERE xd.classid = '{catalog}'::regclass \
+         AND xd.objid = {oid} AND xd.deptype = 'e')"
+    )
+}
+
+struct Rel {
+    name: QualifiedName,
+    kind: char,
+}
+
+pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
+    let version: i64 = db
+        .query("SHOW server_version_num")?
+        .first()
+        .and_then(|r| int(r, 0))
+        .unwrap_or(0);
+    let pg15 = version >= 150000;
+    let mut schema = Schema::new(Dialect::Postgres);
+    let mut warnings: Vec<Warning> = Vec::new();
+    let mut provenance = migrex_model::Provenance::default();
+    let origin = db.url().to_string();
+    let warn = |w: &mut Vec<Warning>, loc: String, msg: String| {
+        w.push(Warning {
+            message: msg,
+            location: Some(loc),
+        })
+    };
+
+    // Namespaces.
+    let ns_rows = db.query(&format!(
+        "SELECT n.oid::text, n.nspname, obj_description(n.oid, 'pg_namespace') \
+         FROM pg_namespace n \
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
+           AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' \
+           AND {} \
+         ORDER BY n.oid",
+        not_ext("pg_namespace", "n.oid")
+    ))?;
+    let mut ns_oids = Vec::new();
+    for r in &ns_rows {
+        let name = text(r, 1);
+        ns_oids.push(text(r, 0));
+        let mut comment = cell(r, 2).map(str::to_string);
+        if name == "public" && comment.as_deref() == Some(PUBLIC_COMMENT) {
+            comment = None;
+        }
+        schema.namespaces.insert(
+            name.clone(),
+            Namespace {
+                name,
+                comment,
+                ..Namespace::default()
+            },
+        );
+    }
+    let oids = format!("{{{}}}", ns_oids.join(","));
+    let q = |db: &mut Db, sql: &str| db.query_bind(sql, &[oids.as_str()]);
+
+    // Relations: tables, partitioned tables, views, materialized views, foreign tables.
+    let rel_rows = q(
+        db,
+        &format!(
+            "SELECT c.oid::text, n.nspname, c.relname, c.relkind::text, c.relpersistence::text, \
+                    c.relrowsecurity::text, c.relispartition::text, obj_description(c.oid, 'pg_class'), \
+                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
+                    array_to_string(c.reloptions, ','), \
+                    CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
+                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
+                    (SELECT array_agg(format('%s.%s', pn.nspname, p.relname) ORDER BY i.inhseqno)::text \
+                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
+                    (SELECT array_agg(pn.nspname ORDER BY i.inhseqno)::text \
+                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
+                    (SELECT array_agg(p.relname ORDER BY i.inhseqno)::text \
+                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                      WHERE i.inhrelid = c.oid AND NOT c.relispartition) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+               AND {} \
+             ORDER BY c.oid",
+            not_ext("pg_class", "c.oid")
+        ),
+    )?;
+    let mut rels: HashMap<String, Rel> = HashMap::new();
+    for r in &rel_rows {
+        let oid = text(r, 0);
+        let name = QualifiedName::new(text(r, 1), text(r, 2));
+        let kind = text(r, 3).chars().next().unwrap_or('r');
+        let comment = cell(r, 7).map(str::to_string);
+        let path = format!(
+            "{} {name}",
+            if matches!(kind, 'v' | 'm') {
+                "view"
+            } else {
+                "table"
+            }
+        );
+        provenance.locations.insert(path.clone(), origin.clone());
+        match kind {
+            'v' | 'm' => {
+                let def = cell(r, 8).unwrap_or_default().trim().trim_end_matches(';');
+                let check_option = cell(r, 9).and_then(|o| {
+                    o.split(',')
+                        .find_map(|kv| kv.strip_prefix("check_option="))
+                        .map(str::to_string)
+                });
+                if let Some(opts) = cell(r, 9)
+                    && opts.split(',').any(|kv| !kv.starts_with("check_option="))
+                {
+                    warn(
+                        &mut warnings,
+                        path.clone(),
+                        format!("view options ({opts}) are not modeled"),
+                    );
+                }
+                let ns = schema.namespace_mut(&name.namespace);
+                ns.views.insert(
+                    name.name.clone(),
+                    View {
+                        name: name.name.clone(),
+                        definition: migrex_dialect::query_expr(Dialect::Postgres, def.trim()),
+                        columns: Vec::new(),
+                        materialized: kind == 'm',
+                        check_option,
+                        comment,
+                        depends_on: Vec::new(),
+                    },
+                );
+            }
+            _ => {
+                if kind == 'f' {
+                    warn(
+                        &mut warnings,
+                        path.clone(),
+                        "foreign table read as a plain table (server and options are not modeled)"
+                            .into(),
+                    );
+                }
+                if let Some(bound) = cell(r, 10) {
+                    warn(
+                        &mut warnings,
+                        path.clone(),
+                        format!("partition bound `{bound}` is not modeled; read as a plain table"),
+                    );
+                }
+                if let Some(key) = cell(r, 11) {
+                    warn(
+                        &mut warnings,
+                        path.clone(),
+                        format!("partitioning `PARTITION BY {key}` is not modeled"),
+                    );
+                }
+                if let Some(opts) = cell(r, 9) {
+                    warn(
+                        &mut warnings,
+                        path.clone(),
+                        format!("storage parameters ({opts}) are not modeled"),
+                    );
+                }
+                let inherits: Vec<QualifiedName> = match (cell(r, 13), cell(r, 14)) {
+                    (Some(ns), Some(names)) => text_array(ns)
+                        .into_iter()
+                        .zip(text_array(names))
+                        .map(|(n, t)| QualifiedName::new(n, t))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let pg_opts = PgTableOptions {
+                    unlogged: cell(r, 4) == Some("u"),
+                    inherits,
+                    row_level_security: flag(r, 5),
+                };
+                let mut table = Table::new(name.name.clone());
+                table.comment = comment;
+                table.options = TableOptions::Postgres(pg_opts);
+                schema
+                    .namespace_mut(&name.namespace)
+                    .tables
+                    .insert(name.name.clone(), table);
+            }
+        }
+        rels.insert(oid, Rel { name, kind });
+    }
+
+    // Columns.
+    let col_rows = q(
+        db,
+        "SELECT a.attrelid::text, a.attnum::text, a.attname, \
+                CASE WHEN bn.nspname = 'pg_catalog' OR a.atttypmod <> -1 \
+                     THEN format_type(a.atttypid, a.atttypmod) \
+                     ELSE format('%I.%I', bn.nspname, bt.typname) \
+                          || CASE WHEN t.typcategory = 'A' THEN '[]' ELSE '' END END, \
+                a.attnotnull::text, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, \
+                a.attgenerated::text, \
+                CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END, \
+                CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN cn.nspname END, \
+                col_description(a.attrelid, a.attnum), a.attislocal::text, c.relispartition::text \
+         FROM pg_attribute a \
+         JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         JOIN pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END \
+         JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
+         LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'f') \
+           AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attrelid, a.attnum",
+    )?;
+    // (table oid, attnum) -> column name, for sequence ownership.
+    let mut attnames: HashMap<(String, String), String> = HashMap::new();
+    let mut warned_inherit: HashSet<String> = HashSet::new();
+    for r in &col_rows {
+        let oid = text(r, 0);
+        let Some(rel) = rels.get(&oid) else { continue };
+        let name = text(r, 2);
+        attnames.insert((oid.clone(), text(r, 1)), name.clone());
+        let ty = pg::parse_type(&text(r, 3));
+        let mut col = Column::new(name.clone(), ty);
+        col.nullable = !flag(r, 4);
+        let def = cell(r, 5).map(str::to_string);
+        match cell(r, 7) {
+            Some("s") => {
+                col.generated = def.map(|d| Generated {
+                    expr: expr(strip_outer_parens(&d)),
+                    stored: true,
+                });
+            }
+            _ => col.default = def.map(|d| expr(&d)),
+        }
+        col.identity = match cell(r, 6) {
+            Some("a") => Some(Identity::Always {
+                sequence: SequenceOptions::default(),
+            }),
+            Some("d") => Some(Identity::ByDefault {
+                sequence: SequenceOptions::default(),
+            }),
+            _ => None,
+        };
+        col.collation = cell(r, 8).map(|c| match cell(r, 9) {
+            Some(ns) if ns != "pg_catalog" && ns != "public" => format!("{ns}.{c}"),
+            _ => c.to_string(),
+        });
+        col.comment = cell(r, 10).map(str::to_string);
+        if !flag(r, 11) {
+            // A column only inherited from an `INHERITS` parent is the parent's: the child's
+            // `CREATE TABLE ... INHERITS` creates it. Partitions are read as plain tables.
+            if !flag(r, 12) {
+                continue;
+            }
+            if warned_inherit.insert(oid.clone()) {
+                warn(
+                    &mut warnings,
+                    format!("table {}", rel.name),
+                    "a partition's columns are read as the table's own columns".into(),
+                );
+            }
+        }
+        if let Some(t) = schema.table_mut(&rel.name) {
+            t.columns.insert(name, col);
+        }
+    }
+
+    // Sequences: free ones, serial ones (folded into their column), identity ones.
+    let seq_rows = q(
+        db,
+        &format!(
+            "SELECT s.seqrelid::text, n.nspname, c.relname, format_type(s.seqtypid, NULL), \
+                    s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, \
+                    s.seqcache::text, s.seqcycle::text, obj_description(c.oid, 'pg_class'), \
+                    d.refobjid::text, d.refobjsubid::text, d.deptype::text \
+             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid \
+                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+             WHERE c.relnamespace = ANY($1::oid[]) AND {} \
+             ORDER BY s.seqrelid",
+            not_ext("pg_class", "c.oid")
+        ),
+    )?;
+    for r in &seq_rows {
+        let name = QualifiedName::new(text(r, 1), text(r, 2));
+        let ty = pg::parse_type(&text(r, 3));
+        let bytes = pg::sequence_bytes(Some(&ty));
+        let raw = SequenceOptions {
+            start: int(r, 4),
+            increment: int(r, 5),
+            min_value: int(r, 6),
+            max_value: int(r, 7),
+            cache: int(r, 8),
+            cycle: flag(r, 9),
+        };
+        let opts = pg::normalize_sequence_options(&raw, bytes);
+        let owner = match (cell(r, 11), cell(r, 12)) {
+            (Some(rel), Some(att)) => rels.get(rel).and_then(|rl| {
+                attnames
+                    .get(&(rel.to_string(), att.to_string()))
+                    .map(|c| (rl.name.clone(), c.clone()))
+            }),
+            _ => None,
+        };
+        let deptype = cell(r, 13);
+        if deptype == Some("i") {
+            if let Some((tname, cname)) = &owner
+                && let Some(col) = schema
+                    .table_mut(tname)
+                    .and_then(|t| t.columns.get_mut(cname))
+            {
+                let col_bytes = match &col.ty {
+                    ColumnType::Integer { bytes, .. } => *bytes,
+                    _ => 8,
+                };
+                let o = pg::normalize_sequence_options(&raw, col_bytes);
+                if let Some(Identity::Always { sequence } | Identity::ByDefault { sequence }) =
+                    &mut col.identity
+                {
+                    *sequence = o;
+                }
+                let implicit = pg::make_object_name(&tname.name, Some(cname), "seq");
+                if name.name != implicit || name.namespace != tname.namespace {
+                    warn(
+                        &mut warnings,
+                        format!("column {tname}.{cname}"),
+                        format!("identity sequence name `{name}` is not modeled"),
+                    );
+                }
+            }
+            continue;
+        }
+        // A serial: owned by a column whose default is nextval() of this sequence, with default
+        // options of the column's own type.
+        if deptype == Some("a")
+            && let Some((tname, cname)) = &owner
+            && tname.namespace == name.namespace
+            && let Some(col) = schema
+                .table_mut(tname)
+                .and_then(|t| t.columns.get_mut(cname))
+            && col.ty == ty
+            && col.identity.is_none()
+            && opts == SequenceOptions::default()
+            && col
+                .default
+                .as_ref()
+                .is_some_and(|d| nextval_target(&d.sql).as_ref() == Some(&name))
+        {
+            col.default = None;
+            col.identity = Some(Identity::Serial {
+                sequence: name.name.clone(),
+            });
+            if let Some(comment) = cell(r, 10) {
+                warn(
+                    &mut warnings,
+                    format!("sequence {name}"),
+                    format!("comment `{comment}` on a serial column's sequence is not modeled"),
+                );
+            }
+            continue;
+        }
+        provenance
+            .locations
+            .insert(format!("sequence {name}"), origin.clone());
+        let data_type = match ty {
+            ColumnType::Integer { bytes: 8, .. } => None,
+            other => Some(other),
+        };
+        schema.namespace_mut(&name.namespace).sequences.insert(
+            name.name.clone(),
+            Sequence {
+                name: name.name.clone(),
+                data_type,
+                options: opts,
+                owned_by: if deptype == Some("a") { owner } else { None },
+                comment: cell(r, 10).map(str::to_string),
+            },
+        );
+    }
+
+    // Constraints.
+    let nnd = if pg15 {
+        "COALESCE((SELECT ix.indnullsnotdistinct FROM pg_index ix WHERE ix.indexrelid = co.conindid), false)::text"
+    } else {
+        "'false'"
+    };
+    let con_rows = q(
+        db,
+        &format!(
+            "SELECT co.conrelid::text, co.conname, co.contype::text, \
+                    ARRAY(SELECT a.attname FROM unnest(co.conkey) WITH ORDINALITY k(n, i) \
+                          JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.n \
+                          ORDER BY k.i)::text, \
+                    rn.nspname, rc.relname, \
+                    ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY k(n, i) \
+                          JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n \
+                          ORDER BY k.i)::text, \
+                    co.confupdtype::text, co.confdeltype::text, co.confmatchtype::text, \
+                    co.condeferrable::text, co.condeferred::text, co.connoinherit::text, \
+                    pg_get_expr(co.conbin, co.conrelid), {nnd}, co.convalidated::text, \
+                    obj_description(co.oid, 'pg_constraint'), pg_get_constraintdef(co.oid), \
+                    co.conislocal::text, c.relispartition::text \
+             FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
+             LEFT JOIN pg_class rc ON rc.oid = co.confrelid \
+             LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
+             WHERE c.relnamespace = ANY($1::oid[]) \
+             ORDER BY co.conrelid, co.oid"
+        ),
+    )?;
+    for r in &con_rows {
+        let Some(rel) = rels.get(&text(r, 0)) else {
+            continue;
+        };
+        let tname = rel.name.clone();
+        let cname = text(r, 1);
+        let path = format!("constraint {cname} on {tname}");
+        // Inherited from an `INHERITS` parent (and recreated by it).
+        if !flag(r, 18) && !flag(r, 19) {
+            continue;
+        }
+        let kind = text(r, 2);
+        let columns = text_array(&text(r, 3));
+        if !flag(r, 15) {
+            warn(
+                &mut warnings,
+                path.clone(),
+                "NOT VALID is not modeled; read as a valid constraint".into(),
+            );
+        }
+        if let Some(c) = cell(r, 16) {
+            warn(
+                &mut warnings,
+                path.clone(),
+                format!("constraint comment `{c}` is not modeled"),
+            );
+        }
+        let Some(table) = schema.table_mut(&tname) else {
+            continue;
+        };
+        let defer = deferrable(flag(r, 10), flag(r, 11));
+        match kind.as_str() {
+            "p" => {
+                table.primary_key = Some(PrimaryKey {
+                    name: Some(cname),
+                    columns,
+                })
+            }
+            "u" => table.uniques.push(UniqueConstraint {
+                name: Some(cname),
+                columns,
+                nulls_not_distinct: flag(r, 14),
+                deferrable: defer,
+            }),
+            "f" => {
+                if cell(r, 9) == Some("p") {
+                    warn(
+                        &mut warnings,
+                        path.clone(),
+                        "MATCH PARTIAL is not modeled".into(),
+                    );
+                }
+                table.foreign_keys.push(ForeignKey {
+                    name: Some(cname),
+                    columns,
+                    ref_table: QualifiedName::new(text(r, 4), text(r, 5)),
+                    ref_columns: text_array(&text(r, 6)),
+                    on_update: fk_action(cell(r, 7)),
+                    on_delete: fk_action(cell(r, 8)),
+                    deferrable: defer,
+                    match_full: cell(r, 9) == Some("f"),
+                })
+            }
+            "c" => table.checks.push(Check {
+                name: Some(cname),
+                expr: expr(strip_outer_parens(cell(r, 13).unwrap_or_default())),
+                no_inherit: flag(r, 12),
+            }),
+            // NOT NULL constraints (PostgreSQL 17+) are the column's `nullable`.
+            "n" => {}
+            _ => warn(
+                &mut warnings,
+                path,
+                format!(
+                    "constraint `{}` is not modeled",
+                    cell(r, 17).unwrap_or_default()
+                ),
+            ),
+        }
+    }
+
+    // Indexes that do not implement a constraint.
+    let nnd_ix = if pg15 {
+        "i.indnullsnotdistinct::text"
+    } else {
+        "'false'"
+    };
+    let ix_rows = q(
+        db,
+        &format!(
+            "SELECT i.indrelid::text, i.indexrelid::text, ic.relname, i.indisunique::text, am.amname, \
+                    i.indnkeyatts::text, pg_get_expr(i.indpred, i.indrelid), {nnd_ix}, \
+                    obj_description(i.indexrelid, 'pg_class'), array_to_string(ic.reloptions, ',') \
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_class c ON c.oid = i.indrelid JOIN pg_am am ON am.oid = ic.relam \
+             WHERE c.relnamespace = ANY($1::oid[]) \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid \
+                               AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) \
+             ORDER BY i.indrelid, ic.relname"
+        ),
+    )?;
+    let part_rows = q(
+        db,
+        "SELECT i.indexrelid::text, k.n::text, pg_get_indexdef(i.indexrelid, k.n, true), \
+                i.indkey[k.n - 1]::text, i.indoption[k.n - 1]::text, \
+                CASE WHEN NOT opc.opcdefault THEN opc.opcname END, opn.nspname, \
+                CASE WHEN i.indcollation[k.n - 1] <> 0 AND \
+                          i.indcollation[k.n - 1] <> COALESCE(a.attcollation, 100) \
+                     THEN coll.collname END \
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+         CROSS JOIN LATERAL generate_series(1, i.indnatts::int) AS k(n) \
+         LEFT JOIN pg_opclass opc ON k.n <= i.indnkeyatts AND opc.oid = i.indclass[k.n - 1] \
+         LEFT JOIN pg_namespace opn ON opn.oid = opc.opcnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n - 1] \
+                                  AND i.indkey[k.n - 1] <> 0 \
+         LEFT JOIN pg_collation coll ON coll.oid = i.indcollation[k.n - 1] \
+         WHERE c.relnamespace = ANY($1::oid[]) \
+         ORDER BY i.indexrelid, k.n",
+    )?;
+    let mut parts_by_index: HashMap<String, Vec<&Row>> = HashMap::new();
+    for r in &part_rows {
+        parts_by_index.entry(text(r, 0)).or_default().push(r);
+    }
+    for r in &ix_rows {
+        let Some(rel) = rels.get(&text(r, 0)) else {
+            continue;
+        };
+        let iname = text(r, 2);
+        let path = format!("index {iname} on {}", rel.name);
+        if matches!(rel.kind, 'v' | 'm') {
+            warn(
+                &mut warnings,
+                path,
+                "indexes on materialized views are not modeled".into(),
+            );
+            continue;
+        }
+        if let Some(o) = cell(r, 9) {
+            warn(
+                &mut warnings,
+                path.clone(),
+                format!("index storage parameters ({o}) are not modeled"),
+            );
+        }
+        let nkey = int(r, 5).unwrap_or(0);
+        let method = text(r, 4);
+        let mut index = Index {
+            name: iname,
+            unique: flag(r, 3),
+            parts: Vec::new(),
+            method: (method != "btree").then_some(method),
+            include: Vec::new(),
+            predicate: cell(r, 6).map(|p| expr(strip_outer_parens(p))),
+            nulls_not_distinct: flag(r, 7),
+            comment: cell(r, 8).map(str::to_string),
+        };
+        for p in parts_by_index.get(&text(r, 1)).into_iter().flatten() {
+            let n = int(p, 1).unwrap_or(0);
+            let def = text(p, 2);
+            let is_column = cell(p, 3).is_some_and(|k| k != "0");
+            if n > nkey {
+                index.include.push(unquote_ident(&def));
+                continue;
+            }
+            let key = if is_column {
+                IndexKey::Column(unquote_ident(&def))
+            } else {
+                IndexKey::Expr(expr(strip_outer_parens(&def)))
+            };
+            let opt = int(p, 4).unwrap_or(0);
+            let descending = opt & 1 != 0;
+            let nulls_first = opt & 2 != 0;
+            index.parts.push(IndexPart {
+                key,
+                descending,
+                nulls_first: (nulls_first != descending).then_some(nulls_first),
+                collation: cell(p, 7).map(str::to_string),
+                opclass: cell(p, 5).map(|o| match cell(p, 6) {
+                    Some(ns) if ns != "pg_catalog" && ns != "public" => format!("{ns}.{o}"),
+                    _ => o.to_string(),
+                }),
+                prefix_len: None,
+            });
+        }
+        if let Some(t) = schema.table_mut(&rel.name) {
+            t.indexes.push(index);
+        }
+    }
+
+    // Enums, values in their sort order.
+    let enum_rows = q(
+        db,
+        &format!(
+            "SELECT t.oid::text, n.nspname, t.typname, e.enumlabel, obj_description(t.oid, 'pg_type') \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             JOIN pg_enum e ON e.enumtypid = t.oid \
+             WHERE t.typnamespace = ANY($1::oid[]) AND {} \
+             ORDER BY t.oid, e.enumsortorder",
+            not_ext("pg_type", "t.oid")
+        ),
+    )?;
+    for r in &enum_rows {
+        let (ns, name) = (text(r, 1), text(r, 2));
+        let e = schema
+            .namespace_mut(&ns)
+            .enums
+            .entry(name.clone())
+            .or_insert_with(|| EnumType {
+                name: name.clone(),
+                values: Vec::new(),
+                comment: cell(r, 4).map(str::to_string),
+            });
+        e.values.push(text(r, 3));
+    }
+
+    // What views read, for ordering.
+    let dep_rows = q(
+        db,
+        "SELECT DISTINCT r.ev_class::text, d.refobjid::text \
+         FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
+         JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+              AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class \
+         WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('v', 'm') \
+         ORDER BY 1, 2",
+    )?;
+    for r in &dep_rows {
+        let (Some(view), Some(dep)) = (rels.get(&text(r, 0)), rels.get(&text(r, 1))) else {
+            continue;
+        };
+        if let Some(v) = schema
+            .namespaces
+            .get_mut(&view.name.namespace)
+            .and_then(|n| n.views.get_mut(&view.name.name))
+            && !v.depends_on.contains(&dep.name)
+        {
+            v.depends_on.push(dep.name.clone());
+        }
+    }
+
+    // Objects the model does not hold yet.
+    let other_rows = q(
+        db,
+        &format!(
+            "SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' \
+                    WHEN 'w' THEN 'window function' ELSE 'function' END, p.oid::regprocedure::text \
+             FROM pg_proc p WHERE p.pronamespace = ANY($1::oid[]) AND {} \
+             UNION ALL \
+             SELECT 'trigger', format('%s on %s.%s', t.tgname, n.nspname, c.relname) \
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE NOT t.tgisinternal AND c.relnamespace = ANY($1::oid[]) \
+             UNION ALL \
+             SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' \
+                    WHEN 'r' THEN 'range type' ELSE 'type' END, format('%s.%s', n.nspname, t.typname) \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             LEFT JOIN pg_class c ON c.oid = t.typrelid \
+             WHERE t.typnamespace = ANY($1::oid[]) AND {} \
+               AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c') \
+                    OR (t.typtype = 'b' AND t.typcategory <> 'A')) \
+             UNION ALL \
+             SELECT 'policy', format('%s on %s.%s', p.polname, n.nspname, c.relname) \
+             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relnamespace = ANY($1::oid[]) \
+             UNION ALL \
+             SELECT 'rule', format('%s on %s.%s', r.rulename, n.nspname, c.relname) \
+             FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY($1::oid[]) \
+             UNION ALL \
+             SELECT 'extension', format('%s %s', x.extname, x.extversion) \
+             FROM pg_extension x WHERE x.extname <> 'plpgsql' \
+             UNION ALL \
+             SELECT 'statistics object', format('%s.%s', n.nspname, s.stxname) \
+             FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace \
+             WHERE s.stxnamespace = ANY($1::oid[]) \
+             UNION ALL \
+             SELECT 'collation', format('%s.%s', n.nspname, co.collname) \
+             FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace \
+             WHERE co.collnamespace = ANY($1::oid[]) AND {} \
+             UNION ALL \
+             SELECT 'CLUSTER ON mark', format('%s.%s on index %s', n.nspname, c.relname, ic.relname) \
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+             JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE i.indisclustered AND c.relnamespace = ANY($1::oid[]) \
+             UNION ALL \
+             SELECT 'event trigger', e.evtname FROM pg_event_trigger e WHERE {}",
+            not_ext("pg_proc", "p.oid"),
+            not_ext("pg_type", "t.oid"),
+            not_ext("pg_collation", "co.oid"),
+            not_ext("pg_event_trigger", "e.oid"),
+        ),
+    )?;
+    for r in &other_rows {
+        let kind = text(r, 0);
+        let what = text(r, 1);
+        warn(
+            &mut warnings,
+            format!("{kind} {what}"),
+            format!("{kind}s are not modeled yet; {kind} {what} was not read"),
+        );
+    }
+
+    // The `public` schema exists in every database: an empty one with its stock comment is
+    // not part of the schema (a DDL file that never mentions it reads the same).
+    if schema
+        .namespaces
+        .get("public")
+        .is_some_and(|n| n.is_empty() && n.comment.is_none())
+    {
+        schema.namespaces.shift_remove("public");
+    }
+    sort_constraints(&mut schema);
+    Ok(Loaded {
+        schema,
+        warnings,
+        provenance,
+        ..Loaded::default()
+    })
+}
+
+/// Constraints and indexes in name order: PostgreSQL keeps no declaration order, so both readers
+/// list them by name.
+fn sort_constraints(schema: &mut Schema) {
+    for ns in schema.namespaces.values_mut() {
+        for t in ns.tables.values_mut() {
+            t.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+            t.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+}
+
+/// The name in an identifier PostgreSQL printed (quoted when needed).
+fn unquote_ident(s: &str) -> String {
+    let t = s.trim();
+    if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
+        t[1..t.len() - 1].replace("\"\"", "\"")
+    } else {
+        t.to_string()
+    }
+}
+
+/// The sequence of a `nextval('name'::regclass)` default, resolved as the default search path
+/// does (unqualified names are in `public`).
+fn nextval_target(default: &str) -> Option<QualifiedName> {
+    let inner = default
+        .trim()
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?;
+    let parts = pg::split_qualified(&inner.replace("''", "'"));
+    match parts.as_slice() {
+        [name] => Some(QualifiedName::new("public", name.clone())),
+        [ns, name] => Some(QualifiedName::new(ns.clone(), name.clone())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_literals() {
+        assert_eq!(text_array("{a,b}"), vec!["a", "b"]);
+        assert_eq!(
+            text_array(r#"{"a b","c\"d",NULL,"NULL"}"#),
+            vec!["a b", "c\"d", "NULL"]
+        );
+        assert!(text_array("{}").is_empty());
+    }
+
+    #[test]
+    fn outer_parens() {
+        assert_eq!(strip_outer_parens("(a > 0)"), "a > 0");
+        assert_eq!(
+            strip_outer_parens("(a > 0) AND (b > 0)"),
+            "(a > 0) AND (b > 0)"
+        );
+        assert_eq!(strip_outer_parens("(a = ')')"), "a = ')'");
+    }
+
+    #[test]
+    fn nextval_defaults() {
+        assert_eq!(
+            nextval_target("nextval('t_id_seq'::regclass)"),
+            Some(QualifiedName::new("public", "t_id_seq"))
+        );
+        assert_eq!(
+            nextval_target("nextval('app.\"T_id_seq\"'::regclass)"),
+            Some(QualifiedName::new("app", "T_id_seq"))
+        );
+        assert_eq!(nextval_target("now()"), None);
+    }
 }

@@ -20,6 +20,13 @@ const SQLITE_CONSTRAINT_WORDS: &[&str] = &[
 
 /// A repaired statement, or `None` when no repair applies to this error.
 pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String> {
+    // PostgreSQL (and pg_dump) write sequence options in any order; sqlparser wants one order.
+    if dialect == Dialect::Postgres
+        && let Some(fixed) = reorder_sequence_options(text)
+        && fixed != text
+    {
+        return Some(fixed);
+    }
     let at = error_offset(text, error)?;
     let word: String = text[at..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
     match dialect {
@@ -70,6 +77,55 @@ pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String
         }
         _ => None,
     }
+}
+
+/// `CREATE SEQUENCE s START WITH 1 INCREMENT BY 1 NO MINVALUE ...` with its options in the order
+/// sqlparser reads (AS, INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE, OWNED BY). `None`
+/// when the statement is not a CREATE SEQUENCE or has an option this does not know.
+/// (Added by the PostgreSQL helper: pg_dump writes START before INCREMENT.)
+fn reorder_sequence_options(text: &str) -> Option<String> {
+    let body = text.trim().trim_end_matches(';');
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let up = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    if up(0) != "CREATE" {
+        return None;
+    }
+    let seq = (1..words.len().min(3)).find(|&i| up(i) == "SEQUENCE")?;
+    let mut i = seq + 1;
+    if up(i) == "IF" && up(i + 1) == "NOT" && up(i + 2) == "EXISTS" {
+        i += 3;
+    }
+    let head = words.get(..=i)?.join(" ");
+    i += 1;
+    // Slots in sqlparser's order.
+    let mut slots: [Vec<&str>; 8] = Default::default();
+    while i < words.len() {
+        let (slot, n) = match (up(i).as_str(), up(i + 1).as_str()) {
+            ("AS", _) => (0, 2),
+            ("INCREMENT", "BY") => (1, 3),
+            ("INCREMENT", _) => (1, 2),
+            ("MINVALUE", _) => (2, 2),
+            ("NO", "MINVALUE") => (2, 2),
+            ("MAXVALUE", _) => (3, 2),
+            ("NO", "MAXVALUE") => (3, 2),
+            ("START", "WITH") => (4, 3),
+            ("START", _) => (4, 2),
+            ("CACHE", _) => (5, 2),
+            ("CYCLE", _) => (6, 1),
+            ("NO", "CYCLE") => (6, 2),
+            ("OWNED", "BY") => (7, 3),
+            _ => return None,
+        };
+        let end = (i + n).min(words.len());
+        slots[slot] = words[i..end].to_vec();
+        i = end;
+    }
+    let mut out = head;
+    for s in slots.iter().filter(|s| !s.is_empty()) {
+        out.push(' ');
+        out.push_str(&s.join(" "));
+    }
+    Some(out)
 }
 
 /// Byte offset of sqlparser's "at Line: L, Column: C" inside `text`.

@@ -202,10 +202,12 @@ pub(crate) fn schema_elements(piece: &Piece) -> Option<(String, Vec<Piece>)> {
         match &t.token {
             Token::LParen => depth += 1,
             Token::RParen => depth -= 1,
-            Token::Word(w) if depth == 0 && w.quote_style.is_none() => {
-                if w.value.eq_ignore_ascii_case("CREATE") || w.value.eq_ignore_ascii_case("GRANT") {
-                    starts.push(t.span.start);
-                }
+            Token::Word(w)
+                if depth == 0
+                    && w.quote_style.is_none()
+                    && (w.value.eq_ignore_ascii_case("CREATE") || w.value.eq_ignore_ascii_case("GRANT")) =>
+            {
+                starts.push(t.span.start);
             }
             _ => {}
         }
