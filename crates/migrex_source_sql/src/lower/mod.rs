@@ -169,8 +169,12 @@ impl<'f> Lower<'f> {
                 return result;
             }
         }
+        if self.dialect == Dialect::Postgres && leading_words(&piece.text, 2) == "ALTER SEQUENCE" {
+            self.alter_sequence(piece);
+            return Ok(());
+        }
         let d = dia::parser_dialect(self.dialect);
-        let mut text = piece.text.clone();
+        let (mut text, check_option) = split_check_option(&piece.text);
         let mut parsed = Parser::new(d.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_statements());
         // Syntax the database accepts but sqlparser does not: repair and retry (see `repair`).
         for _ in 0..16 {
@@ -197,9 +201,60 @@ impl<'f> Lower<'f> {
             }
         };
         for st in statements {
+            let view = match &st {
+                Statement::CreateView(cv) => Some(self.qname(&cv.name)),
+                _ => None,
+            };
             self.statement(piece, st)?;
+            if let (Some(qn), Some(opt)) = (view, &check_option)
+                && let Some(v) = self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.views.get_mut(&qn.name))
+            {
+                v.check_option = Some(opt.clone());
+            }
         }
         Ok(())
+    }
+
+    /// `ALTER SEQUENCE s OWNED BY t.c | NONE` (sqlparser has no ALTER SEQUENCE; pg_dump writes it
+    /// for every serial column). Other options are warned about.
+    fn alter_sequence(&mut self, piece: &Piece) {
+        let words: Vec<&str> = piece.text.split_whitespace().collect();
+        let mut i = 2;
+        if words.get(i).is_some_and(|w| w.eq_ignore_ascii_case("IF")) {
+            i += 2;
+        }
+        let Some(name) = words.get(i) else { return };
+        let seq = self.qname_text(name);
+        let rest: Vec<&str> = words[i + 1..].to_vec();
+        let owned = rest.windows(3).find(|w| w[0].eq_ignore_ascii_case("OWNED") && w[1].eq_ignore_ascii_case("BY")).map(|w| w[2]);
+        let Some(target) = owned else {
+            self.warn(piece, format!("ALTER SEQUENCE {seq}: only OWNED BY is read yet"));
+            return;
+        };
+        let owner = if target.eq_ignore_ascii_case("NONE") {
+            None
+        } else {
+            let parts: Vec<String> = split_dotted(target).iter().map(|p| self.fold_word(p)).collect();
+            match parts.as_slice() {
+                [t, c] => Some((QualifiedName::new(self.current_ns.clone(), t.clone()), c.clone())),
+                [ns, t, c] => Some((QualifiedName::new(ns.clone(), t.clone()), c.clone())),
+                _ => None,
+            }
+        };
+        match self.schema.namespaces.get_mut(&seq.namespace).and_then(|n| n.sequences.get_mut(&seq.name)) {
+            Some(s) => s.owned_by = owner,
+            None => self.warn(piece, format!("ALTER SEQUENCE on unknown sequence {seq} skipped")),
+        }
+    }
+
+    /// A possibly qualified, possibly quoted name written as text.
+    fn qname_text(&self, text: &str) -> QualifiedName {
+        let parts: Vec<String> = split_dotted(text.trim_end_matches(';')).iter().map(|p| self.fold_word(p)).collect();
+        match parts.as_slice() {
+            [.., ns, n] if self.dialect == Dialect::Postgres => QualifiedName::new(ns.clone(), n.clone()),
+            [.., n] => QualifiedName::new(self.current_ns.clone(), n.clone()),
+            [] => QualifiedName::new(self.current_ns.clone(), String::new()),
+        }
     }
 
     /// `SET search_path = a, b`: unqualified names land in the first schema.
@@ -530,6 +585,13 @@ impl<'f> Lower<'f> {
             column.nullable = false;
             self.info.table(qn).serial_columns.insert(name.clone());
         }
+        // MySQL NCHAR/NVARCHAR/NATIONAL ...: the national character set, utf8mb3 (a COLLATE
+        // option below overrides it).
+        if self.dialect == Dialect::Mysql
+            && (lower.starts_with("nchar") || lower.starts_with("nvarchar") || lower.starts_with("national"))
+        {
+            column.collation = Some("utf8mb3_general_ci".into());
+        }
         for opt in &col.options {
             self.column_option(piece, qn, table, &mut column, opt.name.as_ref(), &opt.option);
         }
@@ -599,6 +661,18 @@ impl<'f> Lower<'f> {
             ColumnOption::Collation(c) => column.collation = Some(unquote_name(c)),
             ColumnOption::Comment(c) => column.comment = Some(c.clone()),
             ColumnOption::OnUpdate(e) => column.on_update = Some(self.expr(e)),
+            // MySQL: a column character set means its default collation (unless COLLATE names one).
+            ColumnOption::CharacterSet(cs)
+                if self.dialect == Dialect::Mysql
+                    && let Some(default) = dia::mysql::Flavor::MariaDb.default_collation(&unquote_name(cs)) =>
+            {
+                let keep = column.collation.as_deref().is_some_and(|c| {
+                    dia::mysql::collation_charset(c).eq_ignore_ascii_case(dia::mysql::collation_charset(default))
+                });
+                if !keep {
+                    column.collation = Some(default.to_string());
+                }
+            }
             ColumnOption::CharacterSet(cs) => {
                 self.warn(piece, format!("character set {cs} of column {qn}.{} is not modeled (its collation is)", column.name))
             }
@@ -636,6 +710,9 @@ impl<'f> Lower<'f> {
 
     fn foreign_key(&self, fk: &ast::ForeignKeyConstraint) -> ForeignKey {
         let action = |a: &Option<ast::ReferentialAction>| match a {
+            // MariaDB/InnoDB stores an unwritten action as RESTRICT (a written NO ACTION stays
+            // NO ACTION in its catalog and SHOW CREATE TABLE).
+            None if self.dialect == Dialect::Mysql => FkAction::Restrict,
             None | Some(ast::ReferentialAction::NoAction) => FkAction::NoAction,
             Some(ast::ReferentialAction::Restrict) => FkAction::Restrict,
             Some(ast::ReferentialAction::Cascade) => FkAction::Cascade,
@@ -1167,6 +1244,46 @@ impl<'f> Lower<'f> {
         for (kind, (n, why)) in std::mem::take(&mut self.ignored) {
             self.warnings.push(Warning { message: format!("{n} {kind} statement(s) ignored: {why}"), location: Some(self.file.to_string()) });
         }
+    }
+}
+
+/// Splits `a."b.c".d` at the dots outside double quotes.
+fn split_dotted(text: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    for c in text.trim_end_matches(';').chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                parts.last_mut().expect("never empty").push(c);
+            }
+            '.' if !quoted => parts.push(String::new()),
+            _ => parts.last_mut().expect("never empty").push(c),
+        }
+    }
+    parts
+}
+
+/// `CREATE VIEW ... WITH [LOCAL|CASCADED] CHECK OPTION`, which sqlparser does not read: the
+/// statement without the clause, and the option (`cascaded` when not named, as the databases do).
+fn split_check_option(text: &str) -> (String, Option<String>) {
+    let trimmed = text.trim_end().trim_end_matches(';').trim_end();
+    let upper = trimmed.to_ascii_uppercase();
+    if !upper.starts_with("CREATE") || !upper.ends_with("CHECK OPTION") || !upper.contains(" VIEW ") {
+        return (text.to_string(), None);
+    }
+    let head = &upper[..upper.len() - "CHECK OPTION".len()];
+    let head = head.trim_end();
+    let (head, option) = if let Some(h) = head.strip_suffix("LOCAL") {
+        (h.trim_end(), "local")
+    } else if let Some(h) = head.strip_suffix("CASCADED") {
+        (h.trim_end(), "cascaded")
+    } else {
+        (head, "cascaded")
+    };
+    match head.strip_suffix("WITH") {
+        Some(h) => (trimmed[..h.len()].trim_end().to_string(), Some(option.to_string())),
+        None => (text.to_string(), None),
     }
 }
 
