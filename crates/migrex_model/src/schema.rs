@@ -343,8 +343,9 @@ pub struct ForeignKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
-    /// NO ACTION, the default everywhere. MySQL reports RESTRICT and NO ACTION alike; the MySQL
-    /// readers map both to `NoAction` unless RESTRICT was written.
+    /// NO ACTION: PostgreSQL's and SQLite's default. MariaDB stores an unwritten action as
+    /// RESTRICT (and a written NO ACTION as NO ACTION), so MySQL readers map an unwritten action to
+    /// `Restrict`.
     #[default]
     NoAction,
     Restrict,
