@@ -1,0 +1,394 @@
+//! The differ: two schemas in, unordered atomic changes out (plus notes for what the change
+//! vocabulary cannot express yet, and the old schema with renames applied for the planner).
+
+pub(crate) mod rename;
+pub(crate) mod table;
+
+use migrex_model::{Change, Column, QualifiedName, Renames, Schema, Table, View};
+use std::collections::HashMap;
+
+/// The differ's result.
+pub(crate) struct Diff {
+    pub changes: Vec<Change>,
+    pub notes: Vec<String>,
+    /// The old schema after the rename changes (what the database holds once they ran).
+    pub working: Schema,
+}
+
+pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
+    let dialect = to.dialect;
+    let mut notes = Vec::new();
+    let mut changes = Vec::new();
+    if from.dialect != to.dialect {
+        notes.push(format!(
+            "the old schema is {} and the new one {}; the plan is for {}",
+            from.dialect, to.dialect, to.dialect
+        ));
+    }
+    let default_ns = dialect.default_namespace();
+
+    // Namespaces are compared before renames: a rename into a new namespace needs it created.
+    for (name, ns) in &to.namespaces {
+        match from.namespaces.get(name) {
+            None if name != default_ns => {
+                changes.push(Change::CreateNamespace { name: name.clone() })
+            }
+            Some(old) if old.comment != ns.comment => notes.push(format!(
+                "the comment of schema {name} changed; schema comments are not planned yet"
+            )),
+            _ => {}
+        }
+        if !from.namespaces.contains_key(name) && ns.comment.is_some() {
+            notes.push(format!(
+                "schema {name} has a comment; schema comments are not planned yet"
+            ));
+        }
+    }
+    for name in from.namespaces.keys() {
+        if !to.namespaces.contains_key(name) && name != default_ns {
+            changes.push(Change::DropNamespace { name: name.clone() });
+        }
+    }
+    if from.extensions != to.extensions {
+        notes.push("the extensions differ; CREATE/DROP EXTENSION is not planned yet".to_string());
+    }
+
+    let mut working = from.clone();
+    working.dialect = dialect;
+    let applied = rename::apply(&mut working, to, renames, &mut notes);
+    for (from, to) in &applied.tables {
+        changes.push(Change::RenameTable {
+            from: from.clone(),
+            to: to.clone(),
+        });
+    }
+    for (table, from, to) in &applied.columns {
+        changes.push(Change::RenameColumn {
+            table: table.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        });
+    }
+
+    // Types and sequences, namespace by namespace.
+    let empty = migrex_model::Namespace::default();
+    for (ns_name, ns) in &to.namespaces {
+        let old = working.namespaces.get(ns_name).unwrap_or(&empty);
+        for (name, e) in &ns.enums {
+            let qn = QualifiedName::new(ns_name.clone(), name.clone());
+            match old.enums.get(name) {
+                None => changes.push(Change::CreateEnum {
+                    name: qn,
+                    enum_type: e.clone(),
+                }),
+                Some(o) => enum_values(&qn, &o.values, &e.values, &mut changes, &mut notes),
+            }
+            if let Some(o) = old.enums.get(name)
+                && o.comment != e.comment
+            {
+                notes.push(format!(
+                    "the comment of enum {ns_name}.{name} changed; enum comments are not planned yet"
+                ));
+            }
+        }
+        for (name, s) in &ns.sequences {
+            let qn = QualifiedName::new(ns_name.clone(), name.clone());
+            match old.sequences.get(name) {
+                None => changes.push(Change::CreateSequence {
+                    name: qn,
+                    sequence: s.clone(),
+                }),
+                Some(o) if o != s => changes.push(Change::AlterSequence {
+                    name: qn,
+                    from: o.clone(),
+                    to: s.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        if old.functions != ns.functions {
+            notes.push(format!(
+                "functions in schema {ns_name} differ; functions are not planned yet"
+            ));
+        }
+        if old.triggers != ns.triggers {
+            notes.push(format!(
+                "triggers in schema {ns_name} differ; triggers are not planned yet"
+            ));
+        }
+    }
+    for (ns_name, old) in &working.namespaces {
+        let new = to.namespaces.get(ns_name).unwrap_or(&empty);
+        for (name, e) in &old.enums {
+            if !new.enums.contains_key(name) {
+                changes.push(Change::DropEnum {
+                    name: QualifiedName::new(ns_name.clone(), name.clone()),
+                    enum_type: e.clone(),
+                });
+            }
+        }
+        for (name, s) in &old.sequences {
+            if !new.sequences.contains_key(name) {
+                changes.push(Change::DropSequence {
+                    name: QualifiedName::new(ns_name.clone(), name.clone()),
+                    sequence: s.clone(),
+                });
+            }
+        }
+        if !to.namespaces.contains_key(ns_name)
+            && (!old.functions.is_empty() || !old.triggers.is_empty())
+        {
+            notes.push(format!(
+                "schema {ns_name} holds functions or triggers, which are not planned yet"
+            ));
+        }
+    }
+
+    // Tables.
+    let mut created: Vec<QualifiedName> = Vec::new();
+    let mut dropped: Vec<QualifiedName> = Vec::new();
+    for (qn, t) in to.tables() {
+        match working.table(&qn) {
+            None => {
+                created.push(qn.clone());
+                changes.push(Change::CreateTable {
+                    name: qn,
+                    table: t.clone(),
+                });
+            }
+            Some(w) => {
+                let before = changes.len();
+                table::compare(dialect, &qn, w, t, &mut changes, &mut notes);
+                column_rename_candidates(&qn, &changes[before..], &mut notes);
+            }
+        }
+    }
+    for (qn, w) in working.tables() {
+        if to.table(&qn).is_none() {
+            dropped.push(qn.clone());
+            changes.push(Change::DropTable {
+                name: qn,
+                table: w.clone(),
+            });
+        }
+    }
+    table_rename_candidates(&working, to, &dropped, &created, &mut notes);
+
+    // Views.
+    for (qn, v) in to.views() {
+        match working.view(&qn) {
+            None => changes.push(Change::CreateView {
+                name: qn,
+                view: v.clone(),
+            }),
+            Some(w) if !same_view_body(w, v) => {
+                changes.push(Change::DropView {
+                    name: qn.clone(),
+                    view: w.clone(),
+                });
+                changes.push(Change::CreateView {
+                    name: qn,
+                    view: v.clone(),
+                });
+            }
+            Some(w) if w.comment != v.comment => changes.push(Change::SetViewComment {
+                name: qn,
+                materialized: v.materialized,
+                from: w.comment.clone(),
+                to: v.comment.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (qn, w) in working.views() {
+        if to.view(&qn).is_none() {
+            changes.push(Change::DropView {
+                name: qn,
+                view: w.clone(),
+            });
+        }
+    }
+
+    Diff {
+        changes,
+        notes,
+        working,
+    }
+}
+
+/// Everything of a view but its comment; a difference means drop and create (`CREATE OR
+/// REPLACE` is a renderer's choice).
+pub(crate) fn same_view_body(a: &View, b: &View) -> bool {
+    a.definition == b.definition
+        && a.columns == b.columns
+        && a.materialized == b.materialized
+        && a.check_option == b.check_option
+        && a.depends_on == b.depends_on
+}
+
+/// Enum values: new values become `AddEnumValue` (placed before the next old value, or
+/// appended); removed or reordered values would need the type dropped and recreated, which is
+/// not planned yet and is reported instead.
+fn enum_values(
+    qn: &QualifiedName,
+    old: &[String],
+    new: &[String],
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) {
+    if old == new {
+        return;
+    }
+    let kept: Vec<&String> = new.iter().filter(|v| old.contains(v)).collect();
+    if kept.len() != old.len() || kept.iter().zip(old).any(|(a, b)| *a != b) {
+        notes.push(format!(
+            "enum {qn}: values were removed or reordered ({} -> {}); that needs the type dropped and recreated, which is not planned yet",
+            old.join(", "),
+            new.join(", ")
+        ));
+        return;
+    }
+    for (i, v) in new.iter().enumerate() {
+        if old.contains(v) {
+            continue;
+        }
+        let before = new[i + 1..].iter().find(|n| old.contains(n)).cloned();
+        changes.push(Change::AddEnumValue {
+            name: qn.clone(),
+            value: v.clone(),
+            before,
+        });
+    }
+}
+
+/// A column's definition without its name, for spotting likely renames.
+fn column_signature(c: &Column) -> String {
+    format!(
+        "{:?}|{}|{:?}|{:?}|{:?}|{:?}",
+        c.ty,
+        c.nullable,
+        c.default.as_ref().map(|e| &e.key),
+        c.identity,
+        c.generated.as_ref().map(|g| (&g.expr.key, g.stored)),
+        c.collation
+    )
+}
+
+fn column_rename_candidates(qn: &QualifiedName, changes: &[Change], notes: &mut Vec<String>) {
+    let dropped: Vec<&Column> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropColumn { column, .. } => Some(column),
+            _ => None,
+        })
+        .collect();
+    if dropped.is_empty() {
+        return;
+    }
+    let mut taken = vec![false; dropped.len()];
+    for c in changes {
+        let Change::AddColumn { column, .. } = c else {
+            continue;
+        };
+        let sig = column_signature(column);
+        if let Some(i) =
+            (0..dropped.len()).find(|&i| !taken[i] && column_signature(dropped[i]) == sig)
+        {
+            taken[i] = true;
+            notes.push(format!(
+                "column {qn}.{} was dropped and {qn}.{} added with the same definition; if it is a rename, add `-- @renamed from={}` after {}'s definition",
+                dropped[i].name, column.name, dropped[i].name, column.name
+            ));
+        }
+    }
+}
+
+/// A table's columns without the table's name, for spotting likely renames.
+fn table_signature(t: &Table) -> String {
+    t.columns
+        .values()
+        .map(|c| format!("{}:{}", c.name, column_signature(c)))
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+fn table_rename_candidates(
+    working: &Schema,
+    to: &Schema,
+    dropped: &[QualifiedName],
+    created: &[QualifiedName],
+    notes: &mut Vec<String>,
+) {
+    if dropped.is_empty() || created.is_empty() {
+        return;
+    }
+    let mut by_sig: HashMap<String, Vec<&QualifiedName>> = HashMap::new();
+    for qn in dropped.iter().rev() {
+        if let Some(t) = working.table(qn)
+            && !t.columns.is_empty()
+        {
+            by_sig.entry(table_signature(t)).or_default().push(qn);
+        }
+    }
+    for qn in created {
+        let Some(t) = to.table(qn) else { continue };
+        if let Some(old) = by_sig.get_mut(&table_signature(t)).and_then(Vec::pop) {
+            notes.push(format!(
+                "table {old} was dropped and {qn} added with the same columns; if it is a rename, add `-- @renamed from={}` after {}'s definition",
+                old.name, qn.name
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vals(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn enum_values_inserted_and_appended() {
+        let qn = QualifiedName::new("public", "mood");
+        let mut changes = Vec::new();
+        let mut notes = Vec::new();
+        enum_values(
+            &qn,
+            &vals(&["a", "b"]),
+            &vals(&["x", "a", "n1", "n2", "b", "z"]),
+            &mut changes,
+            &mut notes,
+        );
+        assert!(notes.is_empty());
+        let got: Vec<_> = changes
+            .iter()
+            .map(|c| match c {
+                Change::AddEnumValue { value, before, .. } => (value.clone(), before.clone()),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("x".into(), Some("a".into())),
+                ("n1".into(), Some("b".into())),
+                ("n2".into(), Some("b".into())),
+                ("z".into(), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn enum_values_removed_or_reordered_is_a_note() {
+        let qn = QualifiedName::new("public", "mood");
+        for new in [vals(&["a"]), vals(&["b", "a"])] {
+            let mut changes = Vec::new();
+            let mut notes = Vec::new();
+            enum_values(&qn, &vals(&["a", "b"]), &new, &mut changes, &mut notes);
+            assert!(changes.is_empty());
+            assert_eq!(notes.len(), 1);
+        }
+    }
+}
