@@ -190,6 +190,7 @@ pub fn migration(from: &Loaded, to: &Loaded) -> Result<Migration, Error> {
         )));
     }
     let renames = to.renames.clone();
+    check_renames(&from.schema, &to.schema, &renames)?;
     let up = migrex_diff::plan(&from.schema, &to.schema, &renames);
     let down = migrex_diff::down(&from.schema, &to.schema, &renames);
     let up_sql = migrex_render_sql::render_plan(&up)?;
@@ -205,6 +206,31 @@ pub fn migration(from: &Loaded, to: &Loaded) -> Result<Migration, Error> {
         renames,
         warnings,
     })
+}
+
+/// A rename hint whose old name is still in the desired schema contradicts itself (it asks for
+/// the object to be renamed away and kept): an error, not a guess. A hint whose old name is gone
+/// from the current schema is stale (the rename already ran) and is left to the planner to skip.
+fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<(), Error> {
+    for (old, new) in &renames.tables {
+        if from.table(old).is_some() && to.table(old).is_some() && old != new {
+            return Err(Error::Usage(format!("cannot rename table '{old}' to '{new}' - table '{old}' still exists")));
+        }
+    }
+    for ((table, old), new) in &renames.columns {
+        let in_from = renames
+            .tables
+            .iter()
+            .find(|(_, t)| *t == table)
+            .map_or(table, |(o, _)| o);
+        let old_kept = to.table(table).is_some_and(|t| t.columns.contains_key(old));
+        if old_kept && from.table(in_from).is_some_and(|t| t.columns.contains_key(old)) && old != new {
+            return Err(Error::Usage(format!(
+                "cannot rename column '{old}' to '{new}' - column '{old}' still exists"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The DDL that recreates `schema` in an empty database of its dialect.

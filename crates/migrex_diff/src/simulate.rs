@@ -144,6 +144,15 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             }
             s.namespace_mut(name);
         }
+        Change::SetNamespaceComment { name, to, .. } => {
+            // The default namespace exists implicitly even when the model did not list it.
+            let is_default = name == dialect.default_namespace();
+            match s.namespaces.get_mut(name) {
+                Some(ns) => ns.comment.clone_from(to),
+                None if is_default => s.namespace_mut(name).comment.clone_from(to),
+                None => return Err(cx.missing(format!("schema {name}"))),
+            }
+        }
         Change::DropNamespace { name } => {
             let ns = s
                 .namespaces

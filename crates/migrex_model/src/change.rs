@@ -20,6 +20,12 @@ pub enum Change {
     DropNamespace {
         name: String,
     },
+    /// PostgreSQL `COMMENT ON SCHEMA`.
+    SetNamespaceComment {
+        name: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     CreateEnum {
         name: QualifiedName,
         enum_type: EnumType,
@@ -168,7 +174,7 @@ impl Change {
     pub fn subject(&self) -> Option<&QualifiedName> {
         use Change::*;
         match self {
-            CreateNamespace { .. } | DropNamespace { .. } => None,
+            CreateNamespace { .. } | DropNamespace { .. } | SetNamespaceComment { .. } => None,
             CreateEnum { name, .. }
             | DropEnum { name, .. }
             | AddEnumValue { name, .. }
@@ -226,6 +232,7 @@ impl Change {
         match self {
             CreateNamespace { name } => format!("create schema {name}"),
             DropNamespace { name } => format!("drop schema {name}"),
+            SetNamespaceComment { name, .. } => format!("set comment on schema {name}"),
             CreateEnum { name, .. } => format!("create enum {name}"),
             DropEnum { name, .. } => format!("drop enum {name}"),
             AddEnumValue { name, value, .. } => format!("add value '{value}' to enum {name}"),

@@ -43,7 +43,9 @@ impl SqlRenderer for MysqlRenderer {
         let err = |hint: &str| unsupported(change, hint);
         let alter = |t: &QualifiedName, rest: String| vec![format!("ALTER TABLE {} {rest}", qn(t))];
         Ok(match change {
-            Change::CreateNamespace { .. } | Change::DropNamespace { .. } => {
+            Change::CreateNamespace { .. }
+            | Change::DropNamespace { .. }
+            | Change::SetNamespaceComment { .. } => {
                 return Err(err(
                     "MySQL has one namespace per database; create the database separately",
                 ));

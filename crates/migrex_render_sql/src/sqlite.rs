@@ -51,7 +51,9 @@ impl SqlRenderer for SqliteRenderer {
             {
                 Ok(vec![])
             }
-            Change::CreateNamespace { .. } | Change::DropNamespace { .. } => bad(
+            Change::CreateNamespace { .. }
+            | Change::DropNamespace { .. }
+            | Change::SetNamespaceComment { .. } => bad(
                 "SQLite has no schemas (an attached database is a separate file); keep every \
                  object in the namespace \"\"",
             ),

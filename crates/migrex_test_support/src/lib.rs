@@ -114,3 +114,91 @@ pub fn shared_path(rel: &str) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
     root.join(rel)
 }
+
+/// The `.sql` files of a fixture folder (relative to the calling crate's manifest dir), sorted,
+/// as (file name, text).
+pub fn sql_fixtures(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("fixture dir {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (name, text)
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no fixtures in {}", dir.display());
+    out
+}
+
+/// Where two schemas differ, one line per JSON path (empty when `left == right`). Expressions
+/// are shown by their comparison key, since that is what `==` compares.
+pub fn schema_differences(left: &migrex_model::Schema, right: &migrex_model::Schema) -> Vec<String> {
+    if left == right {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    json_diff("schema", &keyed_json(left), &keyed_json(right), &mut out);
+    if out.is_empty() {
+        out.push("schemas differ but their JSON is equal".into());
+    }
+    out
+}
+
+/// Panics with every difference when two schemas are not equal.
+#[track_caller]
+pub fn assert_same_schema(what: &str, left: &migrex_model::Schema, right: &migrex_model::Schema) {
+    let d = schema_differences(left, right);
+    assert!(d.is_empty(), "{what}: left != right\n{}", d.join("\n"));
+}
+
+fn keyed_json(s: &migrex_model::Schema) -> serde_json::Value {
+    use serde_json::Value;
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if m.len() == 2
+                    && let (Some(Value::String(_)), Some(Value::String(key))) = (m.get("sql"), m.get("key"))
+                {
+                    *v = Value::String(format!("key: {key}"));
+                    return;
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(s).expect("the model serializes");
+    walk(&mut v);
+    v
+}
+
+fn json_diff(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, va) in x {
+                let p = format!("{path}.{k}");
+                match y.get(k) {
+                    Some(vb) => json_diff(&p, va, vb, out),
+                    None => out.push(format!("{p}: only on the left: {va}")),
+                }
+            }
+            for (k, vb) in y {
+                if !x.contains_key(k) {
+                    out.push(format!("{path}.{k}: only on the right: {vb}"));
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                json_diff(&format!("{path}[{i}]"), va, vb, out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}:\n    left:  {a}\n    right: {b}")),
+        _ => {}
+    }
+}

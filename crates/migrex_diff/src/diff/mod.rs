@@ -29,19 +29,17 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
 
     // Namespaces are compared before renames: a rename into a new namespace needs it created.
     for (name, ns) in &to.namespaces {
-        match from.namespaces.get(name) {
-            None if name != default_ns => {
-                changes.push(Change::CreateNamespace { name: name.clone() })
-            }
-            Some(old) if old.comment != ns.comment => notes.push(format!(
-                "the comment of schema {name} changed; schema comments are not planned yet"
-            )),
-            _ => {}
+        let old = from.namespaces.get(name);
+        if old.is_none() && name != default_ns {
+            changes.push(Change::CreateNamespace { name: name.clone() });
         }
-        if !from.namespaces.contains_key(name) && ns.comment.is_some() {
-            notes.push(format!(
-                "schema {name} has a comment; schema comments are not planned yet"
-            ));
+        let old_comment = old.and_then(|o| o.comment.clone());
+        if old_comment != ns.comment {
+            changes.push(Change::SetNamespaceComment {
+                name: name.clone(),
+                from: old_comment,
+                to: ns.comment.clone(),
+            });
         }
     }
     for name in from.namespaces.keys() {

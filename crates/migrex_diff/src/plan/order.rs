@@ -109,6 +109,7 @@ fn rank(item: &Item) -> (usize, usize) {
     }
     match &item.change {
         CreateNamespace { .. } => (CREATE_NAMESPACES, 0),
+        SetNamespaceComment { .. } => (CREATE_NAMESPACES, 1),
         CreateEnum { .. } => (CREATE_TYPES, 0),
         AddEnumValue { .. } => (CREATE_TYPES, 1),
         CreateSequence { .. } => (CREATE_TYPES, 2),
@@ -199,7 +200,9 @@ fn table_of(c: &Change) -> Option<&QualifiedName> {
 
 fn namespace_of(c: &Change) -> Option<&str> {
     match c {
-        Change::CreateNamespace { .. } | Change::DropNamespace { .. } => None,
+        Change::CreateNamespace { .. }
+        | Change::DropNamespace { .. }
+        | Change::SetNamespaceComment { .. } => None,
         other => other.subject().map(|q| q.namespace.as_str()),
     }
 }
@@ -801,6 +804,7 @@ fn sort(
             Change::CreateNamespace { name } | Change::DropNamespace { name } => {
                 pos.namespace(name, drop)
             }
+            Change::SetNamespaceComment { name, .. } => pos.namespace(name, false),
             Change::RenameTable { to, .. } => pos.object(to, false),
             other => other
                 .subject()
