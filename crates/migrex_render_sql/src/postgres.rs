@@ -60,6 +60,11 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
             vec![format!("CREATE SCHEMA {ine}{}", q(name))]
         }
         DropNamespace { name } => vec![format!("DROP SCHEMA {}", q(name))],
+        SetNamespaceComment { name, to, .. } => vec![format!(
+            "COMMENT ON SCHEMA {} IS {}",
+            q(name),
+            comment_value(to.as_deref())
+        )],
         CreateEnum { name, enum_type } => create_enum(name, enum_type),
         DropEnum { name, .. } => vec![format!("DROP TYPE {}", qn(name))],
         AddEnumValue {
