@@ -124,7 +124,13 @@ fn main() {
         run_size(n, runs);
         return;
     }
-    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let runs_value = args.iter().position(|a| a == "--runs").map(|i| i + 1);
+    let sizes: Vec<usize> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != runs_value)
+        .filter_map(|(_, a)| a.parse().ok())
+        .collect();
     let sizes = if sizes.is_empty() {
         vec![100, 1000, 5000]
     } else {

@@ -23,10 +23,16 @@ use sqlparser::parser::Parser;
 
 /// Fills in what sqlite would: called once after every statement of the file has been lowered.
 pub(crate) fn finalize(schema: &mut Schema, info: &LowerInfo, warnings: &mut Vec<Warning>) {
-    // Table name -> its column names, as declared, for case-insensitive resolution.
-    let declared: Vec<(QualifiedName, Vec<String>)> = schema
+    // (namespace, lower-cased table name) -> its declared name and column names, for
+    // case-insensitive resolution (a map: a linear search per foreign key is quadratic).
+    let declared: Declared = schema
         .tables()
-        .map(|(q, t)| (q, t.columns.keys().cloned().collect()))
+        .map(|(q, t)| {
+            (
+                (q.namespace.clone(), q.name.to_lowercase()),
+                (q, t.columns.keys().cloned().collect()),
+            )
+        })
         .collect();
     for (ns_name, ns) in schema.namespaces.iter_mut() {
         for (name, table) in ns.tables.iter_mut() {
@@ -43,7 +49,9 @@ pub(crate) fn finalize(schema: &mut Schema, info: &LowerInfo, warnings: &mut Vec
 /// SQLite names are case-insensitive: `PRIMARY KEY (ID)` names column `id`, `REFERENCES ARTIST`
 /// names table `Artist`, and the pragmas report the declared spelling. Constraint and index
 /// columns, and referenced tables and columns, take the spelling of their declaration.
-fn declared_spelling(table: &mut Table, declared: &[(QualifiedName, Vec<String>)]) {
+type Declared = std::collections::HashMap<(String, String), (QualifiedName, Vec<String>)>;
+
+fn declared_spelling(table: &mut Table, declared: &Declared) {
     let own: Vec<String> = table.columns.keys().cloned().collect();
     let fix = |names: &mut Vec<String>, cols: &[String]| {
         for n in names.iter_mut() {
@@ -69,9 +77,10 @@ fn declared_spelling(table: &mut Table, declared: &[(QualifiedName, Vec<String>)
     }
     for fk in &mut table.foreign_keys {
         fix(&mut fk.columns, &own);
-        let target = declared.iter().find(|(q, _)| {
-            q.namespace == fk.ref_table.namespace && q.name.eq_ignore_ascii_case(&fk.ref_table.name)
-        });
+        let target = declared.get(&(
+            fk.ref_table.namespace.clone(),
+            fk.ref_table.name.to_lowercase(),
+        ));
         if let Some((q, cols)) = target {
             fk.ref_table.name.clone_from(&q.name);
             fix(&mut fk.ref_columns, cols);
