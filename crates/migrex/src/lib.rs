@@ -214,7 +214,9 @@ pub fn migration(from: &Loaded, to: &Loaded) -> Result<Migration, Error> {
 fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<(), Error> {
     for (old, new) in &renames.tables {
         if from.table(old).is_some() && to.table(old).is_some() && old != new {
-            return Err(Error::Usage(format!("cannot rename table '{old}' to '{new}' - table '{old}' still exists")));
+            return Err(Error::Usage(format!(
+                "cannot rename table '{old}' to '{new}' - table '{old}' still exists"
+            )));
         }
     }
     for ((table, old), new) in &renames.columns {
@@ -224,7 +226,12 @@ fn check_renames(from: &Schema, to: &Schema, renames: &Renames) -> Result<(), Er
             .find(|(_, t)| *t == table)
             .map_or(table, |(o, _)| o);
         let old_kept = to.table(table).is_some_and(|t| t.columns.contains_key(old));
-        if old_kept && from.table(in_from).is_some_and(|t| t.columns.contains_key(old)) && old != new {
+        if old_kept
+            && from
+                .table(in_from)
+                .is_some_and(|t| t.columns.contains_key(old))
+            && old != new
+        {
             return Err(Error::Usage(format!(
                 "cannot rename column '{old}' to '{new}' - column '{old}' still exists"
             )));

@@ -202,7 +202,11 @@ fn verify_on_live_servers() {
 #[test]
 fn a_rename_hint_that_keeps_the_old_column_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let v1 = write(dir.path(), "v1.sql", "CREATE TABLE users (id integer PRIMARY KEY, username text);\n");
+    let v1 = write(
+        dir.path(),
+        "v1.sql",
+        "CREATE TABLE users (id integer PRIMARY KEY, username text);\n",
+    );
     let v2 = write(
         dir.path(),
         "v2.sql",
@@ -210,5 +214,9 @@ fn a_rename_hint_that_keeps_the_old_column_is_an_error() {
     );
     let o = migrex(&["diff", &v1, &v2, "--dialect", "sqlite"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
-    assert!(stderr(&o).contains("column 'username' still exists"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("column 'username' still exists"),
+        "{}",
+        stderr(&o)
+    );
 }

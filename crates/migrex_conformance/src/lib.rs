@@ -246,7 +246,10 @@ fn first_line(s: &str) -> String {
 
 /// A warning saying an object was seen but not modeled (not one about ignored SET lines etc.).
 fn is_unmodeled(message: &str) -> bool {
-    ["not modeled", "not read", "skipped"].iter().any(|k| message.contains(k)) && !message.contains("ignored:")
+    ["not modeled", "not read", "skipped"]
+        .iter()
+        .any(|k| message.contains(k))
+        && !message.contains("ignored:")
 }
 
 fn differences(actual: &Schema, expected: &Schema) -> Vec<String> {
@@ -292,8 +295,16 @@ pub fn run_case(
             Err(e) => return Ok(Outcome::Failed(format!("reading desired: {e}"))),
         };
         // A case about objects the model does not hold yet would pass without testing anything.
-        if let Some(w) = from.warnings.iter().chain(&to.warnings).find(|w| is_unmodeled(&w.message)) {
-            return Ok(Outcome::Skipped(format!("not modeled yet: {}", first_line(&w.message))));
+        if let Some(w) = from
+            .warnings
+            .iter()
+            .chain(&to.warnings)
+            .find(|w| is_unmodeled(&w.message))
+        {
+            return Ok(Outcome::Skipped(format!(
+                "not modeled yet: {}",
+                first_line(&w.message)
+            )));
         }
         let migration = match migrex::migration(&from, &to) {
             Ok(m) => m,

@@ -5,7 +5,15 @@
 use migrex_conformance::{FileResult, Servers, run_dialect};
 use migrex_model::Dialect;
 
-const FILES: &[&str] = &["tables", "indices", "constraints", "fk_deps", "rename", "dependency_ordering", "sqlite3def/tests.yml"];
+const FILES: &[&str] = &[
+    "tables",
+    "indices",
+    "constraints",
+    "fk_deps",
+    "rename",
+    "dependency_ordering",
+    "sqlite3def/tests.yml",
+];
 
 /// Minimum pass rate (percent of cases run) per dialect.
 fn floor(d: Dialect) -> f64 {
@@ -19,7 +27,10 @@ fn floor(d: Dialect) -> f64 {
 #[test]
 fn sqldef_pass_rates() {
     let root = migrex_test_support::shared_path("conformance/sqldef");
-    let servers = Servers { postgres: std::env::var("MIGREX_TEST_PG").ok(), mysql: std::env::var("MIGREX_TEST_MYSQL").ok() };
+    let servers = Servers {
+        postgres: std::env::var("MIGREX_TEST_PG").ok(),
+        mysql: std::env::var("MIGREX_TEST_MYSQL").ok(),
+    };
     let mut failures = Vec::new();
     for dialect in Dialect::ALL {
         if !migrex_test_support::available(dialect) {
@@ -33,15 +44,32 @@ fn sqldef_pass_rates() {
             .collect();
         let results = run_dialect(&root, dialect, &servers, &filters, |r: &FileResult| {
             let (p, f, s) = r.count();
-            eprintln!("{dialect} {:<34} passed {p:>4}  failed {f:>4}  skipped {s:>4}", r.file);
+            eprintln!(
+                "{dialect} {:<34} passed {p:>4}  failed {f:>4}  skipped {s:>4}",
+                r.file
+            );
         })
         .unwrap_or_else(|e| panic!("{dialect}: {e}"));
-        let (p, f, s) = results.iter().map(FileResult::count).fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-        let rate = if p + f == 0 { 0.0 } else { 100.0 * p as f64 / (p + f) as f64 };
-        eprintln!("{dialect}: passed {p}, failed {f}, skipped {s}: {rate:.1}% (floor {}%)", floor(dialect));
+        let (p, f, s) = results
+            .iter()
+            .map(FileResult::count)
+            .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+        let rate = if p + f == 0 {
+            0.0
+        } else {
+            100.0 * p as f64 / (p + f) as f64
+        };
+        eprintln!(
+            "{dialect}: passed {p}, failed {f}, skipped {s}: {rate:.1}% (floor {}%)",
+            floor(dialect)
+        );
         if rate < floor(dialect) {
             failures.push(format!("{dialect}: {rate:.1}% < {}%", floor(dialect)));
         }
     }
-    assert!(failures.is_empty(), "pass rate below the floor: {}", failures.join(", "));
+    assert!(
+        failures.is_empty(),
+        "pass rate below the floor: {}",
+        failures.join(", ")
+    );
 }

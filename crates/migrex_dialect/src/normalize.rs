@@ -37,7 +37,9 @@ pub fn expr_key(dialect: Dialect, sql: &str) -> String {
 /// `expr_key`, relation names folded and PostgreSQL's `public.` dropped.
 pub fn query_key(dialect: Dialect, sql: &str) -> String {
     let d = crate::parser_dialect(dialect);
-    let parsed = Parser::new(d.as_ref()).try_with_sql(sql).and_then(|mut p| p.parse_query());
+    let parsed = Parser::new(d.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_query());
     match parsed {
         Ok(mut q) => {
             let _ = visit_expressions_mut(&mut *q, |x| {
@@ -50,7 +52,10 @@ pub fn query_key(dialect: Dialect, sql: &str) -> String {
                         fold_ident(dialect, id);
                     }
                 }
-                if dialect == Dialect::Postgres && name.0.len() == 2 && name.0[0].to_string() == "public" {
+                if dialect == Dialect::Postgres
+                    && name.0.len() == 2
+                    && name.0[0].to_string() == "public"
+                {
                     name.0.remove(0);
                 }
                 ControlFlow::<()>::Continue(())

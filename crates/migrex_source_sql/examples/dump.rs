@@ -5,7 +5,10 @@ fn main() {
     let d = migrex_model::Dialect::parse(&args[2]).expect("dialect");
     match migrex_source_sql::parse(&sql, d, &args[1]) {
         Ok(l) => {
-            println!("{}", serde_json::to_string_pretty(&l.schema).expect("serializable"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&l.schema).expect("serializable")
+            );
             for w in l.warnings {
                 eprintln!("warning: {w}");
             }

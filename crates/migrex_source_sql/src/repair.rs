@@ -14,7 +14,16 @@ pub(crate) const MYSQL_BINARY_COLLATION: &str = "__migrex_binary__";
 
 /// Words that end a SQLite type name inside a column definition.
 const SQLITE_CONSTRAINT_WORDS: &[&str] = &[
-    "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE", "REFERENCES", "GENERATED",
+    "CONSTRAINT",
+    "PRIMARY",
+    "NOT",
+    "NULL",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "COLLATE",
+    "REFERENCES",
+    "GENERATED",
     "AS",
 ];
 
@@ -22,33 +31,55 @@ const SQLITE_CONSTRAINT_WORDS: &[&str] = &[
 pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String> {
     // PostgreSQL (and pg_dump) write sequence options in any order; sqlparser wants one order.
     if dialect == Dialect::Postgres
-        && let Some(fixed) = reorder_sequence_options(text).or_else(|| reorder_identity_options(text))
+        && let Some(fixed) =
+            reorder_sequence_options(text).or_else(|| reorder_identity_options(text))
         && fixed != text
     {
         return Some(fixed);
     }
     let at = error_offset(text, error)?;
-    let word: String = text[at..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let word: String = text[at..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     match dialect {
-        Dialect::Mysql if word.eq_ignore_ascii_case("BINARY") => {
-            Some(format!("{}COLLATE {MYSQL_BINARY_COLLATION}{}", &text[..at], &text[at + word.len()..]))
-        }
+        Dialect::Mysql if word.eq_ignore_ascii_case("BINARY") => Some(format!(
+            "{}COLLATE {MYSQL_BINARY_COLLATION}{}",
+            &text[..at],
+            &text[at + word.len()..]
+        )),
         // SQLite reads a single-quoted column name as an identifier.
-        Dialect::Sqlite if error.contains("column name or constraint definition") && text[at..].starts_with('\'') => {
+        Dialect::Sqlite
+            if error.contains("column name or constraint definition")
+                && text[at..].starts_with('\'') =>
+        {
             let end = text[at + 1..].find('\'')? + at + 1;
             let name = &text[at + 1..end];
-            Some(format!("{}\"{}\"{}", &text[..at], name.replace('"', "\"\""), &text[end + 1..]))
+            Some(format!(
+                "{}\"{}\"{}",
+                &text[..at],
+                name.replace('"', "\"\""),
+                &text[end + 1..]
+            ))
         }
         // `) STRICT, WITHOUT ROWID`: sqlparser reads both options only as `WITHOUT ROWID STRICT`.
         Dialect::Sqlite if error.contains("end of statement") && text[at..].starts_with(',') => {
             let before = text[..at].trim_end();
             let after = text[at + 1..].trim_start();
             let upper_after = after.to_ascii_uppercase();
-            if before.to_ascii_uppercase().ends_with("STRICT") && upper_after.starts_with("WITHOUT ROWID") {
+            if before.to_ascii_uppercase().ends_with("STRICT")
+                && upper_after.starts_with("WITHOUT ROWID")
+            {
                 let cut = before.len() - "STRICT".len();
-                return Some(format!("{}WITHOUT ROWID STRICT{}", &text[..cut], &after["WITHOUT ROWID".len()..]));
+                return Some(format!(
+                    "{}WITHOUT ROWID STRICT{}",
+                    &text[..cut],
+                    &after["WITHOUT ROWID".len()..]
+                ));
             }
-            if before.to_ascii_uppercase().ends_with("WITHOUT ROWID") && upper_after.starts_with("STRICT") {
+            if before.to_ascii_uppercase().ends_with("WITHOUT ROWID")
+                && upper_after.starts_with("STRICT")
+            {
                 return Some(format!("{} {}", before, after));
             }
             None
@@ -56,9 +87,15 @@ pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String
         Dialect::Sqlite if error.contains("after column definition") && !word.is_empty() => {
             // The type's last word is the word before the one the parser stopped at.
             let before = text[..at].trim_end();
-            let prev_start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+            let prev_start = before
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
             let prev = &before[prev_start..];
-            if prev.is_empty() || SQLITE_CONSTRAINT_WORDS.iter().any(|w| prev.eq_ignore_ascii_case(w)) {
+            if prev.is_empty()
+                || SQLITE_CONSTRAINT_WORDS
+                    .iter()
+                    .any(|w| prev.eq_ignore_ascii_case(w))
+            {
                 return None;
             }
             let mut end = at;
@@ -66,14 +103,26 @@ pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String
             loop {
                 let rest = &text[end..];
                 let skip = rest.len() - rest.trim_start().len();
-                let w: String = rest[skip..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                if w.is_empty() || SQLITE_CONSTRAINT_WORDS.iter().any(|k| w.eq_ignore_ascii_case(k)) {
+                let w: String = rest[skip..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if w.is_empty()
+                    || SQLITE_CONSTRAINT_WORDS
+                        .iter()
+                        .any(|k| w.eq_ignore_ascii_case(k))
+                {
                     break;
                 }
                 words.push(w.clone());
                 end += skip + w.len();
             }
-            Some(format!("{}\"{}\"{}", &text[..prev_start], words.join(" "), &text[end..]))
+            Some(format!(
+                "{}\"{}\"{}",
+                &text[..prev_start],
+                words.join(" "),
+                &text[end..]
+            ))
         }
         _ => None,
     }
@@ -86,7 +135,12 @@ pub(crate) fn repair(dialect: Dialect, text: &str, error: &str) -> Option<String
 fn reorder_sequence_options(text: &str) -> Option<String> {
     let body = text.trim().trim_end_matches(';');
     let words: Vec<&str> = body.split_whitespace().collect();
-    let up = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    let up = |i: usize| {
+        words
+            .get(i)
+            .map(|w| w.to_ascii_uppercase())
+            .unwrap_or_default()
+    };
     if up(0) != "CREATE" {
         return None;
     }
@@ -109,7 +163,12 @@ fn reorder_sequence_options(text: &str) -> Option<String> {
 /// Sequence options in sqlparser's order (AS, INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE,
 /// OWNED BY); `None` on an option this does not know.
 fn ordered_sequence_options(words: &[&str]) -> Option<String> {
-    let up = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase()).unwrap_or_default();
+    let up = |i: usize| {
+        words
+            .get(i)
+            .map(|w| w.to_ascii_uppercase())
+            .unwrap_or_default()
+    };
     let mut i = 0;
     let mut slots: [Vec<&str>; 8] = Default::default();
     while i < words.len() {
@@ -133,7 +192,14 @@ fn ordered_sequence_options(words: &[&str]) -> Option<String> {
         slots[slot] = words[i..end].to_vec();
         i = end;
     }
-    Some(slots.iter().filter(|s| !s.is_empty()).map(|s| s.join(" ")).collect::<Vec<_>>().join(" "))
+    Some(
+        slots
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.join(" "))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// `GENERATED ... AS IDENTITY (SEQUENCE NAME s START WITH 1 INCREMENT BY 1 ...)` as pg_dump writes
@@ -151,7 +217,11 @@ fn reorder_identity_options(text: &str) -> Option<String> {
     let mut kept = Vec::new();
     let mut i = 0;
     while i < inner.len() {
-        if inner[i].eq_ignore_ascii_case("SEQUENCE") && inner.get(i + 1).is_some_and(|w| w.eq_ignore_ascii_case("NAME")) {
+        if inner[i].eq_ignore_ascii_case("SEQUENCE")
+            && inner
+                .get(i + 1)
+                .is_some_and(|w| w.eq_ignore_ascii_case("NAME"))
+        {
             i += 3;
             continue;
         }
@@ -159,8 +229,17 @@ fn reorder_identity_options(text: &str) -> Option<String> {
         i += 1;
     }
     let ordered = ordered_sequence_options(&kept)?;
-    let replacement = if ordered.is_empty() { String::new() } else { format!("({ordered})") };
-    Some(format!("{}{}{}", &text[..open], replacement, &text[close + 1..]))
+    let replacement = if ordered.is_empty() {
+        String::new()
+    } else {
+        format!("({ordered})")
+    };
+    Some(format!(
+        "{}{}{}",
+        &text[..open],
+        replacement,
+        &text[close + 1..]
+    ))
 }
 /// Byte offset of sqlparser's "at Line: L, Column: C" inside `text`.
 pub(crate) fn error_offset(text: &str, error: &str) -> Option<usize> {
@@ -168,9 +247,19 @@ pub(crate) fn error_offset(text: &str, error: &str) -> Option<usize> {
     let mut nums = error[at + 10..].split(", Column: ");
     let line: usize = nums.next()?.trim().parse().ok()?;
     let column: usize = nums.next()?.trim().parse().ok()?;
-    let start = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum::<usize>();
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
     let line_text = &text[start..];
-    Some(start + line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i))
+    Some(
+        start
+            + line_text
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(line_text.len(), |(i, _)| i),
+    )
 }
 
 #[cfg(test)]
@@ -179,14 +268,19 @@ mod tests {
 
     fn parser_error(d: Dialect, t: &str) -> String {
         let pd = migrex_dialect::parser_dialect(d);
-        sqlparser::parser::Parser::parse_sql(pd.as_ref(), t).unwrap_err().to_string()
+        sqlparser::parser::Parser::parse_sql(pd.as_ref(), t)
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
     fn sqlite_multiword_type() {
         let t = "CREATE TABLE f (d BLOB SUB_TYPE TEXT DEFAULT NULL)";
         let e = parser_error(Dialect::Sqlite, t);
-        assert_eq!(repair(Dialect::Sqlite, t, &e).unwrap(), "CREATE TABLE f (d \"BLOB SUB_TYPE TEXT\" DEFAULT NULL)");
+        assert_eq!(
+            repair(Dialect::Sqlite, t, &e).unwrap(),
+            "CREATE TABLE f (d \"BLOB SUB_TYPE TEXT\" DEFAULT NULL)"
+        );
     }
 
     #[test]
@@ -197,7 +291,10 @@ mod tests {
             let d = migrex_dialect::parser_dialect(Dialect::Sqlite);
             match sqlparser::parser::Parser::parse_sql(d.as_ref(), &text) {
                 Ok(_) => break,
-                Err(e) => text = repair(Dialect::Sqlite, &text, &e.to_string()).unwrap_or_else(|| panic!("no repair for {e} in {text}")),
+                Err(e) => {
+                    text = repair(Dialect::Sqlite, &text, &e.to_string())
+                        .unwrap_or_else(|| panic!("no repair for {e} in {text}"))
+                }
             }
         }
         assert_eq!(text, "CREATE TABLE t (\"data\" TEXT) WITHOUT ROWID STRICT");
@@ -208,7 +305,10 @@ mod tests {
         let t = "ALTER TABLE public.t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (\n    SEQUENCE NAME public.t_id_seq\n    START WITH 5\n    INCREMENT BY 2\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1\n)";
         let e = parser_error(Dialect::Postgres, t);
         let fixed = repair(Dialect::Postgres, t, &e).expect("repaired");
-        assert_eq!(fixed, "ALTER TABLE public.t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY 2 NO MINVALUE NO MAXVALUE START WITH 5 CACHE 1)");
+        assert_eq!(
+            fixed,
+            "ALTER TABLE public.t ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY 2 NO MINVALUE NO MAXVALUE START WITH 5 CACHE 1)"
+        );
         let d = migrex_dialect::parser_dialect(Dialect::Postgres);
         assert!(sqlparser::parser::Parser::parse_sql(d.as_ref(), &fixed).is_ok());
     }

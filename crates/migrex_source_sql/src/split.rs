@@ -64,9 +64,17 @@ fn regions(sql: &str, dialect: Dialect) -> Vec<Region> {
             && trimmed.len() > 10
             && trimmed[..10].eq_ignore_ascii_case("delimiter ");
         if is_delimiter {
-            out.push(Region { text: std::mem::take(&mut current), line: start_line, delimiter: delimiter.clone() });
+            out.push(Region {
+                text: std::mem::take(&mut current),
+                line: start_line,
+                delimiter: delimiter.clone(),
+            });
             let d = trimmed[10..].trim();
-            delimiter = if d == ";" || d.is_empty() { None } else { Some(d.to_string()) };
+            delimiter = if d == ";" || d.is_empty() {
+                None
+            } else {
+                Some(d.to_string())
+            };
             start_line = i as u64 + 2;
             continue;
         }
@@ -76,26 +84,45 @@ fn regions(sql: &str, dialect: Dialect) -> Vec<Region> {
         }
         current.push_str(line);
     }
-    out.push(Region { text: current, line: start_line, delimiter });
+    out.push(Region {
+        text: current,
+        line: start_line,
+        delimiter,
+    });
     out.retain(|r| !r.text.trim().is_empty());
     out
 }
 
-fn split_region(text: &str, first_line: u64, dialect: Dialect, out: &mut Vec<Piece>) -> Result<(), SplitError> {
+fn split_region(
+    text: &str,
+    first_line: u64,
+    dialect: Dialect,
+    out: &mut Vec<Piece>,
+) -> Result<(), SplitError> {
     let d = migrex_dialect::parser_dialect(dialect);
-    let tokens = Tokenizer::new(d.as_ref(), text).tokenize_with_location().map_err(|e| SplitError {
-        line: e.location.line + first_line - 1,
-        column: e.location.column,
-        message: e.message,
-    })?;
+    let tokens = Tokenizer::new(d.as_ref(), text)
+        .tokenize_with_location()
+        .map_err(|e| SplitError {
+            line: e.location.line + first_line - 1,
+            column: e.location.column,
+            message: e.message,
+        })?;
     // Byte offset of each line start, to slice statements out of the original text (re-printing
     // tokens would change escapes and shift the columns of later errors).
-    let line_starts: Vec<usize> =
-        std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let offset = |loc: sqlparser::tokenizer::Location| -> usize {
-        let start = line_starts.get(loc.line.saturating_sub(1) as usize).copied().unwrap_or(text.len());
+        let start = line_starts
+            .get(loc.line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or(text.len());
         let line = &text[start..];
-        start + line.char_indices().nth(loc.column.saturating_sub(1) as usize).map_or(line.len(), |(i, _)| i)
+        start
+            + line
+                .char_indices()
+                .nth(loc.column.saturating_sub(1) as usize)
+                .map_or(line.len(), |(i, _)| i)
     };
     let mut current: Vec<&sqlparser::tokenizer::TokenWithSpan> = Vec::new();
     let mut depth = 0i32;
@@ -107,8 +134,13 @@ fn split_region(text: &str, first_line: u64, dialect: Dialect, out: &mut Vec<Pie
         let first = current.iter().position(|t| !is_trivia(&t.token));
         if let Some(first) = first {
             let start = &current[first];
-            let end = current.iter().rev().find(|t| !is_trivia(&t.token)).map_or(*start, |t| *t);
-            let body = &text[offset(start.span.start)..offset(end.span.end).max(offset(start.span.start))];
+            let end = current
+                .iter()
+                .rev()
+                .find(|t| !is_trivia(&t.token))
+                .map_or(*start, |t| *t);
+            let body =
+                &text[offset(start.span.start)..offset(end.span.end).max(offset(start.span.start))];
             out.push(Piece {
                 text: body.trim_end().to_string(),
                 line: start.span.start.line + first_line - 1,
@@ -126,7 +158,9 @@ fn split_region(text: &str, first_line: u64, dialect: Dialect, out: &mut Vec<Pie
             let line = tok.span.start.line + first_line - 1;
             // A comment on the line the previous statement ended belongs to that statement.
             let belongs_to_previous = current.iter().all(|t| is_trivia(&t.token))
-                && out.last().is_some_and(|p| p.line <= line && ends_on_line(p, line));
+                && out
+                    .last()
+                    .is_some_and(|p| p.line <= line && ends_on_line(p, line));
             if belongs_to_previous {
                 if let Some(p) = out.last_mut() {
                     p.comments.push((line, comment.trim().to_string()));
@@ -165,9 +199,14 @@ fn split_region(text: &str, first_line: u64, dialect: Dialect, out: &mut Vec<Pie
 /// name and its elements as separate statements (positions kept). `None` for a plain CREATE SCHEMA.
 pub(crate) fn schema_elements(piece: &Piece) -> Option<(String, Vec<Piece>)> {
     let d = migrex_dialect::parser_dialect(Dialect::Postgres);
-    let tokens = Tokenizer::new(d.as_ref(), &piece.text).tokenize_with_location().ok()?;
-    let words: Vec<(usize, &sqlparser::tokenizer::TokenWithSpan)> =
-        tokens.iter().enumerate().filter(|(_, t)| !is_trivia(&t.token)).collect();
+    let tokens = Tokenizer::new(d.as_ref(), &piece.text)
+        .tokenize_with_location()
+        .ok()?;
+    let words: Vec<(usize, &sqlparser::tokenizer::TokenWithSpan)> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !is_trivia(&t.token))
+        .collect();
     let word = |i: usize| match words.get(i).map(|(_, t)| &t.token) {
         Some(Token::Word(w)) => Some(w),
         _ => None,
@@ -189,12 +228,20 @@ pub(crate) fn schema_elements(piece: &Piece) -> Option<(String, Vec<Piece>)> {
         return None;
     }
     // Elements start at each top-level CREATE or GRANT.
-    let line_starts: Vec<usize> =
-        std::iter::once(0).chain(piece.text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(piece.text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     let offset = |loc: sqlparser::tokenizer::Location| -> usize {
-        let start = line_starts.get(loc.line.saturating_sub(1) as usize).copied().unwrap_or(piece.text.len());
+        let start = line_starts
+            .get(loc.line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or(piece.text.len());
         let line = &piece.text[start..];
-        start + line.char_indices().nth(loc.column.saturating_sub(1) as usize).map_or(line.len(), |(i, _)| i)
+        start
+            + line
+                .char_indices()
+                .nth(loc.column.saturating_sub(1) as usize)
+                .map_or(line.len(), |(i, _)| i)
     };
     let mut depth = 0i32;
     let mut starts = Vec::new();
@@ -205,7 +252,8 @@ pub(crate) fn schema_elements(piece: &Piece) -> Option<(String, Vec<Piece>)> {
             Token::Word(w)
                 if depth == 0
                     && w.quote_style.is_none()
-                    && (w.value.eq_ignore_ascii_case("CREATE") || w.value.eq_ignore_ascii_case("GRANT")) =>
+                    && (w.value.eq_ignore_ascii_case("CREATE")
+                        || w.value.eq_ignore_ascii_case("GRANT")) =>
             {
                 starts.push(t.span.start);
             }
@@ -218,9 +266,23 @@ pub(crate) fn schema_elements(piece: &Piece) -> Option<(String, Vec<Piece>)> {
         let to = starts.get(k + 1).map_or(piece.text.len(), |s| offset(*s));
         let text = piece.text[from..to].trim_end().to_string();
         let line = piece.line + start.line - 1;
-        let column = if start.line == 1 { piece.column + start.column - 1 } else { start.column };
-        let comments = piece.comments.iter().filter(|(l, _)| *l >= line).cloned().collect();
-        elements.push(Piece { text, line, column, comments });
+        let column = if start.line == 1 {
+            piece.column + start.column - 1
+        } else {
+            start.column
+        };
+        let comments = piece
+            .comments
+            .iter()
+            .filter(|(l, _)| *l >= line)
+            .cloned()
+            .collect();
+        elements.push(Piece {
+            text,
+            line,
+            column,
+            comments,
+        });
     }
     Some((name, elements))
 }
@@ -287,7 +349,12 @@ fn push_custom(stmt: &str, whole: &str, offset: usize, first_line: u64, out: &mu
     let before = &whole[..offset + lead];
     let line = first_line + before.matches('\n').count() as u64;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
-    out.push(Piece { text: body.to_string(), line, column, comments: Vec::new() });
+    out.push(Piece {
+        text: body.to_string(),
+        line,
+        column,
+        comments: Vec::new(),
+    });
 }
 
 #[cfg(test)]
@@ -296,7 +363,8 @@ mod tests {
 
     #[test]
     fn splits_with_positions_and_trailing_comments() {
-        let sql = "CREATE TABLE a (x int); -- one\n\nCREATE TABLE b (\n  y int -- @renamed from=z\n);\n";
+        let sql =
+            "CREATE TABLE a (x int); -- one\n\nCREATE TABLE b (\n  y int -- @renamed from=z\n);\n";
         let p = split(sql, Dialect::Postgres).unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!((p[0].line, p[0].column), (1, 1));

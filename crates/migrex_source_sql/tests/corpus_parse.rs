@@ -4,7 +4,9 @@ use migrex_model::Dialect;
 use std::path::PathBuf;
 
 fn corpus(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus")
+        .join(rel)
 }
 
 const FILES: &[(&str, Dialect, usize)] = &[
@@ -12,9 +14,21 @@ const FILES: &[(&str, Dialect, usize)] = &[
     ("chinook/Chinook_MySql.ddl.sql", Dialect::Mysql, 11),
     ("chinook/Chinook_Sqlite.ddl.sql", Dialect::Sqlite, 11),
     ("northwind/northwind.schema.sql", Dialect::Postgres, 14),
-    ("sakila/postgres-sakila-db/postgres-sakila-schema.sql", Dialect::Postgres, 16),
-    ("sakila/mysql-sakila-db/mysql-sakila-schema.sql", Dialect::Mysql, 16),
-    ("sakila/sqlite-sakila-db/sqlite-sakila-schema.sql", Dialect::Sqlite, 16),
+    (
+        "sakila/postgres-sakila-db/postgres-sakila-schema.sql",
+        Dialect::Postgres,
+        16,
+    ),
+    (
+        "sakila/mysql-sakila-db/mysql-sakila-schema.sql",
+        Dialect::Mysql,
+        16,
+    ),
+    (
+        "sakila/sqlite-sakila-db/sqlite-sakila-schema.sql",
+        Dialect::Sqlite,
+        16,
+    ),
     ("pagila/pagila-schema-pg15.sql", Dialect::Postgres, 15),
     ("adventureworks-pg/install-ddl.sql", Dialect::Postgres, 68),
 ];

@@ -16,13 +16,14 @@ use crate::split::{Piece, split};
 use info::LowerInfo;
 use migrex_dialect as dia;
 use migrex_model::{
-    Check, Column, ColumnType, Deferrable, Dialect, EnumType, FkAction, ForeignKey, Generated, Identity, Index,
-    IndexKey, IndexPart, Loaded, MysqlTableOptions, PgTableOptions, PrimaryKey, QualifiedName, Schema, Sequence,
-    SequenceOptions, SqliteTableOptions, Table, TableOptions, UniqueConstraint, View, Warning,
+    Check, Column, ColumnType, Deferrable, Dialect, EnumType, FkAction, ForeignKey, Generated,
+    Identity, Index, IndexKey, IndexPart, Loaded, MysqlTableOptions, PgTableOptions, PrimaryKey,
+    QualifiedName, Schema, Sequence, SequenceOptions, SqliteTableOptions, Table, TableOptions,
+    UniqueConstraint, View, Warning,
 };
 use sqlparser::ast::{
-    self, AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, Expr as AstExpr, ObjectName,
-    ObjectType, Statement, TableConstraint,
+    self, AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, Expr as AstExpr,
+    ObjectName, ObjectType, Statement, TableConstraint,
 };
 use sqlparser::parser::Parser;
 
@@ -38,9 +39,21 @@ pub(crate) fn lower_script(sql: &str, dialect: Dialect, file: &str) -> Result<Lo
         cx.piece(piece)?;
     }
     cx.resolve();
-    let Lower { mut schema, info, mut warnings, renames, provenance, .. } = cx;
+    let Lower {
+        mut schema,
+        info,
+        mut warnings,
+        renames,
+        provenance,
+        ..
+    } = cx;
     finalize(dialect, &mut schema, &info, &mut warnings);
-    Ok(Loaded { schema, renames, warnings, provenance })
+    Ok(Loaded {
+        schema,
+        renames,
+        warnings,
+        provenance,
+    })
 }
 
 fn finalize(dialect: Dialect, schema: &mut Schema, info: &LowerInfo, warnings: &mut Vec<Warning>) {
@@ -70,31 +83,145 @@ struct Lower<'f> {
 /// fails to parse and starts with one of these is skipped with a warning; any other parse failure
 /// is an error.
 const NOT_MODELED: &[&str] = &[
-    "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", "CREATE PROCEDURE", "CREATE OR REPLACE PROCEDURE",
-    "CREATE TRIGGER", "CREATE OR REPLACE TRIGGER", "CREATE CONSTRAINT TRIGGER", "CREATE TEMP TRIGGER",
-    "CREATE TEMPORARY TRIGGER", "CREATE DEFINER", "CREATE EVENT", "CREATE DOMAIN", "CREATE EXTENSION",
-    "CREATE RULE", "CREATE OR REPLACE RULE", "CREATE POLICY", "CREATE AGGREGATE", "CREATE OR REPLACE AGGREGATE",
-    "CREATE OPERATOR", "CREATE CAST", "CREATE COLLATION", "CREATE TEXT SEARCH", "CREATE CONVERSION",
-    "CREATE LANGUAGE", "CREATE OR REPLACE LANGUAGE", "CREATE SERVER", "CREATE FOREIGN", "CREATE TABLESPACE",
-    "CREATE STATISTICS", "CREATE ACCESS METHOD", "CREATE PUBLICATION", "CREATE SUBSCRIPTION", "CREATE ROLE",
-    "CREATE USER", "CREATE GROUP", "CREATE DATABASE", "CREATE EVENT TRIGGER", "CREATE TRANSFORM",
-    "CREATE ALGORITHM", "CREATE SQL SECURITY", "CREATE VIRTUAL TABLE", "ALTER FUNCTION", "ALTER PROCEDURE",
-    "ALTER AGGREGATE", "ALTER DOMAIN", "ALTER EXTENSION", "ALTER DEFAULT PRIVILEGES", "ALTER DATABASE",
-    "ALTER ROLE", "ALTER USER", "ALTER EVENT", "ALTER TRIGGER", "ALTER TEXT SEARCH", "ALTER OPERATOR",
-    "ALTER PUBLICATION", "ALTER SCHEMA", "ALTER LARGE OBJECT", "ALTER TYPE", "ALTER SEQUENCE", "ALTER VIEW",
-    "ALTER MATERIALIZED VIEW", "ALTER INDEX", "ALTER TABLE", "ALTER FOREIGN", "ALTER SERVER", "ALTER POLICY",
-    "ALTER RULE", "ALTER COLLATION", "GRANT", "REVOKE", "SECURITY LABEL", "COMMENT ON", "REFRESH",
-    "SELECT", "INSERT", "UPDATE", "DELETE", "COPY", "SET", "RESET", "BEGIN", "COMMIT", "START", "END",
-    "ROLLBACK", "SAVEPOINT", "RELEASE", "USE", "LOCK", "UNLOCK", "DO", "ANALYZE", "ANALYSE", "VACUUM",
-    "PRAGMA", "CALL", "EXECUTE", "REINDEX", "CLUSTER", "NOTIFY", "LISTEN", "SHOW", "DECLARE", "PREPARE",
-    "TRUNCATE", "WITH", "VALUES", "REPLACE", "DROP", "DELIMITER", "FLUSH", "OPTIMIZE", "CHECKPOINT",
-    "DISCARD", "IMPORT", "LOAD", "DEALLOCATE", "CREATE OR REPLACE VIEW", "CREATE VIEW", "CREATE MATERIALIZED",
-    "CREATE TYPE", "CREATE SCHEMA", "CREATE SEQUENCE", "CREATE INDEX", "CREATE UNIQUE INDEX",
-    "CREATE PROCEDURAL", "CREATE OR REPLACE PROCEDURAL", "ALTER PROCEDURAL", "ALTER LANGUAGE", "CREATE TRUSTED", "CREATE OR REPLACE TRUSTED",
+    "CREATE FUNCTION",
+    "CREATE OR REPLACE FUNCTION",
+    "CREATE PROCEDURE",
+    "CREATE OR REPLACE PROCEDURE",
+    "CREATE TRIGGER",
+    "CREATE OR REPLACE TRIGGER",
+    "CREATE CONSTRAINT TRIGGER",
+    "CREATE TEMP TRIGGER",
+    "CREATE TEMPORARY TRIGGER",
+    "CREATE DEFINER",
+    "CREATE EVENT",
+    "CREATE DOMAIN",
+    "CREATE EXTENSION",
+    "CREATE RULE",
+    "CREATE OR REPLACE RULE",
+    "CREATE POLICY",
+    "CREATE AGGREGATE",
+    "CREATE OR REPLACE AGGREGATE",
+    "CREATE OPERATOR",
+    "CREATE CAST",
+    "CREATE COLLATION",
+    "CREATE TEXT SEARCH",
+    "CREATE CONVERSION",
+    "CREATE LANGUAGE",
+    "CREATE OR REPLACE LANGUAGE",
+    "CREATE SERVER",
+    "CREATE FOREIGN",
+    "CREATE TABLESPACE",
+    "CREATE STATISTICS",
+    "CREATE ACCESS METHOD",
+    "CREATE PUBLICATION",
+    "CREATE SUBSCRIPTION",
+    "CREATE ROLE",
+    "CREATE USER",
+    "CREATE GROUP",
+    "CREATE DATABASE",
+    "CREATE EVENT TRIGGER",
+    "CREATE TRANSFORM",
+    "CREATE ALGORITHM",
+    "CREATE SQL SECURITY",
+    "CREATE VIRTUAL TABLE",
+    "ALTER FUNCTION",
+    "ALTER PROCEDURE",
+    "ALTER AGGREGATE",
+    "ALTER DOMAIN",
+    "ALTER EXTENSION",
+    "ALTER DEFAULT PRIVILEGES",
+    "ALTER DATABASE",
+    "ALTER ROLE",
+    "ALTER USER",
+    "ALTER EVENT",
+    "ALTER TRIGGER",
+    "ALTER TEXT SEARCH",
+    "ALTER OPERATOR",
+    "ALTER PUBLICATION",
+    "ALTER SCHEMA",
+    "ALTER LARGE OBJECT",
+    "ALTER TYPE",
+    "ALTER SEQUENCE",
+    "ALTER VIEW",
+    "ALTER MATERIALIZED VIEW",
+    "ALTER INDEX",
+    "ALTER TABLE",
+    "ALTER FOREIGN",
+    "ALTER SERVER",
+    "ALTER POLICY",
+    "ALTER RULE",
+    "ALTER COLLATION",
+    "GRANT",
+    "REVOKE",
+    "SECURITY LABEL",
+    "COMMENT ON",
+    "REFRESH",
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "COPY",
+    "SET",
+    "RESET",
+    "BEGIN",
+    "COMMIT",
+    "START",
+    "END",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "USE",
+    "LOCK",
+    "UNLOCK",
+    "DO",
+    "ANALYZE",
+    "ANALYSE",
+    "VACUUM",
+    "PRAGMA",
+    "CALL",
+    "EXECUTE",
+    "REINDEX",
+    "CLUSTER",
+    "NOTIFY",
+    "LISTEN",
+    "SHOW",
+    "DECLARE",
+    "PREPARE",
+    "TRUNCATE",
+    "WITH",
+    "VALUES",
+    "REPLACE",
+    "DROP",
+    "DELIMITER",
+    "FLUSH",
+    "OPTIMIZE",
+    "CHECKPOINT",
+    "DISCARD",
+    "IMPORT",
+    "LOAD",
+    "DEALLOCATE",
+    "CREATE OR REPLACE VIEW",
+    "CREATE VIEW",
+    "CREATE MATERIALIZED",
+    "CREATE TYPE",
+    "CREATE SCHEMA",
+    "CREATE SEQUENCE",
+    "CREATE INDEX",
+    "CREATE UNIQUE INDEX",
+    "CREATE PROCEDURAL",
+    "CREATE OR REPLACE PROCEDURAL",
+    "ALTER PROCEDURAL",
+    "ALTER LANGUAGE",
+    "CREATE TRUSTED",
+    "CREATE OR REPLACE TRUSTED",
 ];
 
 /// Kinds whose every statement is a schema change migrex must understand: a parse failure is an error.
-const MODELED_STRICT: &[&str] = &["CREATE TABLE", "CREATE TEMPORARY TABLE", "CREATE UNLOGGED TABLE"];
+const MODELED_STRICT: &[&str] = &[
+    "CREATE TABLE",
+    "CREATE TEMPORARY TABLE",
+    "CREATE UNLOGGED TABLE",
+];
 
 fn leading_words(text: &str, n: usize) -> String {
     text.split(|c: char| c.is_whitespace() || c == '(' || c == '=')
@@ -126,7 +253,10 @@ impl<'f> Lower<'f> {
 
     fn warn(&mut self, piece: &Piece, message: impl Into<String>) {
         let location = Some(self.loc(piece));
-        self.warnings.push(Warning { message: message.into(), location });
+        self.warnings.push(Warning {
+            message: message.into(),
+            location,
+        });
     }
 
     fn error_at(&self, piece: &Piece, message: &str) -> SqlError {
@@ -148,7 +278,12 @@ impl<'f> Lower<'f> {
         }
         let message = message.split(" at Line: ").next().unwrap_or(message);
         let message = message.trim_start_matches("sql parser error: ").to_string();
-        SqlError { file: self.file.to_string(), line, column, message }
+        SqlError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message,
+        }
     }
 
     fn piece(&mut self, piece: &Piece) -> Result<(), SqlError> {
@@ -175,28 +310,41 @@ impl<'f> Lower<'f> {
         }
         let d = dia::parser_dialect(self.dialect);
         let (mut text, check_option) = split_check_option(&piece.text);
-        let mut parsed = Parser::new(d.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_statements());
+        let mut parsed = Parser::new(d.as_ref())
+            .try_with_sql(&text)
+            .and_then(|mut p| p.parse_statements());
         // Syntax the database accepts but sqlparser does not: repair and retry (see `repair`).
         for _ in 0..16 {
             let Err(e) = &parsed else { break };
-            let Some(fixed) = crate::repair::repair(self.dialect, &text, &e.to_string()) else { break };
+            let Some(fixed) = crate::repair::repair(self.dialect, &text, &e.to_string()) else {
+                break;
+            };
             text = fixed;
-            parsed = Parser::new(d.as_ref()).try_with_sql(&text).and_then(|mut p| p.parse_statements());
+            parsed = Parser::new(d.as_ref())
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_statements());
         }
         if parsed.is_err() && text != piece.text {
-            parsed = Parser::new(d.as_ref()).try_with_sql(&piece.text).and_then(|mut p| p.parse_statements());
+            parsed = Parser::new(d.as_ref())
+                .try_with_sql(&piece.text)
+                .and_then(|mut p| p.parse_statements());
         }
         let statements = match parsed {
             Ok(s) => s,
             Err(e) => {
                 let words = leading_words(&piece.text, 4);
                 let strict = MODELED_STRICT.iter().any(|k| words.starts_with(k));
-                let known = NOT_MODELED.iter().any(|k| words == *k || words.starts_with(&format!("{k} ")));
+                let known = NOT_MODELED
+                    .iter()
+                    .any(|k| words == *k || words.starts_with(&format!("{k} ")));
                 if strict || !known {
                     return Err(self.error_at(piece, &e.to_string()));
                 }
                 let what = leading_words(&piece.text, 3);
-                self.warn(piece, format!("statement not read (the parser does not support it yet): {what} ..."));
+                self.warn(
+                    piece,
+                    format!("statement not read (the parser does not support it yet): {what} ..."),
+                );
                 return Ok(());
             }
         };
@@ -207,7 +355,11 @@ impl<'f> Lower<'f> {
             };
             self.statement(piece, st)?;
             if let (Some(qn), Some(opt)) = (view, &check_option)
-                && let Some(v) = self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.views.get_mut(&qn.name))
+                && let Some(v) = self
+                    .schema
+                    .namespaces
+                    .get_mut(&qn.namespace)
+                    .and_then(|n| n.views.get_mut(&qn.name))
             {
                 v.check_option = Some(opt.clone());
             }
@@ -226,32 +378,57 @@ impl<'f> Lower<'f> {
         let Some(name) = words.get(i) else { return };
         let seq = self.qname_text(name);
         let rest: Vec<&str> = words[i + 1..].to_vec();
-        let owned = rest.windows(3).find(|w| w[0].eq_ignore_ascii_case("OWNED") && w[1].eq_ignore_ascii_case("BY")).map(|w| w[2]);
+        let owned = rest
+            .windows(3)
+            .find(|w| w[0].eq_ignore_ascii_case("OWNED") && w[1].eq_ignore_ascii_case("BY"))
+            .map(|w| w[2]);
         let Some(target) = owned else {
-            self.warn(piece, format!("ALTER SEQUENCE {seq}: only OWNED BY is read yet"));
+            self.warn(
+                piece,
+                format!("ALTER SEQUENCE {seq}: only OWNED BY is read yet"),
+            );
             return;
         };
         let owner = if target.eq_ignore_ascii_case("NONE") {
             None
         } else {
-            let parts: Vec<String> = split_dotted(target).iter().map(|p| self.fold_word(p)).collect();
+            let parts: Vec<String> = split_dotted(target)
+                .iter()
+                .map(|p| self.fold_word(p))
+                .collect();
             match parts.as_slice() {
-                [t, c] => Some((QualifiedName::new(self.current_ns.clone(), t.clone()), c.clone())),
+                [t, c] => Some((
+                    QualifiedName::new(self.current_ns.clone(), t.clone()),
+                    c.clone(),
+                )),
                 [ns, t, c] => Some((QualifiedName::new(ns.clone(), t.clone()), c.clone())),
                 _ => None,
             }
         };
-        match self.schema.namespaces.get_mut(&seq.namespace).and_then(|n| n.sequences.get_mut(&seq.name)) {
+        match self
+            .schema
+            .namespaces
+            .get_mut(&seq.namespace)
+            .and_then(|n| n.sequences.get_mut(&seq.name))
+        {
             Some(s) => s.owned_by = owner,
-            None => self.warn(piece, format!("ALTER SEQUENCE on unknown sequence {seq} skipped")),
+            None => self.warn(
+                piece,
+                format!("ALTER SEQUENCE on unknown sequence {seq} skipped"),
+            ),
         }
     }
 
     /// A possibly qualified, possibly quoted name written as text.
     fn qname_text(&self, text: &str) -> QualifiedName {
-        let parts: Vec<String> = split_dotted(text.trim_end_matches(';')).iter().map(|p| self.fold_word(p)).collect();
+        let parts: Vec<String> = split_dotted(text.trim_end_matches(';'))
+            .iter()
+            .map(|p| self.fold_word(p))
+            .collect();
         match parts.as_slice() {
-            [.., ns, n] if self.dialect == Dialect::Postgres => QualifiedName::new(ns.clone(), n.clone()),
+            [.., ns, n] if self.dialect == Dialect::Postgres => {
+                QualifiedName::new(ns.clone(), n.clone())
+            }
             [.., n] => QualifiedName::new(self.current_ns.clone(), n.clone()),
             [] => QualifiedName::new(self.current_ns.clone(), String::new()),
         }
@@ -259,12 +436,26 @@ impl<'f> Lower<'f> {
 
     /// `SET search_path = a, b`: unqualified names land in the first schema.
     fn set_search_path(&mut self, text: &str) {
-        let rest = text.splitn(3, |c: char| c.is_whitespace()).nth(2).unwrap_or("");
+        let rest = text
+            .splitn(3, |c: char| c.is_whitespace())
+            .nth(2)
+            .unwrap_or("");
         let rest = rest.trim_start().trim_start_matches('=').trim_start();
-        let rest = rest.strip_prefix("TO ").or_else(|| rest.strip_prefix("to ")).unwrap_or(rest);
-        if let Some(first) = rest.split(',').map(str::trim).find(|s| !s.is_empty() && *s != "\"$user\"") {
+        let rest = rest
+            .strip_prefix("TO ")
+            .or_else(|| rest.strip_prefix("to "))
+            .unwrap_or(rest);
+        if let Some(first) = rest
+            .split(',')
+            .map(str::trim)
+            .find(|s| !s.is_empty() && *s != "\"$user\"")
+        {
             let first = first.trim_end_matches(';');
-            self.current_ns = if first == "''" { "public".into() } else { self.fold_word(first) };
+            self.current_ns = if first == "''" {
+                "public".into()
+            } else {
+                self.fold_word(first)
+            };
         }
     }
 
@@ -309,7 +500,10 @@ impl<'f> Lower<'f> {
             Statement::CreateIndex(ci) => self.create_index(piece, ci)?,
             Statement::AlterTable(at) => self.alter_table(piece, at)?,
             Statement::CreateView(cv) => self.create_view(piece, cv)?,
-            Statement::CreateType { name, representation } => {
+            Statement::CreateType {
+                name,
+                representation,
+            } => {
                 let qn = self.qname(&name);
                 match representation {
                     Some(ast::UserDefinedTypeRepresentation::Enum { labels }) => {
@@ -327,7 +521,11 @@ impl<'f> Lower<'f> {
                 let qn = self.qname(&at.name);
                 match at.operation {
                     ast::AlterTypeOperation::AddValue(add) => {
-                        let Some(e) = self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.enums.get_mut(&qn.name))
+                        let Some(e) = self
+                            .schema
+                            .namespaces
+                            .get_mut(&qn.namespace)
+                            .and_then(|n| n.enums.get_mut(&qn.name))
                         else {
                             self.warn(piece, format!("ALTER TYPE on unknown enum {qn} ignored"));
                             return Ok(());
@@ -337,7 +535,9 @@ impl<'f> Lower<'f> {
                             return Ok(());
                         }
                         let pos = match &add.position {
-                            Some(ast::AlterTypeAddValuePosition::Before(v)) => e.values.iter().position(|x| *x == v.value),
+                            Some(ast::AlterTypeAddValuePosition::Before(v)) => {
+                                e.values.iter().position(|x| *x == v.value)
+                            }
                             Some(ast::AlterTypeAddValuePosition::After(v)) => {
                                 e.values.iter().position(|x| *x == v.value).map(|p| p + 1)
                             }
@@ -346,7 +546,11 @@ impl<'f> Lower<'f> {
                         e.values.insert(pos.unwrap_or(e.values.len()), value);
                     }
                     ast::AlterTypeOperation::RenameValue(r) => {
-                        if let Some(e) = self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.enums.get_mut(&qn.name))
+                        if let Some(e) = self
+                            .schema
+                            .namespaces
+                            .get_mut(&qn.namespace)
+                            .and_then(|n| n.enums.get_mut(&qn.name))
                             && let Some(v) = e.values.iter_mut().find(|v| **v == r.from.value)
                         {
                             *v = r.to.value.clone();
@@ -363,31 +567,59 @@ impl<'f> Lower<'f> {
                     }
                 }
             }
-            Statement::CreateSequence { name, data_type, sequence_options, owned_by, .. } => {
+            Statement::CreateSequence {
+                name,
+                data_type,
+                sequence_options,
+                owned_by,
+                ..
+            } => {
                 let qn = self.qname(&name);
                 let data_type = data_type.map(|t| dia::parse_type(self.dialect, &t.to_string()));
                 let options = self.sequence_options(&sequence_options);
                 let owned_by = owned_by.as_ref().and_then(|o| self.column_ref(o));
-                let seq = Sequence { name: qn.name.clone(), data_type, options, owned_by, comment: None };
-                self.schema.namespace_mut(&qn.namespace).sequences.insert(qn.name.clone(), seq);
+                let seq = Sequence {
+                    name: qn.name.clone(),
+                    data_type,
+                    options,
+                    owned_by,
+                    comment: None,
+                };
+                self.schema
+                    .namespace_mut(&qn.namespace)
+                    .sequences
+                    .insert(qn.name.clone(), seq);
             }
             Statement::CreateSchema { schema_name, .. } => {
                 if self.dialect == Dialect::Postgres {
                     let name = match &schema_name {
                         ast::SchemaName::Simple(n) | ast::SchemaName::NamedAuthorization(n, _) => {
-                            n.0.last().and_then(|p| p.as_ident()).map(|i| self.ident(i)).unwrap_or_default()
+                            n.0.last()
+                                .and_then(|p| p.as_ident())
+                                .map(|i| self.ident(i))
+                                .unwrap_or_default()
                         }
                         ast::SchemaName::UnnamedAuthorization(a) => self.ident(a),
                     };
                     self.schema.namespace_mut(&name);
                 } else {
-                    self.ignore("CREATE DATABASE/SCHEMA", "databases are not part of the schema read");
+                    self.ignore(
+                        "CREATE DATABASE/SCHEMA",
+                        "databases are not part of the schema read",
+                    );
                 }
             }
-            Statement::Comment { object_type, object_name, comment, .. } => {
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                ..
+            } => {
                 self.comment(piece, object_type, &object_name, comment);
             }
-            Statement::Drop { object_type, names, .. } => {
+            Statement::Drop {
+                object_type, names, ..
+            } => {
                 for name in &names {
                     self.drop(object_type, name);
                 }
@@ -414,15 +646,31 @@ impl<'f> Lower<'f> {
             Statement::CreateDomain(d) => {
                 self.warn(piece, format!("domain {} is not modeled yet; columns using it keep its name as their type", d.name));
             }
-            Statement::CreateFunction(f) => self.warn(piece, format!("function {} is not modeled yet", f.name)),
-            Statement::CreateProcedure { name, .. } => self.warn(piece, format!("procedure {name} is not modeled yet")),
-            Statement::CreateTrigger(t) => self.warn(piece, format!("trigger {} is not modeled yet", t.name)),
-            Statement::CreateExtension(e) => self.warn(piece, format!("extension {} is not modeled yet", e.name)),
-            Statement::CreatePolicy(p) => self.warn(piece, format!("policy {} is not modeled yet", p.name)),
-            Statement::Grant(_) | Statement::Revoke(_) => self.ignore("GRANT/REVOKE", "privileges are not modeled"),
-            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) | Statement::Copy { .. } => {
-                self.ignore("data", "data statements (INSERT, UPDATE, DELETE, COPY) are not part of a schema")
+            Statement::CreateFunction(f) => {
+                self.warn(piece, format!("function {} is not modeled yet", f.name))
             }
+            Statement::CreateProcedure { name, .. } => {
+                self.warn(piece, format!("procedure {name} is not modeled yet"))
+            }
+            Statement::CreateTrigger(t) => {
+                self.warn(piece, format!("trigger {} is not modeled yet", t.name))
+            }
+            Statement::CreateExtension(e) => {
+                self.warn(piece, format!("extension {} is not modeled yet", e.name))
+            }
+            Statement::CreatePolicy(p) => {
+                self.warn(piece, format!("policy {} is not modeled yet", p.name))
+            }
+            Statement::Grant(_) | Statement::Revoke(_) => {
+                self.ignore("GRANT/REVOKE", "privileges are not modeled")
+            }
+            Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Copy { .. } => self.ignore(
+                "data",
+                "data statements (INSERT, UPDATE, DELETE, COPY) are not part of a schema",
+            ),
             Statement::Set(_)
             | Statement::Query(_)
             | Statement::StartTransaction { .. }
@@ -436,20 +684,34 @@ impl<'f> Lower<'f> {
             other => {
                 let text = other.to_string();
                 let what = leading_words(&text, 3);
-                self.warn(piece, format!("statement not modeled yet, skipped: {what} ..."));
+                self.warn(
+                    piece,
+                    format!("statement not modeled yet, skipped: {what} ..."),
+                );
             }
         }
         Ok(())
     }
 
     fn ignore(&mut self, kind: &str, why: &str) {
-        self.ignored.entry(kind.to_string()).or_insert((0, why.to_string())).0 += 1;
+        self.ignored
+            .entry(kind.to_string())
+            .or_insert((0, why.to_string()))
+            .0 += 1;
     }
 
     fn column_ref(&self, name: &ObjectName) -> Option<(QualifiedName, String)> {
-        let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(|i| self.ident(i)).collect();
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident())
+            .map(|i| self.ident(i))
+            .collect();
         match parts.as_slice() {
-            [t, c] => Some((QualifiedName::new(self.current_ns.clone(), t.clone()), c.clone())),
+            [t, c] => Some((
+                QualifiedName::new(self.current_ns.clone(), t.clone()),
+                c.clone(),
+            )),
             [ns, t, c] => Some((QualifiedName::new(ns.clone(), t.clone()), c.clone())),
             _ => None,
         }
@@ -478,11 +740,17 @@ impl<'f> Lower<'f> {
     fn create_table(&mut self, piece: &Piece, ct: ast::CreateTable) -> Result<(), SqlError> {
         let qn = self.qname(&ct.name);
         if ct.temporary {
-            self.warn(piece, format!("temporary table {qn} skipped: not part of the schema"));
+            self.warn(
+                piece,
+                format!("temporary table {qn} skipped: not part of the schema"),
+            );
             return Ok(());
         }
         if ct.partition_of.is_some() {
-            self.warn(piece, format!("partition {qn} skipped: partitions are not modeled yet"));
+            self.warn(
+                piece,
+                format!("partition {qn} skipped: partitions are not modeled yet"),
+            );
             return Ok(());
         }
         if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
@@ -497,14 +765,25 @@ impl<'f> Lower<'f> {
         table.options = match self.dialect {
             Dialect::Postgres => TableOptions::Postgres(PgTableOptions {
                 unlogged: ct.unlogged,
-                inherits: ct.inherits.iter().flatten().map(|n| self.qname(n)).collect(),
+                inherits: ct
+                    .inherits
+                    .iter()
+                    .flatten()
+                    .map(|n| self.qname(n))
+                    .collect(),
                 row_level_security: false,
             }),
             Dialect::Mysql => TableOptions::Mysql(MysqlTableOptions::default()),
-            Dialect::Sqlite => TableOptions::Sqlite(SqliteTableOptions { strict: ct.strict, without_rowid: ct.without_rowid }),
+            Dialect::Sqlite => TableOptions::Sqlite(SqliteTableOptions {
+                strict: ct.strict,
+                without_rowid: ct.without_rowid,
+            }),
         };
         if ct.partition_by.is_some() {
-            self.warn(piece, format!("partitioning of {qn} is not modeled yet; the table is read without it"));
+            self.warn(
+                piece,
+                format!("partitioning of {qn} is not modeled yet; the table is read without it"),
+            );
         }
         self.table_options(piece, &qn, &mut table, &ct);
         for col in &ct.columns {
@@ -514,13 +793,21 @@ impl<'f> Lower<'f> {
             self.table_constraint(piece, &qn, &mut table, c, false);
         }
         self.rename_hints(piece, &qn, &ct);
-        self.provenance.locations.insert(format!("table {qn}"), self.loc(piece));
+        self.provenance
+            .locations
+            .insert(format!("table {qn}"), self.loc(piece));
         let ns = self.schema.namespace_mut(&qn.namespace);
         ns.tables.insert(qn.name.clone(), table);
         Ok(())
     }
 
-    fn table_options(&mut self, piece: &Piece, qn: &QualifiedName, table: &mut Table, ct: &ast::CreateTable) {
+    fn table_options(
+        &mut self,
+        piece: &Piece,
+        qn: &QualifiedName,
+        table: &mut Table,
+        ct: &ast::CreateTable,
+    ) {
         if let Some(c) = &ct.comment {
             table.comment = Some(comment_text(c));
         }
@@ -545,27 +832,42 @@ impl<'f> Lower<'f> {
                         },
                     };
                     let k = key.to_ascii_uppercase().replace('_', " ");
-                    let v = value.trim_matches(|c| c == '\'' || c == '"' || c == '`').to_string();
+                    let v = value
+                        .trim_matches(|c| c == '\'' || c == '"' || c == '`')
+                        .to_string();
                     if let TableOptions::Mysql(m) = &mut table.options {
                         match k.as_str() {
                             "ENGINE" => m.engine = Some(v),
-                            "CHARSET" | "DEFAULT CHARSET" | "CHARACTER SET" | "DEFAULT CHARACTER SET" => {
-                                m.charset = Some(v.to_lowercase())
-                            }
+                            "CHARSET"
+                            | "DEFAULT CHARSET"
+                            | "CHARACTER SET"
+                            | "DEFAULT CHARACTER SET" => m.charset = Some(v.to_lowercase()),
                             "COLLATE" | "DEFAULT COLLATE" => m.collation = Some(v.to_lowercase()),
                             "ROW FORMAT" => m.row_format = Some(v.to_uppercase()),
                             "AUTO INCREMENT" => {}
                             "COMMENT" => table.comment = Some(v),
-                            _ => self.warn(piece, format!("table option `{text}` of {qn} is not modeled")),
+                            _ => self.warn(
+                                piece,
+                                format!("table option `{text}` of {qn} is not modeled"),
+                            ),
                         }
                     }
                 }
-                other => self.warn(piece, format!("table option `{other}` of {qn} is not modeled")),
+                other => self.warn(
+                    piece,
+                    format!("table option `{other}` of {qn} is not modeled"),
+                ),
             }
         }
     }
 
-    fn column_def(&mut self, piece: &Piece, qn: &QualifiedName, table: &mut Table, col: &ast::ColumnDef) {
+    fn column_def(
+        &mut self,
+        piece: &Piece,
+        qn: &QualifiedName,
+        table: &mut Table,
+        col: &ast::ColumnDef,
+    ) {
         let name = self.ident(&col.name);
         let spelled = col.data_type.to_string();
         let lower = spelled.to_ascii_lowercase();
@@ -581,19 +883,30 @@ impl<'f> Lower<'f> {
         };
         let mut column = Column::new(name.clone(), ty);
         if serial_bytes.is_some() {
-            column.identity = Some(Identity::Serial { sequence: format!("{}_{}_seq", qn.name, name) });
+            column.identity = Some(Identity::Serial {
+                sequence: format!("{}_{}_seq", qn.name, name),
+            });
             column.nullable = false;
             self.info.table(qn).serial_columns.insert(name.clone());
         }
         // MySQL NCHAR/NVARCHAR/NATIONAL ...: the national character set, utf8mb3 (a COLLATE
         // option below overrides it).
         if self.dialect == Dialect::Mysql
-            && (lower.starts_with("nchar") || lower.starts_with("nvarchar") || lower.starts_with("national"))
+            && (lower.starts_with("nchar")
+                || lower.starts_with("nvarchar")
+                || lower.starts_with("national"))
         {
             column.collation = Some("utf8mb3_general_ci".into());
         }
         for opt in &col.options {
-            self.column_option(piece, qn, table, &mut column, opt.name.as_ref(), &opt.option);
+            self.column_option(
+                piece,
+                qn,
+                table,
+                &mut column,
+                opt.name.as_ref(),
+                &opt.option,
+            );
         }
         table.columns.insert(name, column);
     }
@@ -634,7 +947,10 @@ impl<'f> Lower<'f> {
                 table.uniques.push(UniqueConstraint {
                     name: cname.or_else(|| u.name.as_ref().map(|n| self.ident(n))),
                     columns: vec![column.name.clone()],
-                    nulls_not_distinct: matches!(u.nulls_distinct, ast::NullsDistinctOption::NotDistinct),
+                    nulls_not_distinct: matches!(
+                        u.nulls_distinct,
+                        ast::NullsDistinctOption::NotDistinct
+                    ),
                     deferrable: deferrable(u.characteristics.as_ref()),
                 });
                 self.info.table(qn).column_uniques.insert(pos);
@@ -656,7 +972,10 @@ impl<'f> Lower<'f> {
                     expr: self.expr(&c.expr),
                     no_inherit: c.no_inherit,
                 });
-                self.info.table(qn).column_checks.insert(pos, column.name.clone());
+                self.info
+                    .table(qn)
+                    .column_checks
+                    .insert(pos, column.name.clone());
             }
             ColumnOption::Collation(c) => column.collation = Some(unquote_name(c)),
             ColumnOption::Comment(c) => column.comment = Some(c.clone()),
@@ -664,29 +983,48 @@ impl<'f> Lower<'f> {
             // MySQL: a column character set means its default collation (unless COLLATE names one).
             ColumnOption::CharacterSet(cs)
                 if self.dialect == Dialect::Mysql
-                    && let Some(default) = dia::mysql::Flavor::MariaDb.default_collation(&unquote_name(cs)) =>
+                    && let Some(default) =
+                        dia::mysql::Flavor::MariaDb.default_collation(&unquote_name(cs)) =>
             {
                 let keep = column.collation.as_deref().is_some_and(|c| {
-                    dia::mysql::collation_charset(c).eq_ignore_ascii_case(dia::mysql::collation_charset(default))
+                    dia::mysql::collation_charset(c)
+                        .eq_ignore_ascii_case(dia::mysql::collation_charset(default))
                 });
                 if !keep {
                     column.collation = Some(default.to_string());
                 }
             }
-            ColumnOption::CharacterSet(cs) => {
-                self.warn(piece, format!("character set {cs} of column {qn}.{} is not modeled (its collation is)", column.name))
-            }
-            ColumnOption::Generated { generated_as, sequence_options, generation_expr, generation_expr_mode, .. } => {
+            ColumnOption::CharacterSet(cs) => self.warn(
+                piece,
+                format!(
+                    "character set {cs} of column {qn}.{} is not modeled (its collation is)",
+                    column.name
+                ),
+            ),
+            ColumnOption::Generated {
+                generated_as,
+                sequence_options,
+                generation_expr,
+                generation_expr_mode,
+                ..
+            } => {
                 if let Some(e) = generation_expr {
                     let stored = match generation_expr_mode {
                         Some(ast::GeneratedExpressionMode::Stored) => true,
                         Some(ast::GeneratedExpressionMode::Virtual) => false,
                         // PostgreSQL (before 18) only has STORED; MySQL and SQLite default to VIRTUAL.
-                        None => self.dialect == Dialect::Postgres || matches!(generated_as, ast::GeneratedAs::ExpStored),
+                        None => {
+                            self.dialect == Dialect::Postgres
+                                || matches!(generated_as, ast::GeneratedAs::ExpStored)
+                        }
                     };
-                    column.generated = Some(Generated { expr: self.expr(e), stored });
+                    column.generated = Some(Generated {
+                        expr: self.expr(e),
+                        stored,
+                    });
                 } else {
-                    let sequence = self.sequence_options(sequence_options.as_deref().unwrap_or(&[]));
+                    let sequence =
+                        self.sequence_options(sequence_options.as_deref().unwrap_or(&[]));
                     column.identity = Some(match generated_as {
                         ast::GeneratedAs::ByDefault => Identity::ByDefault { sequence },
                         _ => Identity::Always { sequence },
@@ -695,16 +1033,32 @@ impl<'f> Lower<'f> {
                 }
             }
             ColumnOption::DialectSpecific(tokens) => {
-                let text: String = tokens.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+                let text: String = tokens
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let up = text.to_ascii_uppercase();
                 if up == "AUTO_INCREMENT" || up == "AUTOINCREMENT" {
                     column.identity = Some(Identity::AutoIncrement);
                 } else {
-                    self.warn(piece, format!("column option `{text}` of {qn}.{} is not modeled", column.name));
+                    self.warn(
+                        piece,
+                        format!(
+                            "column option `{text}` of {qn}.{} is not modeled",
+                            column.name
+                        ),
+                    );
                 }
             }
             ColumnOption::Identity(_) => column.identity = Some(Identity::AutoIncrement),
-            other => self.warn(piece, format!("column option `{other}` of {qn}.{} is not modeled", column.name)),
+            other => self.warn(
+                piece,
+                format!(
+                    "column option `{other}` of {qn}.{} is not modeled",
+                    column.name
+                ),
+            ),
         }
     }
 
@@ -742,9 +1096,13 @@ impl<'f> Lower<'f> {
                         if self.dialect == Dialect::Mysql
                             && f.name.0.len() == 1
                             && prefix_len(f).is_some()
-                            && table.is_none_or(|t| t.columns.contains_key(&f.name.to_string().trim_matches('`').to_string())) =>
+                            && table.is_none_or(|t| {
+                                t.columns
+                                    .contains_key(&f.name.to_string().trim_matches('`').to_string())
+                            }) =>
                     {
-                        let mut p = IndexPart::column(f.name.to_string().trim_matches('`').to_string());
+                        let mut p =
+                            IndexPart::column(f.name.to_string().trim_matches('`').to_string());
                         p.prefix_len = prefix_len(f);
                         p
                     }
@@ -753,7 +1111,10 @@ impl<'f> Lower<'f> {
                             AstExpr::Nested(n) => n.as_ref(),
                             x => x,
                         };
-                        IndexPart { key: IndexKey::Expr(self.expr(inner)), ..IndexPart::column("") }
+                        IndexPart {
+                            key: IndexKey::Expr(self.expr(inner)),
+                            ..IndexPart::column("")
+                        }
                     }
                 };
                 part.descending = matches!(ic.column.options.sort, Some(ast::OrderBySort::Desc));
@@ -764,7 +1125,14 @@ impl<'f> Lower<'f> {
             .collect()
     }
 
-    fn table_constraint(&mut self, piece: &Piece, qn: &QualifiedName, table: &mut Table, c: TableConstraint, _alter: bool) {
+    fn table_constraint(
+        &mut self,
+        piece: &Piece,
+        qn: &QualifiedName,
+        table: &mut Table,
+        c: TableConstraint,
+        _alter: bool,
+    ) {
         let cols = |s: &Self, v: &[ast::IndexColumn]| -> Vec<String> {
             v.iter()
                 .map(|ic| match &ic.column.expr {
@@ -784,16 +1152,27 @@ impl<'f> Lower<'f> {
                     }
                 }
                 table.primary_key = Some(PrimaryKey {
-                    name: pk.name.as_ref().or(pk.index_name.as_ref()).map(|n| self.ident(n)),
+                    name: pk
+                        .name
+                        .as_ref()
+                        .or(pk.index_name.as_ref())
+                        .map(|n| self.ident(n)),
                     columns,
                 });
             }
             TableConstraint::Unique(u) => {
-                let uses_expr = u.columns.iter().any(|ic| !matches!(ic.column.expr, AstExpr::Identifier(_)));
+                let uses_expr = u
+                    .columns
+                    .iter()
+                    .any(|ic| !matches!(ic.column.expr, AstExpr::Identifier(_)));
                 if self.dialect == Dialect::Mysql || uses_expr {
                     // MySQL's UNIQUE is its unique index (and may carry prefix lengths).
                     let pos = table.indexes.len();
-                    let name = u.name.as_ref().or(u.index_name.as_ref()).map(|n| self.ident(n));
+                    let name = u
+                        .name
+                        .as_ref()
+                        .or(u.index_name.as_ref())
+                        .map(|n| self.ident(n));
                     if name.is_none() {
                         self.info.table(qn).unnamed_indexes.insert(pos);
                     }
@@ -809,9 +1188,16 @@ impl<'f> Lower<'f> {
                     });
                 } else {
                     table.uniques.push(UniqueConstraint {
-                        name: u.name.as_ref().or(u.index_name.as_ref()).map(|n| self.ident(n)),
+                        name: u
+                            .name
+                            .as_ref()
+                            .or(u.index_name.as_ref())
+                            .map(|n| self.ident(n)),
                         columns: cols(self, &u.columns),
-                        nulls_not_distinct: matches!(u.nulls_distinct, ast::NullsDistinctOption::NotDistinct),
+                        nulls_not_distinct: matches!(
+                            u.nulls_distinct,
+                            ast::NullsDistinctOption::NotDistinct
+                        ),
                         deferrable: deferrable(u.characteristics.as_ref()),
                     });
                 }
@@ -847,7 +1233,11 @@ impl<'f> Lower<'f> {
                     self.info.table(qn).unnamed_indexes.insert(pos);
                 }
                 table.indexes.push(Index {
-                    name: ft.opt_index_name.as_ref().map(|n| self.ident(n)).unwrap_or_default(),
+                    name: ft
+                        .opt_index_name
+                        .as_ref()
+                        .map(|n| self.ident(n))
+                        .unwrap_or_default(),
                     unique: false,
                     parts: self.index_parts(&ft.columns, Some(table)),
                     method: Some(if ft.fulltext { "FULLTEXT" } else { "SPATIAL" }.to_string()),
@@ -857,7 +1247,10 @@ impl<'f> Lower<'f> {
                     comment: None,
                 });
             }
-            other => self.warn(piece, format!("constraint `{other}` on {qn} is not modeled yet")),
+            other => self.warn(
+                piece,
+                format!("constraint `{other}` on {qn} is not modeled yet"),
+            ),
         }
     }
 
@@ -867,7 +1260,10 @@ impl<'f> Lower<'f> {
             return qn;
         }
         let found = self.schema.namespaces.get(&qn.namespace).and_then(|ns| {
-            ns.tables.keys().find(|t| t.eq_ignore_ascii_case(&qn.name)).cloned()
+            ns.tables
+                .keys()
+                .find(|t| t.eq_ignore_ascii_case(&qn.name))
+                .cloned()
         });
         match found {
             Some(name) => QualifiedName::new(qn.namespace, name),
@@ -883,7 +1279,11 @@ impl<'f> Lower<'f> {
         };
         let parts = self.index_parts(&ci.columns, Some(table));
         let name = ci.name.as_ref().map(|n| self.qname(n).name);
-        if ci.if_not_exists && name.as_ref().is_some_and(|n| table.indexes.iter().any(|i| i.name == *n)) {
+        if ci.if_not_exists
+            && name
+                .as_ref()
+                .is_some_and(|n| table.indexes.iter().any(|i| i.name == *n))
+        {
             return Ok(());
         }
         let mut method = ci.using.as_ref().and_then(index_method);
@@ -903,7 +1303,10 @@ impl<'f> Lower<'f> {
             comment: None,
         };
         if !ci.with.is_empty() {
-            self.warn(piece, format!("storage parameters of index {} are not modeled", index.name));
+            self.warn(
+                piece,
+                format!("storage parameters of index {} are not modeled", index.name),
+            );
         }
         let unnamed = name.is_none();
         let table = self.schema.table_mut(&tq).expect("checked above");
@@ -912,7 +1315,10 @@ impl<'f> Lower<'f> {
         if unnamed {
             self.info.table(&tq).unnamed_indexes.insert(pos);
         }
-        self.provenance.locations.insert(format!("index {tq}.{}", name.unwrap_or_default()), self.loc(piece));
+        self.provenance.locations.insert(
+            format!("index {tq}.{}", name.unwrap_or_default()),
+            self.loc(piece),
+        );
         Ok(())
     }
 
@@ -928,8 +1334,13 @@ impl<'f> Lower<'f> {
                 AlterTableOperation::AddConstraint { constraint, .. } => {
                     self.table_constraint(piece, &qn, &mut table, constraint, true)
                 }
-                AlterTableOperation::AddColumn { column_def, if_not_exists, .. } => {
-                    if !(if_not_exists && table.columns.contains_key(&self.ident(&column_def.name))) {
+                AlterTableOperation::AddColumn {
+                    column_def,
+                    if_not_exists,
+                    ..
+                } => {
+                    if !(if_not_exists && table.columns.contains_key(&self.ident(&column_def.name)))
+                    {
                         self.column_def(piece, &qn, &mut table, &column_def);
                     }
                 }
@@ -952,7 +1363,10 @@ impl<'f> Lower<'f> {
                     let n = self.ident(&name);
                     table.indexes.retain(|i| i.name != n);
                 }
-                AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => {
                     let (o, n) = (self.ident(&old_column_name), self.ident(&new_column_name));
                     rename_column(&mut table, &o, &n);
                 }
@@ -969,21 +1383,32 @@ impl<'f> Lower<'f> {
                 AlterTableOperation::AlterColumn { column_name, op } => {
                     let c = self.ident(&column_name);
                     let Some(mut col) = table.columns.get(&c).cloned() else {
-                        self.warn(piece, format!("ALTER COLUMN on unknown column {qn}.{c} skipped"));
+                        self.warn(
+                            piece,
+                            format!("ALTER COLUMN on unknown column {qn}.{c} skipped"),
+                        );
                         continue;
                     };
                     match op {
                         AlterColumnOperation::SetNotNull => col.nullable = false,
                         AlterColumnOperation::DropNotNull => col.nullable = true,
-                        AlterColumnOperation::SetDefault { value } => col.default = Some(self.expr(&value)),
+                        AlterColumnOperation::SetDefault { value } => {
+                            col.default = Some(self.expr(&value))
+                        }
                         AlterColumnOperation::DropDefault => col.default = None,
                         AlterColumnOperation::SetDataType { data_type, .. } => {
                             col.ty = dia::parse_type(self.dialect, &data_type.to_string())
                         }
-                        AlterColumnOperation::AddGenerated { generated_as, sequence_options } => {
-                            let sequence = self.sequence_options(sequence_options.as_deref().unwrap_or(&[]));
+                        AlterColumnOperation::AddGenerated {
+                            generated_as,
+                            sequence_options,
+                        } => {
+                            let sequence =
+                                self.sequence_options(sequence_options.as_deref().unwrap_or(&[]));
                             col.identity = Some(match generated_as {
-                                Some(ast::GeneratedAs::ByDefault) => Identity::ByDefault { sequence },
+                                Some(ast::GeneratedAs::ByDefault) => {
+                                    Identity::ByDefault { sequence }
+                                }
                                 _ => Identity::Always { sequence },
                             });
                             col.nullable = false;
@@ -991,19 +1416,42 @@ impl<'f> Lower<'f> {
                     }
                     table.columns.insert(c, col);
                 }
-                AlterTableOperation::ModifyColumn { col_name, data_type, options, .. } => {
+                AlterTableOperation::ModifyColumn {
+                    col_name,
+                    data_type,
+                    options,
+                    ..
+                } => {
                     let def = ast::ColumnDef {
                         name: col_name.clone(),
                         data_type,
-                        options: options.into_iter().map(|o| ast::ColumnOptionDef { name: None, option: o }).collect(),
+                        options: options
+                            .into_iter()
+                            .map(|o| ast::ColumnOptionDef {
+                                name: None,
+                                option: o,
+                            })
+                            .collect(),
                     };
                     self.replace_column(piece, &qn, &mut table, &self.ident(&col_name), &def);
                 }
-                AlterTableOperation::ChangeColumn { old_name, new_name, data_type, options, .. } => {
+                AlterTableOperation::ChangeColumn {
+                    old_name,
+                    new_name,
+                    data_type,
+                    options,
+                    ..
+                } => {
                     let def = ast::ColumnDef {
                         name: new_name,
                         data_type,
-                        options: options.into_iter().map(|o| ast::ColumnOptionDef { name: None, option: o }).collect(),
+                        options: options
+                            .into_iter()
+                            .map(|o| ast::ColumnOptionDef {
+                                name: None,
+                                option: o,
+                            })
+                            .collect(),
                     };
                     self.replace_column(piece, &qn, &mut table, &self.ident(&old_name), &def);
                 }
@@ -1017,9 +1465,14 @@ impl<'f> Lower<'f> {
                         p.row_level_security = false;
                     }
                 }
-                AlterTableOperation::OwnerTo { .. } => self.ignore("OWNER", "ownership is not modeled"),
+                AlterTableOperation::OwnerTo { .. } => {
+                    self.ignore("OWNER", "ownership is not modeled")
+                }
                 AlterTableOperation::AutoIncrement { .. } => {}
-                other => self.warn(piece, format!("ALTER TABLE {qn} `{other}` is not modeled yet")),
+                other => self.warn(
+                    piece,
+                    format!("ALTER TABLE {qn} `{other}` is not modeled yet"),
+                ),
             }
         }
         let ns = self.schema.namespace_mut(&qn.namespace);
@@ -1031,10 +1484,19 @@ impl<'f> Lower<'f> {
     }
 
     /// MySQL `MODIFY`/`CHANGE`: a whole new definition in the same position.
-    fn replace_column(&mut self, piece: &Piece, qn: &QualifiedName, table: &mut Table, old: &str, def: &ast::ColumnDef) {
+    fn replace_column(
+        &mut self,
+        piece: &Piece,
+        qn: &QualifiedName,
+        table: &mut Table,
+        old: &str,
+        def: &ast::ColumnDef,
+    ) {
         let mut scratch = Table::new(table.name.clone());
         self.column_def(piece, qn, &mut scratch, def);
-        let Some((new_name, col)) = scratch.columns.into_iter().next() else { return };
+        let Some((new_name, col)) = scratch.columns.into_iter().next() else {
+            return;
+        };
         if let Some(pos) = table.columns.get_index_of(old) {
             if new_name != old {
                 rename_column(table, old, &new_name);
@@ -1064,7 +1526,12 @@ impl<'f> Lower<'f> {
             let last = ns.tables.len() - 1;
             ns.tables.move_index(last, idx);
             let new = QualifiedName::new(from.namespace.clone(), to);
-            for t in self.schema.namespaces.values_mut().flat_map(|n| n.tables.values_mut()) {
+            for t in self
+                .schema
+                .namespaces
+                .values_mut()
+                .flat_map(|n| n.tables.values_mut())
+            {
                 for fk in &mut t.foreign_keys {
                     if fk.ref_table == *from {
                         fk.ref_table = new.clone();
@@ -1098,18 +1565,34 @@ impl<'f> Lower<'f> {
         if cv.if_not_exists && self.schema.view(&qn).is_some() {
             return Ok(());
         }
-        self.provenance.locations.insert(format!("view {qn}"), self.loc(piece));
-        self.schema.namespace_mut(&qn.namespace).views.insert(qn.name.clone(), view);
+        self.provenance
+            .locations
+            .insert(format!("view {qn}"), self.loc(piece));
+        self.schema
+            .namespace_mut(&qn.namespace)
+            .views
+            .insert(qn.name.clone(), view);
         Ok(())
     }
 
-    fn comment(&mut self, piece: &Piece, kind: CommentObject, name: &ObjectName, text: Option<String>) {
+    fn comment(
+        &mut self,
+        piece: &Piece,
+        kind: CommentObject,
+        name: &ObjectName,
+        text: Option<String>,
+    ) {
         match kind {
             CommentObject::Table => {
                 let qn = self.qname(name);
                 if let Some(t) = self.schema.table_mut(&qn) {
                     t.comment = text;
-                } else if let Some(v) = self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.views.get_mut(&qn.name)) {
+                } else if let Some(v) = self
+                    .schema
+                    .namespaces
+                    .get_mut(&qn.namespace)
+                    .and_then(|n| n.views.get_mut(&qn.name))
+                {
                     v.comment = text;
                 } else {
                     self.warn(piece, format!("comment on unknown table {qn} skipped"));
@@ -1117,54 +1600,90 @@ impl<'f> Lower<'f> {
             }
             CommentObject::View | CommentObject::MaterializedView => {
                 let qn = self.qname(name);
-                match self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.views.get_mut(&qn.name)) {
+                match self
+                    .schema
+                    .namespaces
+                    .get_mut(&qn.namespace)
+                    .and_then(|n| n.views.get_mut(&qn.name))
+                {
                     Some(v) => v.comment = text,
                     None => self.warn(piece, format!("comment on unknown view {qn} skipped")),
                 }
             }
             CommentObject::Column => match self.column_ref(name) {
-                Some((tq, c)) => match self.schema.table_mut(&tq).and_then(|t| t.columns.get_mut(&c)) {
+                Some((tq, c)) => match self
+                    .schema
+                    .table_mut(&tq)
+                    .and_then(|t| t.columns.get_mut(&c))
+                {
                     Some(col) => col.comment = text,
                     None => self.warn(piece, format!("comment on unknown column {tq}.{c} skipped")),
                 },
-                None => self.warn(piece, format!("comment on column {name} skipped: expected table.column")),
+                None => self.warn(
+                    piece,
+                    format!("comment on column {name} skipped: expected table.column"),
+                ),
             },
             CommentObject::Schema => {
-                let n = name.0.last().and_then(|p| p.as_ident()).map(|i| self.ident(i)).unwrap_or_default();
+                let n = name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| self.ident(i))
+                    .unwrap_or_default();
                 self.schema.namespace_mut(&n).comment = text;
             }
             CommentObject::Type => {
                 let qn = self.qname(name);
-                match self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.enums.get_mut(&qn.name)) {
+                match self
+                    .schema
+                    .namespaces
+                    .get_mut(&qn.namespace)
+                    .and_then(|n| n.enums.get_mut(&qn.name))
+                {
                     Some(e) => e.comment = text,
-                    None => self.warn(piece, format!("comment on type {qn} skipped: only enum types are modeled")),
+                    None => self.warn(
+                        piece,
+                        format!("comment on type {qn} skipped: only enum types are modeled"),
+                    ),
                 }
             }
             CommentObject::Sequence => {
                 let qn = self.qname(name);
-                if let Some(s) = self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| n.sequences.get_mut(&qn.name)) {
+                if let Some(s) = self
+                    .schema
+                    .namespaces
+                    .get_mut(&qn.namespace)
+                    .and_then(|n| n.sequences.get_mut(&qn.name))
+                {
                     s.comment = text;
                 }
             }
             CommentObject::Index => {
                 let qn = self.qname(name);
-                let found = self
-                    .schema
-                    .namespaces
-                    .get_mut(&qn.namespace)
-                    .and_then(|n| n.tables.values_mut().flat_map(|t| t.indexes.iter_mut()).find(|i| i.name == qn.name));
+                let found = self.schema.namespaces.get_mut(&qn.namespace).and_then(|n| {
+                    n.tables
+                        .values_mut()
+                        .flat_map(|t| t.indexes.iter_mut())
+                        .find(|i| i.name == qn.name)
+                });
                 match found {
                     Some(i) => i.comment = text,
                     None => self.warn(piece, format!("comment on index {qn} skipped (constraint indexes keep no comment here)")),
                 }
             }
-            other => self.warn(piece, format!("comment on {other:?} {name} is not modeled yet")),
+            other => self.warn(
+                piece,
+                format!("comment on {other:?} {name} is not modeled yet"),
+            ),
         }
     }
 
     fn drop(&mut self, kind: ObjectType, name: &ObjectName) {
         let qn = self.qname(name);
-        let Some(ns) = self.schema.namespaces.get_mut(&qn.namespace) else { return };
+        let Some(ns) = self.schema.namespaces.get_mut(&qn.namespace) else {
+            return;
+        };
         match kind {
             ObjectType::Table => {
                 ns.tables.shift_remove(&qn.name);
@@ -1193,19 +1712,30 @@ impl<'f> Lower<'f> {
     /// `-- @renamed from=old` on a column's line renames that column; on the table's line (before
     /// its first column) renames the table.
     fn rename_hints(&mut self, piece: &Piece, qn: &QualifiedName, ct: &ast::CreateTable) {
-        let first_col_line = ct.columns.first().map(|c| c.name.span.start.line + piece.line - 1);
+        let first_col_line = ct
+            .columns
+            .first()
+            .map(|c| c.name.span.start.line + piece.line - 1);
         for (line, text) in &piece.comments {
-            let Some(old) = rename_hint(text) else { continue };
+            let Some(old) = rename_hint(text) else {
+                continue;
+            };
             let old = match self.dialect {
                 Dialect::Postgres if !old.1 => old.0.to_lowercase(),
                 _ => old.0,
             };
-            let col = ct.columns.iter().rev().find(|c| c.name.span.start.line + piece.line - 1 == *line);
+            let col = ct
+                .columns
+                .iter()
+                .rev()
+                .find(|c| c.name.span.start.line + piece.line - 1 == *line);
             if let Some(c) = col {
                 let new = self.ident(&c.name);
                 self.renames.columns.insert((qn.clone(), old), new);
             } else if first_col_line.is_none_or(|f| *line < f) {
-                self.renames.tables.insert(QualifiedName::new(qn.namespace.clone(), old), qn.clone());
+                self.renames
+                    .tables
+                    .insert(QualifiedName::new(qn.namespace.clone(), old), qn.clone());
             }
         }
     }
@@ -1222,7 +1752,11 @@ impl<'f> Lower<'f> {
             .schema
             .namespaces
             .iter()
-            .flat_map(|(ns, n)| n.enums.keys().map(move |e| QualifiedName::new(ns.clone(), e.clone())))
+            .flat_map(|(ns, n)| {
+                n.enums
+                    .keys()
+                    .map(move |e| QualifiedName::new(ns.clone(), e.clone()))
+            })
             .collect();
         let dialect = self.dialect;
         for ns in self.schema.namespaces.values_mut() {
@@ -1242,7 +1776,10 @@ impl<'f> Lower<'f> {
             }
         }
         for (kind, (n, why)) in std::mem::take(&mut self.ignored) {
-            self.warnings.push(Warning { message: format!("{n} {kind} statement(s) ignored: {why}"), location: Some(self.file.to_string()) });
+            self.warnings.push(Warning {
+                message: format!("{n} {kind} statement(s) ignored: {why}"),
+                location: Some(self.file.to_string()),
+            });
         }
     }
 }
@@ -1269,7 +1806,8 @@ fn split_dotted(text: &str) -> Vec<String> {
 fn split_check_option(text: &str) -> (String, Option<String>) {
     let trimmed = text.trim_end().trim_end_matches(';').trim_end();
     let upper = trimmed.to_ascii_uppercase();
-    if !upper.starts_with("CREATE") || !upper.ends_with("CHECK OPTION") || !upper.contains(" VIEW ") {
+    if !upper.starts_with("CREATE") || !upper.ends_with("CHECK OPTION") || !upper.contains(" VIEW ")
+    {
         return (text.to_string(), None);
     }
     let head = &upper[..upper.len() - "CHECK OPTION".len()];
@@ -1282,7 +1820,10 @@ fn split_check_option(text: &str) -> (String, Option<String>) {
         (head, "cascaded")
     };
     match head.strip_suffix("WITH") {
-        Some(h) => (trimmed[..h.len()].trim_end().to_string(), Some(option.to_string())),
+        Some(h) => (
+            trimmed[..h.len()].trim_end().to_string(),
+            Some(option.to_string()),
+        ),
         None => (text.to_string(), None),
     }
 }
@@ -1292,7 +1833,10 @@ fn resolve_user_type(ty: &mut ColumnType, enums: &std::collections::HashSet<Qual
     match ty {
         ColumnType::Other { name } => {
             let (ns, n) = match name.rsplit_once('.') {
-                Some((ns, n)) => (ns.trim_matches('"').to_string(), n.trim_matches('"').to_string()),
+                Some((ns, n)) => (
+                    ns.trim_matches('"').to_string(),
+                    n.trim_matches('"').to_string(),
+                ),
                 None => ("public".to_string(), name.trim_matches('"').to_string()),
             };
             let q = QualifiedName::new(ns, n);
@@ -1307,9 +1851,17 @@ fn resolve_user_type(ty: &mut ColumnType, enums: &std::collections::HashSet<Qual
 
 /// Parses `@renamed from=old` / `@renamed from="old name"`; returns the name and whether it was quoted.
 fn rename_hint(comment: &str) -> Option<(String, bool)> {
-    let rest = comment.trim().trim_start_matches("/*").trim_end_matches("*/").trim();
+    let rest = comment
+        .trim()
+        .trim_start_matches("/*")
+        .trim_end_matches("*/")
+        .trim();
     let rest = rest.strip_prefix("@renamed")?.trim_start();
-    let rest = rest.strip_prefix("from")?.trim_start().strip_prefix('=')?.trim_start();
+    let rest = rest
+        .strip_prefix("from")?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
     if let Some(q) = rest.strip_prefix('"') {
         return q.split_once('"').map(|(n, _)| (n.to_string(), true));
     }
@@ -1321,11 +1873,17 @@ fn rename_hint(comment: &str) -> Option<(String, bool)> {
 }
 
 fn drop_constraint(table: &mut Table, name: &str) {
-    if table.primary_key.as_ref().is_some_and(|p| p.name.as_deref() == Some(name)) {
+    if table
+        .primary_key
+        .as_ref()
+        .is_some_and(|p| p.name.as_deref() == Some(name))
+    {
         table.primary_key = None;
     }
     table.uniques.retain(|u| u.name.as_deref() != Some(name));
-    table.foreign_keys.retain(|f| f.name.as_deref() != Some(name));
+    table
+        .foreign_keys
+        .retain(|f| f.name.as_deref() != Some(name));
     table.checks.retain(|c| c.name.as_deref() != Some(name));
     table.indexes.retain(|i| i.name != name);
 }
@@ -1353,12 +1911,19 @@ pub(crate) fn rename_column(table: &mut Table, from: &str, to: &str) {
         let last = table.columns.len() - 1;
         table.columns.move_index(last, idx);
     }
-    let ren = |v: &mut Vec<String>| v.iter_mut().filter(|c| *c == from).for_each(|c| *c = to.to_string());
+    let ren = |v: &mut Vec<String>| {
+        v.iter_mut()
+            .filter(|c| *c == from)
+            .for_each(|c| *c = to.to_string())
+    };
     if let Some(p) = &mut table.primary_key {
         ren(&mut p.columns);
     }
     table.uniques.iter_mut().for_each(|u| ren(&mut u.columns));
-    table.foreign_keys.iter_mut().for_each(|f| ren(&mut f.columns));
+    table
+        .foreign_keys
+        .iter_mut()
+        .for_each(|f| ren(&mut f.columns));
     for i in &mut table.indexes {
         ren(&mut i.include);
         for p in &mut i.parts {
@@ -1382,13 +1947,19 @@ fn deferrable(c: Option<&ast::ConstraintCharacteristics>) -> Option<Deferrable> 
 
 fn sqlite_autoincrement(pk: &ast::PrimaryKeyConstraint) -> bool {
     // sqlparser keeps SQLite's `PRIMARY KEY AUTOINCREMENT` as an index option or characteristic text.
-    pk.to_string().to_ascii_uppercase().contains("AUTOINCREMENT")
+    pk.to_string()
+        .to_ascii_uppercase()
+        .contains("AUTOINCREMENT")
 }
 
 fn prefix_len(f: &ast::Function) -> Option<u32> {
-    let ast::FunctionArguments::List(list) = &f.args else { return None };
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
     match list.args.as_slice() {
-        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(AstExpr::Value(v)))] => v.to_string().parse().ok(),
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(AstExpr::Value(v)))] => {
+            v.to_string().parse().ok()
+        }
         _ => None,
     }
 }
@@ -1429,8 +2000,14 @@ mod tests {
 
     #[test]
     fn rename_hint_forms() {
-        assert_eq!(rename_hint("@renamed from=username"), Some(("username".into(), false)));
-        assert_eq!(rename_hint("/* @renamed from=\"user name\" */"), Some(("user name".into(), true)));
+        assert_eq!(
+            rename_hint("@renamed from=username"),
+            Some(("username".into(), false))
+        );
+        assert_eq!(
+            rename_hint("/* @renamed from=\"user name\" */"),
+            Some(("user name".into(), true))
+        );
         assert_eq!(rename_hint("just a comment"), None);
     }
 }
