@@ -7,8 +7,10 @@
 //!
 //! Run with `MIGREX_TEST_MYSQL=mysql://root@127.0.0.1:3306/test cargo test -p migrex_source_live --test corpus_mysql`.
 
-use migrex_model::{Dialect, Renames, Schema};
-use migrex_test_support::{TestDb, shared_path};
+use migrex_model::{Dialect, Schema};
+use migrex_test_support::{
+    TestDb, assert_same_schema, one_sided, read_ddl, script_from_empty, shared_path,
+};
 use std::process::{Command, Stdio};
 
 /// Connection arguments for the `mariadb` / `mariadb-dump` clients, from the test server URL.
@@ -144,42 +146,25 @@ fn round_trip(rel: &str, own_db: &str) -> Option<(String, String, Vec<String>, S
         &db_name(&source),
         &without_database_statements(&sql, own_db),
     );
-    let loaded = source
-        .connect()
-        .introspect()
-        .unwrap_or_else(|e| panic!("introspection failed: {e}"));
-    let plan = migrex_diff::plan(
-        &Schema::new(Dialect::Mysql),
-        &loaded.schema,
-        &Renames::default(),
-    );
-    let script = migrex_render_sql::to_script(
-        &migrex_render_sql::render_plan(&plan).unwrap_or_else(|e| panic!("render failed: {e}")),
-    );
+    let loaded = source.introspect();
+    let script = script_from_empty(&loaded.schema);
     let target = TestDb::new(Dialect::Mysql)?;
     client.load(&db_name(&target), &script);
-    let again = target
-        .connect()
-        .introspect()
-        .unwrap_or_else(|e| panic!("introspection failed: {e}"));
-    assert_eq!(
-        again.schema, loaded.schema,
-        "{rel}: the rendered schema introspects differently"
+    let again = target.introspect();
+    assert_same_schema(
+        &format!(
+            "{rel}: the rendered schema introspects differently; rendered and reloaded (left) vs introspected (right)"
+        ),
+        &again.schema,
+        &loaded.schema,
     );
     // The DDL reader on the same file reads the same schema.
-    let file = migrex_source_sql::parse(&sql, Dialect::Mysql, rel)
-        .unwrap_or_else(|e| panic!("DDL reader failed on {rel}: {e}"));
-    let file_json = keyed_json(&file.schema);
-    let live_json = keyed_json(&loaded.schema);
-    if file.schema != loaded.schema {
-        let (fl, ll): (Vec<&str>, Vec<&str>) =
-            (file_json.lines().collect(), live_json.lines().collect());
-        let only_file: Vec<&&str> = fl.iter().filter(|l| !ll.contains(l)).collect();
-        let only_live: Vec<&&str> = ll.iter().filter(|l| !fl.contains(l)).collect();
-        panic!(
-            "{rel}: DDL reader != introspection\nonly in DDL: {only_file:#?}\nonly live: {only_live:#?}"
-        );
-    }
+    let file = read_ddl(Dialect::Mysql, &sql, rel);
+    assert_same_schema(
+        &format!("{rel}: DDL reader (left) vs introspection (right)"),
+        &file.schema,
+        &loaded.schema,
+    );
     let warnings = loaded.warnings.iter().map(ToString::to_string).collect();
     // Table and view names are the scratch databases' own: make them comparable.
     let a = client
@@ -189,30 +174,6 @@ fn round_trip(rel: &str, own_db: &str) -> Option<(String, String, Vec<String>, S
         .dump(&db_name(&target))
         .replace(&db_name(&target), "DB");
     Some((a, b, warnings, loaded.schema))
-}
-
-/// The schema as pretty JSON with every expression replaced by its comparison key (what `==`
-/// compares), for readable differences.
-fn keyed_json(s: &Schema) -> String {
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                if m.len() == 2
-                    && let Some(serde_json::Value::String(key)) = m.get("key")
-                    && m.contains_key("sql")
-                {
-                    *v = serde_json::Value::String(format!("key: {key}"));
-                    return;
-                }
-                m.values_mut().for_each(walk);
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let mut v = serde_json::to_value(s).expect("json");
-    walk(&mut v);
-    serde_json::to_string_pretty(&v).unwrap_or_default()
 }
 
 /// Sorts each run of `KEY` lines of a `CREATE TABLE` (keeping the trailing commas in place).
@@ -258,17 +219,10 @@ fn assert_same_dump(what: &str, a: &str, b: &str) {
         return;
     }
     let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
-    let mut report = Vec::new();
-    for l in &la {
-        if !lb.contains(l) {
-            report.push(format!("- {l}"));
-        }
-    }
-    for l in &lb {
-        if !la.contains(l) {
-            report.push(format!("+ {l}"));
-        }
-    }
+    let (minus, plus) = one_sided(&la, &lb);
+    let mut report: Vec<String> = (minus.iter().map(|l| format!("- {l}")))
+        .chain(plus.iter().map(|l| format!("+ {l}")))
+        .collect();
     if report.is_empty() {
         // Same lines, another order: show the first place they part.
         let at = la.iter().zip(&lb).position(|(x, y)| x != y).unwrap_or(0);

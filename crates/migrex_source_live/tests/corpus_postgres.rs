@@ -9,8 +9,8 @@
 //!
 //! Run with `MIGREX_TEST_PG=postgres://postgres@127.0.0.1:5432/test cargo test -p migrex_source_live --test corpus_postgres`.
 
-use migrex_model::{Dialect, Schema};
-use migrex_test_support::{TestDb, shared_path};
+use migrex_model::Dialect;
+use migrex_test_support::{TestDb, first_column, one_sided, script_from_empty, shared_path};
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -162,12 +162,7 @@ fn prerequisites(dump: &[Block]) -> Vec<String> {
 }
 
 fn query_names(db: &TestDb, sql: &str) -> Vec<String> {
-    db.connect()
-        .query(sql)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect()
+    first_column(db.connect().query(sql).unwrap_or_else(|e| panic!("{e}")))
 }
 
 /// A copy of `path` without the lines that create or switch databases (`CREATE DATABASE`,
@@ -211,27 +206,13 @@ impl Drop for TempFile {
     }
 }
 
-fn render_from_empty(schema: &Schema) -> String {
-    let plan = migrex_diff::plan(
-        &Schema::new(Dialect::Postgres),
-        schema,
-        &migrex_model::Renames::default(),
-    );
-    let steps = migrex_render_sql::render_plan(&plan).unwrap_or_else(|e| panic!("render: {e}"));
-    migrex_render_sql::to_script(&steps)
-}
-
 /// Loads `rel`, round-trips it, and returns the differing dump lines (empty when equal).
 fn round_trip(rel: &str, exact: bool) -> Option<Vec<String>> {
     let src = TestDb::new(Dialect::Postgres)?;
     let path = shared_path(rel);
     let copy = loadable_copy(&path);
     psql_file(&src, copy.path());
-    let loaded = src
-        .connect()
-        .introspect()
-        .unwrap_or_else(|e| panic!("{rel}: introspection failed: {e}"));
-    let mut schema = loaded.schema;
+    let mut schema = src.introspect().schema;
     // Known gap: no change sets a schema comment yet; PostgreSQL's stock comment on `public`
     // stays as it is.
     for ns in schema.namespaces.values_mut() {
@@ -263,7 +244,7 @@ fn round_trip(rel: &str, exact: bool) -> Option<Vec<String>> {
             }
         }
     }
-    let script = render_from_empty(&schema);
+    let script = script_from_empty(&schema);
     let script_file = TempFile::with(&script);
     psql_file(&dst, script_file.path());
     {
@@ -313,17 +294,16 @@ fn round_trip(rel: &str, exact: bool) -> Option<Vec<String>> {
     for (why, n) in &skipped {
         eprintln!("{rel}: skipped {n} dump block(s): {why} (not modeled yet)");
     }
-    let mut diffs = Vec::new();
-    for x in &a {
-        if !b.contains(x) {
-            diffs.push(format!("only in the original:\n{x}"));
-        }
-    }
-    for y in &b {
-        if !a.contains(y) {
-            diffs.push(format!("only in the rendered copy:\n{y}"));
-        }
-    }
+    let (only_original, only_rendered) = one_sided(&a, &b);
+    let diffs = (only_original
+        .iter()
+        .map(|x| format!("only in the original:\n{x}")))
+    .chain(
+        only_rendered
+            .iter()
+            .map(|y| format!("only in the rendered copy:\n{y}")),
+    )
+    .collect();
     eprintln!("{rel}: compared {} dump blocks", a.len());
     Some(diffs)
 }

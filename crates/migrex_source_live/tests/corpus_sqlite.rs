@@ -7,8 +7,10 @@ mod sqlite_support;
 
 use migrex_model::Schema;
 use migrex_source_live::Db;
-use migrex_test_support::{TestDb, shared_path};
-use sqlite_support::{D, apply, introspect, planned_statements, schema_difference};
+use migrex_test_support::{
+    TestDb, first_column, introspect, planned_statements, read_ddl, shared_path,
+};
+use sqlite_support::{D, apply, schema_difference};
 use std::collections::BTreeMap;
 
 type Rows = Vec<Vec<Option<String>>>;
@@ -34,15 +36,13 @@ fn facts(
     BTreeMap<String, TableFacts>,
     BTreeMap<String, Option<String>>,
 ) {
-    let names: Vec<String> = db
-        .query(
+    let names = first_column(
+        db.query(
             "SELECT name FROM sqlite_master WHERE type = 'table' \
              AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
         )
-        .expect("tables")
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect();
+        .expect("tables"),
+    );
     let mut tables = BTreeMap::new();
     for t in names {
         let columns = rows(
@@ -130,10 +130,10 @@ fn round_trip(rel: &str) -> Vec<String> {
             model.warnings
         ));
     }
-    let file = migrex_source_sql::parse(&sql, D, rel).unwrap_or_else(|e| panic!("{e}"));
+    let file = read_ddl(D, &sql, rel);
     let diff = schema_difference(&file.schema, &model.schema);
     if !diff.is_empty() {
-        problems.push(format!("file != live:\n{diff}"));
+        problems.push(format!("file (left) != live (right):\n{diff}"));
     }
 
     let (_plan, stmts) = planned_statements(&Schema::new(D), &model.schema);
@@ -146,7 +146,9 @@ fn round_trip(rel: &str) -> Vec<String> {
     let again = introspect(&mut b);
     let diff = schema_difference(&model.schema, &again.schema);
     if !diff.is_empty() {
-        problems.push(format!("model != rendered+reloaded:\n{diff}"));
+        problems.push(format!(
+            "model (left) != rendered+reloaded (right):\n{diff}"
+        ));
     }
 
     let (ta, va) = facts(&mut a);

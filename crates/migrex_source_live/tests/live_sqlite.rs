@@ -9,84 +9,67 @@ use migrex_model::{
 };
 use migrex_render_sql::renderer;
 use migrex_source_live::Db;
-use migrex_test_support::TestDb;
-use sqlite_support::{D, apply, introspect, planned_statements, schema_difference};
-use std::path::{Path, PathBuf};
+use migrex_test_support::{
+    TestDb, first_column, introspect, load_and_introspect, planned_statements, read_ddl,
+    sql_fixtures,
+};
+use sqlite_support::{D, apply, schema_difference};
+use std::path::Path;
 
-fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sqlite");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no fixtures in {}", dir.display());
-    files
+/// The SQLite fixtures as (file name, text).
+fn fixtures() -> Vec<(String, String)> {
+    sql_fixtures(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sqlite"))
 }
 
 fn load(sql: &str) -> (TestDb, Loaded) {
-    let tdb = TestDb::with_sql(D, sql).expect("sqlite always available");
-    let loaded = introspect(&mut tdb.connect());
-    (tdb, loaded)
+    TestDb::introspected(D, sql).expect("sqlite always available")
 }
 
 /// Renders every table and view of `schema` from nothing (SQLite resolves foreign keys lazily,
 /// so tables can be created in model order).
 fn render_from_empty(schema: &Schema) -> Vec<String> {
-    let r = renderer(D);
-    let mut out = Vec::new();
-    for (name, table) in schema.tables() {
-        let change = Change::CreateTable {
-            name,
-            table: table.clone(),
-        };
-        out.extend(
-            r.render_change(&change)
-                .unwrap_or_else(|e| panic!("render failed: {e}")),
-        );
-    }
-    for (name, view) in schema.views() {
-        let change = Change::CreateView {
-            name,
-            view: view.clone(),
-        };
-        out.extend(
-            r.render_change(&change)
-                .unwrap_or_else(|e| panic!("render failed: {e}")),
-        );
-    }
-    out
+    let tables = schema.tables().map(|(name, table)| Change::CreateTable {
+        name,
+        table: table.clone(),
+    });
+    let views = schema.views().map(|(name, view)| Change::CreateView {
+        name,
+        view: view.clone(),
+    });
+    tables
+        .chain(views)
+        .flat_map(|change| {
+            renderer(D)
+                .render_change(&change)
+                .unwrap_or_else(|e| panic!("render failed: {e}"))
+        })
+        .collect()
 }
 
 #[test]
 fn every_fixture_reads_the_same_from_file_and_database() {
     let mut failures = Vec::new();
-    for path in fixtures() {
-        let sql = std::fs::read_to_string(&path).expect("read fixture");
-        let file = migrex_source_sql::parse(&sql, D, &path.display().to_string())
-            .unwrap_or_else(|e| panic!("{e}"));
+    for (name, sql) in fixtures() {
+        let file = read_ddl(D, &sql, &name);
         if !file.warnings.is_empty() {
             failures.push(format!(
-                "{}: the DDL reader warned: {:#?}",
-                path.display(),
+                "{name}: the DDL reader warned: {:#?}",
                 file.warnings
             ));
         }
         let (_db, live) = load(&sql);
         let diff = schema_difference(&file.schema, &live.schema);
         if !diff.is_empty() {
-            failures.push(format!("{}: file != live\n{diff}", path.display()));
+            failures.push(format!("{name}: file (left) != live (right)\n{diff}"));
         }
         if !live.warnings.is_empty() {
             failures.push(format!(
-                "{}: introspection warned: {:#?}",
-                path.display(),
+                "{name}: introspection warned: {:#?}",
                 live.warnings
             ));
         }
         if live.schema.table_count() == 0 {
-            failures.push(format!("{}: nothing was read", path.display()));
+            failures.push(format!("{name}: nothing was read"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -95,29 +78,24 @@ fn every_fixture_reads_the_same_from_file_and_database() {
 #[test]
 fn every_fixture_survives_render_and_reload() {
     let mut failures = Vec::new();
-    for path in fixtures() {
-        let sql = std::fs::read_to_string(&path).expect("read fixture");
+    for (name, sql) in fixtures() {
         let (_db, live) = load(&sql);
         let rendered = render_from_empty(&live.schema);
         let script = rendered
             .iter()
             .map(|s| format!("{s};\n"))
             .collect::<String>();
-        let fresh = TestDb::new(D).expect("sqlite");
-        let mut conn = fresh.connect();
-        if let Err(e) = conn.execute_script(&script) {
-            failures.push(format!(
-                "{}: rendered SQL fails: {e}\n{script}",
-                path.display()
-            ));
-            continue;
-        }
-        let again = introspect(&mut conn);
+        let again = match load_and_introspect(D, &script).expect("sqlite") {
+            Ok(again) => again,
+            Err(e) => {
+                failures.push(format!("{name}: rendered SQL fails: {e}\n{script}"));
+                continue;
+            }
+        };
         let diff = schema_difference(&live.schema, &again.schema);
         if !diff.is_empty() {
             failures.push(format!(
-                "{}: model != rendered+reloaded\n{diff}\nrendered:\n{script}",
-                path.display()
+                "{name}: model (left) != rendered+reloaded (right)\n{diff}\nrendered:\n{script}"
             ));
         }
     }
@@ -127,22 +105,20 @@ fn every_fixture_survives_render_and_reload() {
 #[test]
 fn every_fixture_survives_the_planned_migration_from_empty() {
     let mut failures = Vec::new();
-    for path in fixtures() {
-        let sql = std::fs::read_to_string(&path).expect("read fixture");
+    for (name, sql) in fixtures() {
         let (_db, live) = load(&sql);
         let (plan, stmts) = planned_statements(&Schema::new(D), &live.schema);
         let fresh = TestDb::new(D).expect("sqlite");
         let mut conn = fresh.connect();
         if let Err(e) = apply(&mut conn, &stmts) {
-            failures.push(format!("{}: planned SQL fails: {e}", path.display()));
+            failures.push(format!("{name}: planned SQL fails: {e}"));
             continue;
         }
         let again = introspect(&mut conn);
         let diff = schema_difference(&live.schema, &again.schema);
         if !diff.is_empty() {
             failures.push(format!(
-                "{}: model != planned+applied\n{diff}\nplan notes: {:?}\nSQL:\n{}",
-                path.display(),
+                "{name}: model (left) != planned+applied (right)\n{diff}\nplan notes: {:?}\nSQL:\n{}",
                 plan.notes,
                 stmts.join(";\n")
             ));
@@ -151,8 +127,7 @@ fn every_fixture_survives_the_planned_migration_from_empty() {
         let (rest, _) = planned_statements(&again.schema, &live.schema);
         if !rest.steps.is_empty() {
             failures.push(format!(
-                "{}: a second plan is not empty: {:?}",
-                path.display(),
+                "{name}: a second plan is not empty: {:?}",
                 rest.steps
                     .iter()
                     .map(|s| s.change.describe())
@@ -304,14 +279,13 @@ fn rebuild(name: &str, from: &Table, to: &Table) -> Vec<String> {
 }
 
 fn index_names(db: &mut Db, table: &str) -> Vec<String> {
-    db.query_bind(
-        "SELECT name FROM pragma_index_list(?) WHERE origin = 'c' ORDER BY name",
-        &[table],
+    first_column(
+        db.query_bind(
+            "SELECT name FROM pragma_index_list(?) WHERE origin = 'c' ORDER BY name",
+            &[table],
+        )
+        .expect("index list"),
     )
-    .expect("index list")
-    .into_iter()
-    .filter_map(|r| r.into_iter().next().flatten())
-    .collect()
 }
 
 #[test]
@@ -541,7 +515,7 @@ fn planned_migration_between_versions_keeps_every_row() {
     let tdb = TestDb::with_sql(D, SHOP).expect("sqlite");
     let mut db = tdb.connect();
     let from = introspect(&mut db);
-    let to = migrex_source_sql::parse(SHOP_V2, D, "shop_v2.sql").unwrap_or_else(|e| panic!("{e}"));
+    let to = read_ddl(D, SHOP_V2, "shop_v2.sql");
     let artists = fingerprint(&mut db, "artist", "id || ':' || name");
     let albums = fingerprint(
         &mut db,

@@ -4,7 +4,8 @@
 //! When a server URL is unset the test prints `SKIP` and returns; with `MIGREX_REQUIRE_SERVERS=1`
 //! (set by `.ci/run`) a missing server fails the test instead, so CI cannot pass by skipping.
 
-use migrex_model::Dialect;
+use migrex_model::{Dialect, Loaded, Plan, Renames, Schema};
+use migrex_render_sql::RenderedStep;
 use migrex_source_live::{Db, DbUrl};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -92,6 +93,18 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("loading fixture failed: {e}"));
         Some(db)
     }
+
+    /// A fresh database loaded with `sql`, and its introspected schema.
+    pub fn introspected(dialect: Dialect, sql: &str) -> Option<(TestDb, Loaded)> {
+        let db = TestDb::with_sql(dialect, sql)?;
+        let loaded = db.introspect();
+        Some((db, loaded))
+    }
+
+    /// The schema of the scratch database, read through a new connection.
+    pub fn introspect(&self) -> Loaded {
+        introspect(&mut self.connect())
+    }
 }
 
 fn nanos() -> u32 {
@@ -115,6 +128,73 @@ pub fn shared_path(rel: &str) -> std::path::PathBuf {
     root.join(rel)
 }
 
+/// The schema behind a connection (kept open by callers that set connection state first).
+pub fn introspect(db: &mut Db) -> Loaded {
+    db.introspect()
+        .unwrap_or_else(|e| panic!("introspection failed: {e}"))
+}
+
+/// `sql` read by the DDL reader; `file` names it in the panic when the reader fails.
+pub fn read_ddl(dialect: Dialect, sql: &str, file: &str) -> Loaded {
+    migrex_source_sql::parse(sql, dialect, file)
+        .unwrap_or_else(|e| panic!("DDL reader failed on {file}: {e}"))
+}
+
+/// The planner's migration from `from` to `to` (no rename hints) and its rendered steps.
+pub fn plan_and_render(from: &Schema, to: &Schema) -> (Plan, Vec<RenderedStep>) {
+    let plan = migrex_diff::plan(from, to, &Renames::default());
+    let steps = migrex_render_sql::render_plan(&plan).unwrap_or_else(|e| {
+        let json = serde_json::to_string_pretty(&plan)
+            .unwrap_or_else(|e| format!("<unserializable: {e}>"));
+        panic!("rendering the plan failed: {e}\nplan: {json}")
+    });
+    (plan, steps)
+}
+
+/// The planner's migration from `from` to `to` as statements (without the trailing `;`).
+pub fn planned_statements(from: &Schema, to: &Schema) -> (Plan, Vec<String>) {
+    let (plan, steps) = plan_and_render(from, to);
+    let stmts = steps.into_iter().flat_map(|s| s.statements).collect();
+    (plan, stmts)
+}
+
+/// The planner's migration from `from` to `to` as a SQL script.
+pub fn migration_script(from: &Schema, to: &Schema) -> String {
+    migrex_render_sql::to_script(&plan_and_render(from, to).1)
+}
+
+/// The SQL script that creates `schema` in an empty database of its dialect, through the planner
+/// and the renderer.
+pub fn script_from_empty(schema: &Schema) -> String {
+    migration_script(&Schema::new(schema.dialect), schema)
+}
+
+/// Runs `script` in a fresh database of `dialect` and introspects the result: `None` (after
+/// printing SKIP) when the server is not configured, `Err` with the database's message when the
+/// script fails.
+pub fn load_and_introspect(dialect: Dialect, script: &str) -> Option<Result<Loaded, String>> {
+    let db = TestDb::new(dialect)?;
+    Some(match db.connect().execute_script(script) {
+        Ok(_) => Ok(db.introspect()),
+        Err(e) => Err(e.to_string()),
+    })
+}
+
+/// The first cell of each row, rows whose first cell is NULL left out (name listings).
+pub fn first_column(rows: Vec<Vec<Option<String>>>) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect()
+}
+
+/// The items of `a` missing from `b`, and those of `b` missing from `a`, each in its list's order
+/// (reports on two lists compared as sets).
+pub fn one_sided<'a, T: PartialEq>(a: &'a [T], b: &'a [T]) -> (Vec<&'a T>, Vec<&'a T>) {
+    let only_a = a.iter().filter(|x| !b.contains(x)).collect();
+    let only_b = b.iter().filter(|y| !a.contains(y)).collect();
+    (only_a, only_b)
+}
+
 /// The `.sql` files of a fixture folder (relative to the calling crate's manifest dir), sorted,
 /// as (file name, text).
 pub fn sql_fixtures(dir: &std::path::Path) -> Vec<(String, String)> {
@@ -123,8 +203,13 @@ pub fn sql_fixtures(dir: &std::path::Path) -> Vec<(String, String)> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "sql"))
         .map(|p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let text =
+                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             (name, text)
         })
         .collect();
@@ -135,7 +220,7 @@ pub fn sql_fixtures(dir: &std::path::Path) -> Vec<(String, String)> {
 
 /// Where two schemas differ, one line per JSON path (empty when `left == right`). Expressions
 /// are shown by their comparison key, since that is what `==` compares.
-pub fn schema_differences(left: &migrex_model::Schema, right: &migrex_model::Schema) -> Vec<String> {
+pub fn schema_differences(left: &Schema, right: &Schema) -> Vec<String> {
     if left == right {
         return Vec::new();
     }
@@ -147,20 +232,29 @@ pub fn schema_differences(left: &migrex_model::Schema, right: &migrex_model::Sch
     out
 }
 
-/// Panics with every difference when two schemas are not equal.
-#[track_caller]
-pub fn assert_same_schema(what: &str, left: &migrex_model::Schema, right: &migrex_model::Schema) {
+/// `what` followed by every difference, one a line; `None` when the schemas are equal. For tests
+/// that collect failures over many fixtures.
+pub fn schema_mismatch(what: &str, left: &Schema, right: &Schema) -> Option<String> {
     let d = schema_differences(left, right);
-    assert!(d.is_empty(), "{what}: left != right\n{}", d.join("\n"));
+    (!d.is_empty()).then(|| format!("{what}\n{}", d.join("\n")))
 }
 
-fn keyed_json(s: &migrex_model::Schema) -> serde_json::Value {
+/// Panics with every difference when two schemas are not equal.
+#[track_caller]
+pub fn assert_same_schema(what: &str, left: &Schema, right: &Schema) {
+    if let Some(m) = schema_mismatch(&format!("{what}: left != right"), left, right) {
+        panic!("{m}");
+    }
+}
+
+fn keyed_json(s: &Schema) -> serde_json::Value {
     use serde_json::Value;
     fn walk(v: &mut Value) {
         match v {
             Value::Object(m) => {
                 if m.len() == 2
-                    && let (Some(Value::String(_)), Some(Value::String(key))) = (m.get("sql"), m.get("key"))
+                    && let (Some(Value::String(_)), Some(Value::String(key))) =
+                        (m.get("sql"), m.get("key"))
                 {
                     *v = Value::String(format!("key: {key}"));
                     return;
