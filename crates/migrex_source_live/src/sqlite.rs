@@ -8,6 +8,7 @@
 //! is reported as a warning, the pragma winning where it is the truth (nullability, generated
 //! column kind, STRICT/WITHOUT ROWID).
 
+use crate::conn::TextRow;
 use crate::{Db, LiveError};
 use migrex_dialect as dia;
 use migrex_model::{
@@ -58,6 +59,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     // Tables first, then indexes, then views, so each statement finds what it refers to
     // (creation order can differ after a table rebuild).
     let mut script = String::new();
+    // Lines in `script` so far, kept as it grows (recounting it per object is quadratic).
+    let mut script_lines: u64 = 0;
     let mut starts: Vec<(u64, String)> = Vec::new();
     let virtual_tables: Vec<&str> = kinds
         .iter()
@@ -89,11 +92,12 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             if pass == "index" && virtual_tables.contains(&o.table.as_str()) {
                 continue;
             }
-            let line = script.matches('\n').count() as u64 + 1;
+            let line = script_lines + 1;
             starts.push((line, format!("{} {}", o.kind, o.name)));
             script.push_str(sql);
             // A stored statement may end in a `--` comment: end it on its own line.
             script.push_str("\n;\n");
+            script_lines += sql.matches('\n').count() as u64 + 2;
         }
     }
     for o in objects.iter().filter(|o| o.kind == "trigger") {
@@ -175,6 +179,87 @@ fn warn(warnings: &mut Vec<Warning>, table: &str, message: String) {
     });
 }
 
+/// The tables the cross-checks cover, as a filter on `sqlite_master m`. Virtual tables are left
+/// out: they are not modeled, and a table-valued pragma on one whose module is not loaded fails
+/// the whole query (SQLite stores their DDL as `CREATE VIRTUAL TABLE ...`).
+const CHECKED_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+     AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%'";
+
+/// Rows of one pragma for every table, by ASCII-lowercased table name (SQLite resolves a table
+/// name case-insensitively in ASCII, as the per-table pragma calls did).
+type ByTable = HashMap<String, Vec<TextRow>>;
+
+/// The pragma facts of all tables. Each pragma is one query (its table-valued function joined
+/// with `sqlite_master`), so introspection does not cost several round trips per table.
+struct Pragmas {
+    /// `pragma_table_xinfo` rows: name, type, notnull, dflt_value, pk, hidden (by cid).
+    columns: ByTable,
+    /// `pragma_index_list` rows: name, unique, origin, partial (by seq).
+    indexes: ByTable,
+    /// `pragma_index_xinfo` key rows (key = 1) by index name: cid, name, desc, coll (by seqno).
+    index_keys: HashMap<String, Vec<TextRow>>,
+    /// `pragma_foreign_key_list` rows: id, table, from, to, on_update, on_delete (by id, seq).
+    foreign_keys: ByTable,
+}
+
+impl Pragmas {
+    fn read(db: &mut Db) -> Result<Pragmas, LiveError> {
+        let by_table = |rows: Vec<TextRow>| -> ByTable {
+            let mut map = ByTable::new();
+            for mut r in rows {
+                if r.is_empty() {
+                    continue;
+                }
+                let table = r.remove(0).unwrap_or_default().to_ascii_lowercase();
+                map.entry(table).or_default().push(r);
+            }
+            map
+        };
+        let columns = by_table(db.query(&format!(
+            "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
+             FROM main.sqlite_master m JOIN pragma_table_xinfo(m.name, 'main') p \
+             WHERE {CHECKED_TABLES} ORDER BY m.name, p.cid"
+        ))?);
+        let indexes = by_table(db.query(&format!(
+            "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial \
+             FROM main.sqlite_master m JOIN pragma_index_list(m.name, 'main') il \
+             WHERE {CHECKED_TABLES} ORDER BY m.name, il.seq"
+        ))?);
+        // Index names are unique in a schema, so the index name alone keys its columns.
+        let mut index_keys: HashMap<String, Vec<TextRow>> = HashMap::new();
+        for mut r in db.query(&format!(
+            "SELECT il.name, x.cid, x.name, x.\"desc\", x.coll \
+             FROM main.sqlite_master m JOIN pragma_index_list(m.name, 'main') il \
+             JOIN pragma_index_xinfo(il.name, 'main') x \
+             WHERE {CHECKED_TABLES} AND x.key = 1 ORDER BY m.name, il.seq, x.seqno"
+        ))? {
+            if r.is_empty() {
+                continue;
+            }
+            let index = r.remove(0).unwrap_or_default();
+            index_keys.entry(index).or_default().push(r);
+        }
+        let foreign_keys = by_table(db.query(&format!(
+            "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
+             FROM main.sqlite_master m JOIN pragma_foreign_key_list(m.name, 'main') f \
+             WHERE {CHECKED_TABLES} ORDER BY m.name, f.id, f.seq"
+        ))?);
+        Ok(Pragmas {
+            columns,
+            indexes,
+            index_keys,
+            foreign_keys,
+        })
+    }
+}
+
+/// The rows of `table` in one pragma's map (none when the pragma listed nothing for it).
+fn rows_of<'a>(map: &'a ByTable, table: &str) -> &'a [TextRow] {
+    map.get(&table.to_ascii_lowercase())
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
 fn cross_check(
     db: &mut Db,
     loaded: &mut Loaded,
@@ -184,10 +269,20 @@ fn cross_check(
     let Some(ns) = loaded.schema.namespaces.get_mut(D.default_namespace()) else {
         return Ok(());
     };
+    if ns.tables.is_empty() {
+        return Ok(());
+    }
+    let pragmas = Pragmas::read(db)?;
     for (name, table) in ns.tables.iter_mut() {
-        check_columns(db, name, table, warnings)?;
-        check_indexes(db, name, table, warnings)?;
-        check_foreign_keys(db, name, table, warnings)?;
+        check_columns(name, table, rows_of(&pragmas.columns, name), warnings);
+        check_indexes(
+            name,
+            table,
+            rows_of(&pragmas.indexes, name),
+            &pragmas.index_keys,
+            warnings,
+        );
+        check_foreign_keys(name, table, rows_of(&pragmas.foreign_keys, name), warnings);
         if let Some(k) = kinds.get(name) {
             check_options(name, table, k, warnings);
         }
@@ -195,17 +290,7 @@ fn cross_check(
     Ok(())
 }
 
-fn check_columns(
-    db: &mut Db,
-    name: &str,
-    table: &mut Table,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), LiveError> {
-    let rows = db.query_bind(
-        "SELECT name, type, \"notnull\", dflt_value, pk, hidden \
-         FROM pragma_table_xinfo(?, 'main') ORDER BY cid",
-        &[name],
-    )?;
+fn check_columns(name: &str, table: &mut Table, rows: &[TextRow], warnings: &mut Vec<Warning>) {
     let pragma_names: Vec<&str> = rows.iter().filter_map(|r| cell(r, 0)).collect();
     let model_names: Vec<&str> = table.columns.keys().map(String::as_str).collect();
     if pragma_names != model_names {
@@ -219,7 +304,7 @@ fn check_columns(
         );
     }
     let mut pk: Vec<(i64, String)> = Vec::new();
-    for r in &rows {
+    for r in rows {
         let Some(col_name) = cell(r, 0) else { continue };
         let Some(col) = table.columns.get_mut(col_name) else {
             continue;
@@ -310,7 +395,6 @@ fn check_columns(
             ),
         );
     }
-    Ok(())
 }
 
 fn same_names(a: &[String], b: &[String]) -> bool {
@@ -320,14 +404,9 @@ fn same_names(a: &[String], b: &[String]) -> bool {
 /// One key column of an index: (column name or None for an expression, descending, collation).
 type KeyCol = (Option<String>, bool, String);
 
-fn index_keys(db: &mut Db, index: &str) -> Result<Vec<KeyCol>, LiveError> {
-    let rows = db.query_bind(
-        "SELECT cid, name, \"desc\", coll FROM pragma_index_xinfo(?, 'main') \
-         WHERE key = 1 ORDER BY seqno",
-        &[index],
-    )?;
-    Ok(rows
-        .iter()
+/// The key columns of one index from its `pragma_index_xinfo` rows.
+fn index_keys(rows: &[TextRow]) -> Vec<KeyCol> {
+    rows.iter()
         .map(|r| {
             let expr = cell(r, 0) == Some("-2");
             (
@@ -340,26 +419,28 @@ fn index_keys(db: &mut Db, index: &str) -> Result<Vec<KeyCol>, LiveError> {
                 cell(r, 3).unwrap_or("BINARY").to_string(),
             )
         })
-        .collect())
+        .collect()
 }
 
 fn check_indexes(
-    db: &mut Db,
     name: &str,
     table: &Table,
+    rows: &[TextRow],
+    index_keys_by_name: &HashMap<String, Vec<TextRow>>,
     warnings: &mut Vec<Warning>,
-) -> Result<(), LiveError> {
-    let rows = db.query_bind(
-        "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?, 'main')",
-        &[name],
-    )?;
+) {
     let mut seen = Vec::new();
     let mut unique_cols: Vec<Vec<String>> = Vec::new();
-    for r in &rows {
+    for r in rows {
         let Some(index_name) = cell(r, 0) else {
             continue;
         };
-        let keys = index_keys(db, index_name)?;
+        let keys = index_keys(
+            index_keys_by_name
+                .get(index_name)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+        );
         let columns: Vec<String> = keys.iter().filter_map(|k| k.0.clone()).collect();
         match cell(r, 2) {
             Some("c") => {
@@ -468,7 +549,6 @@ fn check_indexes(
             );
         }
     }
-    Ok(())
 }
 
 /// One foreign key as `pragma_foreign_key_list` reports it (its rows grouped by `id`).
@@ -481,19 +561,9 @@ struct PragmaFk {
     on_delete: String,
 }
 
-fn check_foreign_keys(
-    db: &mut Db,
-    name: &str,
-    table: &Table,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), LiveError> {
-    let rows = db.query_bind(
-        "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete \
-         FROM pragma_foreign_key_list(?, 'main') ORDER BY id, seq",
-        &[name],
-    )?;
+fn check_foreign_keys(name: &str, table: &Table, rows: &[TextRow], warnings: &mut Vec<Warning>) {
     let mut groups: Vec<PragmaFk> = Vec::new();
-    for r in &rows {
+    for r in rows {
         let id = cell(r, 0).unwrap_or("").to_string();
         if groups.last().is_none_or(|g| g.id != id) {
             groups.push(PragmaFk {
@@ -553,7 +623,6 @@ fn check_foreign_keys(
             );
         }
     }
-    Ok(())
 }
 
 fn check_options(name: &str, table: &mut Table, kind: &TableKind, warnings: &mut Vec<Warning>) {
@@ -575,5 +644,94 @@ fn check_options(name: &str, table: &mut Table, kind: &TableKind, warnings: &mut
             strict: kind.strict,
             without_rowid: kind.without_rowid,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory_db(sql: &str) -> Db {
+        let mut db = Db::connect("sqlite::memory:").expect("in-memory sqlite opens");
+        db.execute_script(sql).expect("schema loads");
+        db
+    }
+
+    /// The pragmas are read for all tables at once; each table must get its own rows back, in
+    /// pragma order, whatever the case its name is spelled with in the catalog.
+    #[test]
+    fn pragma_rows_are_grouped_by_table() {
+        let mut db = memory_db(
+            "CREATE TABLE Parent (id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+             CREATE TABLE child (b TEXT, a INTEGER REFERENCES Parent (id) ON DELETE CASCADE,
+                                 PRIMARY KEY (a, b)) WITHOUT ROWID;
+             CREATE INDEX child_ba ON child (b DESC, a);",
+        );
+        let p = Pragmas::read(&mut db).expect("pragmas read");
+        let names = |rows: &[TextRow]| -> Vec<String> {
+            rows.iter()
+                .filter_map(|r| cell(r, 0).map(str::to_string))
+                .collect()
+        };
+        assert_eq!(names(rows_of(&p.columns, "PARENT")), ["id", "code"]);
+        assert_eq!(names(rows_of(&p.columns, "child")), ["b", "a"]);
+        assert!(rows_of(&p.columns, "missing").is_empty());
+        assert!(rows_of(&p.foreign_keys, "parent").is_empty());
+        let fk = rows_of(&p.foreign_keys, "child");
+        assert_eq!(fk.len(), 1);
+        assert_eq!(cell(&fk[0], 1), Some("Parent"));
+        assert_eq!(cell(&fk[0], 5), Some("CASCADE"));
+        let keys = index_keys(
+            p.index_keys
+                .get("child_ba")
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+        );
+        assert_eq!(
+            keys,
+            [
+                (Some("b".to_string()), true, "BINARY".to_string()),
+                (Some("a".to_string()), false, "BINARY".to_string())
+            ]
+        );
+        let child_indexes = names(rows_of(&p.indexes, "child"));
+        assert!(child_indexes.contains(&"child_ba".to_string()));
+        assert_eq!(child_indexes.len(), 2, "{child_indexes:?}");
+    }
+
+    /// A virtual table whose module is not loaded makes any pragma on it fail; the one-query
+    /// pragmas must leave it out as the per-table ones did, and introspection still succeed.
+    #[test]
+    fn virtual_table_with_unknown_module_is_skipped() {
+        let mut db = memory_db(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);
+             PRAGMA writable_schema = ON;
+             INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql)
+               VALUES ('table', 'vt', 'vt', 0, 'CREATE VIRTUAL TABLE vt USING no_such_module(a)');
+             PRAGMA writable_schema = OFF;",
+        );
+        let version = db.query("PRAGMA schema_version").expect("schema_version");
+        let next = cell(&version[0], 0)
+            .and_then(|v| v.parse::<i64>().ok())
+            .expect("a number")
+            + 1;
+        // Bumping the schema version makes the connection reload the edited catalog.
+        db.execute(&format!("PRAGMA schema_version = {next}"))
+            .expect("bump");
+        assert!(
+            db.query("SELECT * FROM pragma_table_xinfo('vt', 'main')")
+                .is_err(),
+            "the module should be unknown"
+        );
+        let loaded = db.introspect().expect("introspects");
+        assert_eq!(loaded.schema.table_count(), 1);
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("virtual table vt")),
+            "{:?}",
+            loaded.warnings
+        );
     }
 }
