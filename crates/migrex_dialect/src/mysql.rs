@@ -146,6 +146,83 @@ pub fn view_dependencies(sql: &str) -> Vec<String> {
     out
 }
 
+/// `sql` without the database qualifier of the references `strip(db, object)` accepts:
+/// `` `app`.`users`.`id` `` becomes `` `users`.`id` ``. MariaDB qualifies every table of a view
+/// with the view's database (and so do dumps of it); a schema file means its own tables, whatever
+/// the database it is loaded into is called. The text is edited in place (string literals and
+/// comments untouched); SQL that does not tokenize is returned as is.
+pub fn strip_db_qualifiers(sql: &str, strip: impl Fn(&str, &str) -> bool) -> String {
+    use sqlparser::tokenizer::{Location, Token, Tokenizer};
+    let d = sqlparser::dialect::MySqlDialect {};
+    let Ok(tokens) = Tokenizer::new(&d, sql).tokenize_with_location() else {
+        return sql.to_string();
+    };
+    // Byte offset of a (1-based line, 1-based char column) location.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(sql.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset = |l: Location| -> Option<usize> {
+        let start = *line_starts.get(usize::try_from(l.line).ok()?.checked_sub(1)?)?;
+        let col = usize::try_from(l.column).ok()?.checked_sub(1)?;
+        let rest = sql.get(start..)?;
+        Some(start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i))
+    };
+    let significant: Vec<_> = tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+        .collect();
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    for (i, w) in significant.windows(3).enumerate() {
+        let (Token::Word(db), Token::Period, Token::Word(obj)) =
+            (&w[0].token, &w[1].token, &w[2].token)
+        else {
+            continue;
+        };
+        // `a.b.c`: only the first part can be a database.
+        if i > 0 && significant[i - 1].token == Token::Period {
+            continue;
+        }
+        if strip(&db.value, &obj.value)
+            && let (Some(from), Some(to)) = (offset(w[0].span.start), offset(w[2].span.start))
+        {
+            cut.push((from, to));
+        }
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut pos = 0;
+    for (from, to) in cut {
+        if from < pos || to > sql.len() {
+            return sql.to_string();
+        }
+        out.push_str(&sql[pos..from]);
+        pos = to;
+    }
+    out.push_str(&sql[pos..]);
+    out
+}
+
+/// The databases a query names its tables with (`app` of `app.users`).
+pub fn view_databases(sql: &str) -> Vec<String> {
+    let d = sqlparser::dialect::MySqlDialect {};
+    let Ok(q) = Parser::new(&d)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_query())
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    let _ = ast::visit_relations(&q, |rel| {
+        if rel.0.len() == 2
+            && let Some(ast::ObjectNamePart::Identifier(id)) = rel.0.first()
+            && !out.contains(&id.value)
+        {
+            out.push(id.value.clone());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    out
+}
+
 /// The character set a collation belongs to (`utf8mb4_bin` → `utf8mb4`).
 pub fn collation_charset(collation: &str) -> &str {
     if collation == "binary" {
@@ -716,8 +793,40 @@ pub(crate) fn normalize_expr(e: &mut Expr) {
                         *arg = FunctionArgExpr::Wildcard;
                     }
                 }
+                // MariaDB stores MID(s, p, n) as substr(s, p, n).
+                "mid" => {
+                    if let FunctionArguments::List(l) = &f.args
+                        && let [s, p, rest @ ..] = l.args.as_slice()
+                        && rest.len() <= 1
+                    {
+                        let arg = |a: &FunctionArg| match a {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x.clone()),
+                            _ => None,
+                        };
+                        let len = match rest.first() {
+                            Some(a) => arg(a).map(Some),
+                            None => Some(None),
+                        };
+                        if let (Some(s), Some(p), Some(len)) = (arg(s), arg(p), len) {
+                            *e = Expr::Substring {
+                                expr: Box::new(s),
+                                substring_from: Some(Box::new(p)),
+                                substring_for: len.map(Box::new),
+                                special: true,
+                                shorthand: true,
+                            };
+                        }
+                    }
+                }
                 _ => {}
             }
+        }
+        // `SUBSTRING(s FROM p FOR n)` is stored as `substr(s,p,n)`.
+        Expr::Substring {
+            special, shorthand, ..
+        } => {
+            *special = true;
+            *shorthand = true;
         }
         _ => {}
     }
@@ -1542,6 +1651,36 @@ mod tests {
         assert_eq!(k("_utf8mb4'x' = `a`"), k("'x' = a"));
         assert_eq!(k("a = \"x\""), k("a = 'x'"));
         assert_ne!(k("a > 0"), k("a > 1"));
+    }
+
+    #[test]
+    fn substring_spellings_share_a_key() {
+        let stored = view_expr("select substr(min(202006),1,4) AS `c`,substr('abc',2) AS `d`");
+        for sql in [
+            "select substring(min(202006) from 1 for 4) AS c, substr('abc' from 2) AS d",
+            "select SUBSTRING(min(202006), 1, 4) AS c, mid('abc', 2) AS d",
+            "select mid(min(202006), 1, 4) AS c, substring('abc', 2) AS d",
+        ] {
+            assert_eq!(view_expr(sql).key, stored.key, "{sql}");
+        }
+        assert_ne!(view_expr("select substr('abc', 1, 2) AS d").key, stored.key);
+    }
+
+    #[test]
+    fn db_qualifiers_are_stripped_in_place() {
+        let sql = "select `db`.`t`.`a`, db.t.b, x.db.c, 'db.t' from `db`.t /* db.t */ join db . u";
+        assert_eq!(
+            strip_db_qualifiers(sql, |d, o| d == "db" && (o == "t" || o == "u")),
+            "select `t`.`a`, t.b, x.db.c, 'db.t' from t /* db.t */ join u"
+        );
+        assert_eq!(
+            view_databases("select 1 from db.t join u join x.y"),
+            vec!["db", "x"]
+        );
+        assert_eq!(
+            strip_db_qualifiers("select 'unterminated", |_, _| true),
+            "select 'unterminated"
+        );
     }
 
     #[test]

@@ -33,8 +33,15 @@ pub(crate) fn finalize(schema: &mut Schema, info: &LowerInfo, _warnings: &mut Ve
             let qn = QualifiedName::new(ns_name.clone(), tname.clone());
             finalize_table(table, info.tables.get(&qn));
         }
+        // A view written against `db.table` (as MariaDB and its dumps print views) means the
+        // schema's own table: the database the file is loaded into may have another name.
+        let local: Vec<String> = ns.tables.keys().chain(ns.views.keys()).cloned().collect();
         for view in ns.views.values_mut() {
-            view.definition = my::view_expr(&view.definition.sql);
+            let dbs = my::view_databases(&view.definition.sql);
+            let sql = my::strip_db_qualifiers(&view.definition.sql, |db, obj| {
+                dbs.iter().any(|d| d == db) && local.iter().any(|l| l == obj)
+            });
+            view.definition = my::view_expr(&sql);
             view.depends_on = my::view_dependencies(&view.definition.sql)
                 .into_iter()
                 .map(|d| QualifiedName::new(ns_name.clone(), d))
@@ -240,7 +247,7 @@ fn finalize_table(table: &mut Table, info: Option<&super::info::TableInfo>) {
 
     // Checks.
     let mut table_checks = 0;
-    for (check, column) in table.checks.iter_mut().zip(column_checks) {
+    for (check, column) in table.checks.iter_mut().zip(&column_checks) {
         if check.name.is_none() {
             if column.is_none() {
                 table_checks += 1;
@@ -248,10 +255,45 @@ fn finalize_table(table: &mut Table, info: Option<&super::info::TableInfo>) {
             check.name = Some(FLAVOR.check_name(&table.name, column.as_deref(), table_checks));
         }
     }
+    fold_mariadb_json(table, &column_checks, &table_collation);
 
     table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
     table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+}
+
+/// MariaDB's `JSON` is an alias: the catalog holds `longtext` in `utf8mb4_bin` with a column
+/// check `json_valid(col)` named after the column, exactly what the spelled-out form stores. Live
+/// introspection reads that shape back as JSON, so the spelled-out form is read as JSON too.
+fn fold_mariadb_json(table: &mut Table, column_checks: &[Option<String>], table_collation: &str) {
+    let checks = std::mem::take(&mut table.checks);
+    for (check, column) in checks.into_iter().zip(column_checks) {
+        if let Some(c) = column
+            && check.name.as_deref() == Some(c.as_str())
+            && check.expr.key
+                == migrex_dialect::expr_key(
+                    migrex_model::Dialect::Mysql,
+                    &format!(
+                        "json_valid({})",
+                        migrex_dialect::quote_ident(migrex_model::Dialect::Mysql, c)
+                    ),
+                )
+            && let Some(col) = table.columns.get_mut(c)
+            && matches!(
+                col.ty,
+                ColumnType::Text {
+                    kind: TextKind::LongText,
+                    max_len: None
+                }
+            )
+            && col.collation.as_deref().unwrap_or(table_collation) == "utf8mb4_bin"
+        {
+            col.ty = ColumnType::Json { binary: false };
+            col.collation = None;
+            continue;
+        }
+        table.checks.push(check);
+    }
 }
 
 /// True when `ix` can serve a foreign key on `columns`: they are its leading columns, whole (not
@@ -397,5 +439,46 @@ mod tests {
             t.columns["q"].ty,
             migrex_model::ColumnType::Json { binary: false }
         );
+    }
+
+    #[test]
+    fn views_drop_the_database_of_their_own_tables() {
+        let loaded = parse(
+            "CREATE TABLE users (id int);
+             CREATE VIEW v AS select `app`.`users`.`id` AS `id`, 'app.users' AS s
+               from (`app`.`users` join other.t on(`app`.`users`.`id` = other.t.id));",
+            Dialect::Mysql,
+            "t.sql",
+        )
+        .expect("parses");
+        let v = &loaded.schema.namespaces[""].views["v"];
+        // The generic lowering reprints the query; only the own database's qualifier goes.
+        assert_eq!(
+            v.definition.sql,
+            "SELECT `users`.`id` AS `id`, 'app.users' AS s \
+             FROM (`users` JOIN other.t ON (`users`.`id` = other.t.id))"
+        );
+    }
+
+    #[test]
+    fn spelled_out_mariadb_json_is_json() {
+        let t = table(
+            "CREATE TABLE j (a longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin CHECK (json_valid(a)),
+               b json CHECK (json_valid(`b`)),
+               c longtext CHECK (json_valid(c)),
+               d longtext COLLATE utf8mb4_bin CONSTRAINT d_ok CHECK (json_valid(d)),
+               e longtext COLLATE utf8mb4_bin, CHECK (json_valid(e)));",
+            "j",
+        );
+        let json = migrex_model::ColumnType::Json { binary: false };
+        assert_eq!(t.columns["a"].ty, json);
+        assert_eq!(t.columns["a"].collation, None);
+        assert_eq!(t.columns["b"].ty, json);
+        // Not MariaDB's JSON shape: general collation, a check named otherwise, a table check.
+        assert_ne!(t.columns["c"].ty, json);
+        assert_ne!(t.columns["d"].ty, json);
+        assert_ne!(t.columns["e"].ty, json);
+        let names: Vec<&str> = t.checks.iter().filter_map(|c| c.name.as_deref()).collect();
+        assert_eq!(names, vec!["CONSTRAINT_1", "c", "d_ok"]);
     }
 }
