@@ -779,6 +779,128 @@ pub fn referenced_columns(sql: &str) -> Option<Vec<String>> {
     Some(cols)
 }
 
+/// True when `opclass` (unqualified or `pg_catalog.`) is a default operator class of the index
+/// method (`None` is btree) in PostgreSQL 15's catalog. Introspection reports no operator class
+/// when the index uses a default one, so a DDL file naming it explicitly (`name text_ops`) drops it.
+pub fn is_default_opclass(method: Option<&str>, opclass: &str) -> bool {
+    const BTREE: &[&str] = &[
+        "array_ops",
+        "bit_ops",
+        "bool_ops",
+        "bpchar_ops",
+        "bytea_ops",
+        "char_ops",
+        "date_ops",
+        "enum_ops",
+        "float4_ops",
+        "float8_ops",
+        "inet_ops",
+        "int2_ops",
+        "int4_ops",
+        "int8_ops",
+        "interval_ops",
+        "jsonb_ops",
+        "macaddr8_ops",
+        "macaddr_ops",
+        "money_ops",
+        "multirange_ops",
+        "name_ops",
+        "numeric_ops",
+        "oid_ops",
+        "oidvector_ops",
+        "pg_lsn_ops",
+        "range_ops",
+        "record_ops",
+        "text_ops",
+        "tid_ops",
+        "time_ops",
+        "timestamp_ops",
+        "timestamptz_ops",
+        "timetz_ops",
+        "tsquery_ops",
+        "tsvector_ops",
+        "uuid_ops",
+        "varbit_ops",
+        "xid8_ops",
+    ];
+    const HASH: &[&str] = &[
+        "aclitem_ops",
+        "array_ops",
+        "bool_ops",
+        "bpchar_ops",
+        "bytea_ops",
+        "char_ops",
+        "cid_ops",
+        "date_ops",
+        "enum_ops",
+        "float4_ops",
+        "float8_ops",
+        "inet_ops",
+        "int2_ops",
+        "int4_ops",
+        "int8_ops",
+        "interval_ops",
+        "jsonb_ops",
+        "macaddr8_ops",
+        "macaddr_ops",
+        "multirange_ops",
+        "name_ops",
+        "numeric_ops",
+        "oid_ops",
+        "oidvector_ops",
+        "pg_lsn_ops",
+        "range_ops",
+        "record_ops",
+        "text_ops",
+        "tid_ops",
+        "time_ops",
+        "timestamp_ops",
+        "timestamptz_ops",
+        "timetz_ops",
+        "uuid_ops",
+        "xid8_ops",
+        "xid_ops",
+    ];
+    const GIN: &[&str] = &["array_ops", "jsonb_ops", "tsvector_ops"];
+    const GIST: &[&str] = &[
+        "box_ops",
+        "circle_ops",
+        "multirange_ops",
+        "point_ops",
+        "poly_ops",
+        "range_ops",
+        "tsquery_ops",
+        "tsvector_ops",
+    ];
+    const SPGIST: &[&str] = &[
+        "box_ops",
+        "inet_ops",
+        "poly_ops",
+        "quad_point_ops",
+        "range_ops",
+        "text_ops",
+    ];
+    let name = opclass.strip_prefix("pg_catalog.").unwrap_or(opclass);
+    let name = name.trim_matches('"').to_lowercase();
+    let method = method.map_or_else(|| "btree".to_string(), str::to_lowercase);
+    match method.as_str() {
+        "btree" => BTREE.contains(&name.as_str()),
+        "hash" => HASH.contains(&name.as_str()),
+        "gin" => GIN.contains(&name.as_str()),
+        "gist" => GIST.contains(&name.as_str()),
+        "spgist" => SPGIST.contains(&name.as_str()),
+        // BRIN's defaults are `<type>_minmax_ops` and a few `_inclusion_ops`.
+        "brin" => {
+            (name.ends_with("_minmax_ops") && !name.contains("multi"))
+                || matches!(
+                    name.as_str(),
+                    "box_inclusion_ops" | "inet_inclusion_ops" | "range_inclusion_ops"
+                )
+        }
+        _ => false,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Expression keys.
 
@@ -791,6 +913,20 @@ pub(crate) fn normalize_expr(e: &mut Expr) {
         Expr::Value(v) => {
             if let Some(n) = numeric_literal(&v.value) {
                 v.value = Value::Number(n, false);
+            }
+            // Bit strings are stored as their binary digits: `x'1F'` and `B'00011111'` are
+            // `'00011111'::"bit"`.
+            let bits = match &v.value {
+                Value::HexStringLiteral(h) => hex_bits(h),
+                Value::SingleQuotedByteStringLiteral(b)
+                    if !b.is_empty() && b.chars().all(|c| c == '0' || c == '1') =>
+                {
+                    Some(b.clone())
+                }
+                _ => None,
+            };
+            if let Some(b) = bits {
+                v.value = Value::SingleQuotedString(b);
             }
         }
         Expr::UnaryOp {
@@ -815,7 +951,40 @@ pub(crate) fn normalize_expr(e: &mut Expr) {
             }
         }
         Expr::TypedString(ts) => {
-            *e = Expr::Value(ts.value.clone());
+            let mut v = ts.value.clone();
+            // `boolean 'true'` is stored as the keyword `true`.
+            if matches!(ts.data_type, ast::DataType::Boolean | ast::DataType::Bool)
+                && let Value::SingleQuotedString(s) = &v.value
+                && let Some(b) = bool_literal(s)
+            {
+                v.value = Value::Boolean(b);
+            }
+            *e = Expr::Value(v);
+        }
+        // `ROW(a, b)` is how PostgreSQL prints the row constructor `(a, b)`.
+        Expr::Function(f)
+            if f.name.to_string().eq_ignore_ascii_case("row")
+                && f.filter.is_none()
+                && f.over.is_none() =>
+        {
+            if let FunctionArguments::List(list) = &f.args
+                && list.duplicate_treatment.is_none()
+                && list.clauses.is_empty()
+            {
+                let items: Option<Vec<Expr>> = list
+                    .args
+                    .iter()
+                    .map(|a| match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(items) = items
+                    && items.len() > 1
+                {
+                    *e = Expr::Tuple(items);
+                }
+            }
         }
         Expr::Interval(iv)
             if iv.leading_field.is_none()
@@ -916,6 +1085,26 @@ pub(crate) fn normalize_expr(e: &mut Expr) {
         Expr::Function(f) => normalize_function(f),
         _ => {}
     }
+}
+
+/// The value of a boolean string literal (`'t'`, `'yes'`, `'1'`, `'off'`...), as PostgreSQL's
+/// `boolin` reads it.
+fn bool_literal(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
+        "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The binary digits of a hexadecimal bit string (`1F` → `00011111`), four per digit.
+fn hex_bits(h: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in h.chars() {
+        let d = c.to_digit(16)?;
+        out.push_str(&format!("{d:04b}"));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// `nextval('public.seq'::regclass)` and `nextval('seq')` name the same sequence; CURRENT_*
@@ -1146,6 +1335,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn default_operator_classes() {
+        assert!(is_default_opclass(None, "text_ops"));
+        assert!(is_default_opclass(Some("BTREE"), "pg_catalog.int4_ops"));
+        assert!(is_default_opclass(Some("gin"), "jsonb_ops"));
+        assert!(!is_default_opclass(Some("gin"), "jsonb_path_ops"));
+        assert!(!is_default_opclass(None, "text_pattern_ops"));
+        assert!(!is_default_opclass(None, "varchar_ops"));
+        assert!(is_default_opclass(Some("brin"), "int4_minmax_ops"));
+        assert!(!is_default_opclass(Some("brin"), "int4_minmax_multi_ops"));
+    }
+
     #[track_caller]
     fn same(a: &str, b: &str) {
         assert_eq!(
@@ -1168,6 +1369,16 @@ mod tests {
         same("now() AT TIME ZONE 'utc'", "timezone('utc'::text, now())");
         same("interval '1 day'", "'1 day'::interval");
         same("DATE '2020-01-01'", "'2020-01-01'::date");
+        same("boolean 'true'", "true");
+        same("bool 'off'", "false");
+        same("x'1F'", "'00011111'::\"bit\"");
+        same("x'A'", "'1010'::\"bit\"");
+        same("B'00011111'", "'00011111'::\"bit\"");
+        same("(a, b) > (0, 0)", "(ROW(a, b) > ROW(0, 0))");
+        assert_ne!(
+            expr_key(Dialect::Postgres, "x'1F'"),
+            expr_key(Dialect::Postgres, "'00011110'::\"bit\"")
+        );
         same("nextval('public.\"Seq\"')", "nextval('\"Seq\"'::regclass)");
         same(
             "nextval('Public.t_id_seq')",

@@ -340,7 +340,11 @@ fn option_changes(from: &SequenceOptions, to: &SequenceOptions) -> Vec<String> {
             None => "NO MAXVALUE".into(),
         });
     }
-    if from.start != to.start {
+    // A START left at its default moves with MINVALUE (or MAXVALUE descending), and must be
+    // spelled out then: `SET MINVALUE -100` alone keeps the old start below the new minimum.
+    if from.start.unwrap_or_else(|| default_start(from))
+        != to.start.unwrap_or_else(|| default_start(to))
+    {
         let start = to.start.unwrap_or_else(|| default_start(to));
         parts.push(format!("START WITH {start}"));
     }
@@ -455,7 +459,7 @@ fn column_def(
         }
         s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr.sql));
     }
-    let mut default = c.default.as_ref().map(|d| d.sql.clone());
+    let mut default = c.default.as_ref().map(|d| default_sql(&d.sql));
     match &c.identity {
         Some(Identity::Always { sequence }) => s.push_str(&identity_clause("ALWAYS", sequence)),
         Some(Identity::ByDefault { sequence }) => {
@@ -490,6 +494,33 @@ fn column_def(
         s.push_str(" NOT NULL");
     }
     Ok((pre, s, post))
+}
+
+/// A default expression as `DEFAULT` accepts it: PostgreSQL's grammar takes only a restricted
+/// expression there (no `AT TIME ZONE`, `AND`, `IS NULL`, `LIKE`...), so anything with a word or
+/// operator at its top level is parenthesized.
+fn default_sql(sql: &str) -> String {
+    let sql = sql.trim();
+    let (mut depth, mut quote) = (0i32, None::<char>);
+    let mut top_level_space = false;
+    for ch in sql.chars() {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None => match ch {
+                '\'' | '"' => quote = Some(ch),
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                c if c.is_whitespace() && depth == 0 => top_level_space = true,
+                _ => {}
+            },
+        }
+    }
+    if top_level_space {
+        format!("({sql})")
+    } else {
+        sql.to_string()
+    }
 }
 
 fn identity_clause(kind: &str, o: &SequenceOptions) -> String {
@@ -719,6 +750,15 @@ fn needs_using(from: &ColumnType, to: &ColumnType) -> bool {
     }
 }
 
+/// A user-defined type (an enum, domain or composite), or an array of one.
+fn user_type(ty: &ColumnType) -> bool {
+    match ty {
+        ColumnType::UserDefined { .. } => true,
+        ColumnType::Array { element } => user_type(element),
+        _ => false,
+    }
+}
+
 fn alter_column(
     change: &Change,
     table: &QualifiedName,
@@ -758,11 +798,11 @@ fn alter_column(
     let from_default = from_seq
         .as_ref()
         .map(nextval)
-        .or_else(|| from.default.as_ref().map(|d| d.sql.clone()));
+        .or_else(|| from.default.as_ref().map(|d| default_sql(&d.sql)));
     let to_default = to_seq
         .as_ref()
         .map(nextval)
-        .or_else(|| to.default.as_ref().map(|d| d.sql.clone()));
+        .or_else(|| to.default.as_ref().map(|d| default_sql(&d.sql)));
     let from_default_key = from_seq
         .as_ref()
         .map(|s| format!("serial {s}"))
@@ -782,8 +822,11 @@ fn alter_column(
     if is_identity(from) && !is_identity(to) {
         out.push(alter("DROP IDENTITY".into()));
     }
+    // The same serial sequence keeps its nextval() default through a type change.
+    let same_serial = from_seq.is_some() && from_seq == to_seq;
     // A default that cannot follow the type change is dropped first and set again after.
-    let drop_default_first = from_default.is_some() && (default_changes || type_changes);
+    let drop_default_first =
+        from_default.is_some() && (default_changes || (type_changes && !same_serial));
     if drop_default_first {
         out.push(alter("DROP DEFAULT".into()));
     }
@@ -800,9 +843,28 @@ fn alter_column(
             clause.push_str(&format!(" COLLATE {}", collate(coll)));
         }
         if needs_using(&from.ty, &to.ty) {
-            clause.push_str(&format!(" USING {col}::{ty}"));
+            // Enums (and other user types) have no cast to one another: going through their
+            // text form (an I/O conversion every type has) turns `'a'` of one enum into the other.
+            let via = if user_type(&from.ty) || user_type(&to.ty) {
+                "::text"
+            } else {
+                ""
+            };
+            clause.push_str(&format!(" USING {col}{via}::{ty}"));
         }
         out.push(alter(clause));
+        // A serial's sequence follows its column's integer type (serial → bigserial), or it
+        // would stop at the old type's maximum and read back as a free sequence.
+        if same_serial
+            && let Some(seq) = &to_seq
+            && int_bytes(&from.ty) != int_bytes(&to.ty)
+        {
+            out.push(format!(
+                "ALTER SEQUENCE {} AS {}",
+                qn(seq),
+                pg::format_type(&ColumnType::int(int_bytes(&to.ty)))
+            ));
+        }
     }
     if let Some(seq) = &to_seq
         && from_seq != to_seq
@@ -1012,6 +1074,110 @@ mod tests {
                 "CREATE TABLE \"t\" (\n    \"id\" serial NOT NULL,\n    \"n\" bigint GENERATED BY DEFAULT AS IDENTITY (INCREMENT BY 5 START WITH 100) NOT NULL,\n    \"g\" numeric GENERATED ALWAYS AS (n * 2) STORED,\n    CONSTRAINT \"t_pkey\" PRIMARY KEY (\"id\")\n)".to_string(),
                 "CREATE UNIQUE INDEX \"t_lower\" ON \"t\" ((lower(x)) DESC) INCLUDE (\"g\") WHERE n > 0".into(),
                 "COMMENT ON COLUMN \"t\".\"g\" IS 'it''s doubled'".into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn serial_type_change_alters_its_sequence() {
+        let mut from = col("id", "integer");
+        from.nullable = false;
+        from.identity = Some(Identity::Serial {
+            sequence: "t_id_seq".into(),
+        });
+        let mut to = from.clone();
+        to.ty = pg::parse_type("bigint");
+        assert_eq!(
+            one(Change::AlterColumn {
+                table: t(),
+                from: from.clone(),
+                to: to.clone()
+            }),
+            vec![
+                "ALTER TABLE \"t\" ALTER COLUMN \"id\" TYPE bigint",
+                "ALTER SEQUENCE \"t_id_seq\" AS bigint",
+            ]
+        );
+        assert_eq!(
+            one(Change::AlterColumn {
+                table: t(),
+                from: to,
+                to: from
+            }),
+            vec![
+                "ALTER TABLE \"t\" ALTER COLUMN \"id\" TYPE integer",
+                "ALTER SEQUENCE \"t_id_seq\" AS integer",
+            ]
+        );
+    }
+
+    #[test]
+    fn enum_type_changes_go_through_text() {
+        let from = col("c", "mood");
+        let to = col("c", "app.feeling");
+        assert_eq!(
+            one(Change::AlterColumn {
+                table: t(),
+                from: from.clone(),
+                to: to.clone()
+            }),
+            vec![
+                "ALTER TABLE \"t\" ALTER COLUMN \"c\" TYPE \"app\".\"feeling\" USING \"c\"::text::\"app\".\"feeling\""
+            ]
+        );
+        assert_eq!(
+            one(Change::AlterColumn {
+                table: t(),
+                from: col("c", "character varying(10)"),
+                to: from
+            }),
+            vec!["ALTER TABLE \"t\" ALTER COLUMN \"c\" TYPE \"mood\" USING \"c\"::text::\"mood\""]
+        );
+    }
+
+    #[test]
+    fn compound_defaults_are_parenthesized() {
+        let mut c = col("at", "timestamp without time zone");
+        c.default = Some(Expr::with_key("now() AT TIME ZONE 'utc'", "k"));
+        assert_eq!(
+            one(Change::AddColumn {
+                table: t(),
+                column: c
+            }),
+            vec![
+                "ALTER TABLE \"t\" ADD COLUMN \"at\" timestamp without time zone DEFAULT (now() AT TIME ZONE 'utc')"
+            ]
+        );
+        assert_eq!(default_sql("'a b'::text"), "'a b'::text");
+        assert_eq!(default_sql("f(a, b)"), "f(a, b)");
+        assert_eq!(default_sql("1 + 2"), "(1 + 2)");
+    }
+
+    #[test]
+    fn identity_start_follows_a_new_minimum() {
+        let opts = |min: i64, inc: i64| SequenceOptions {
+            min_value: Some(min),
+            max_value: Some(-min),
+            increment: Some(inc),
+            ..Default::default()
+        };
+        let mut from = col("v", "integer");
+        from.nullable = false;
+        from.identity = Some(Identity::ByDefault {
+            sequence: opts(-200, 10),
+        });
+        let mut to = from.clone();
+        to.identity = Some(Identity::ByDefault {
+            sequence: opts(-100, 5),
+        });
+        assert_eq!(
+            one(Change::AlterColumn {
+                table: t(),
+                from,
+                to
+            }),
+            vec![
+                "ALTER TABLE \"t\" ALTER COLUMN \"v\" SET INCREMENT BY 5 SET MINVALUE -100 SET MAXVALUE 100 SET START WITH -100"
             ]
         );
     }

@@ -357,7 +357,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                     stored: true,
                 });
             }
-            _ => col.default = def.map(|d| expr(&d)),
+            // `DEFAULT NULL` on a varchar is stored as `NULL::character varying`: no default.
+            _ => col.default = def.map(|d| expr(&d)).filter(|e| !is_null_default(e)),
         }
         col.identity = match cell(r, 6) {
             Some("a") => Some(Identity::Always {
@@ -878,6 +879,11 @@ fn unquote_ident(s: &str) -> String {
     }
 }
 
+/// A default that is only `NULL` (cast or not): the same as no default.
+fn is_null_default(e: &migrex_model::Expr) -> bool {
+    e.key.eq_ignore_ascii_case("null")
+}
+
 /// The sequence of a `nextval('name'::regclass)` default, resolved as the default search path
 /// does (unqualified names are in `public`).
 fn nextval_target(default: &str) -> Option<QualifiedName> {
@@ -915,6 +921,13 @@ mod tests {
             "(a > 0) AND (b > 0)"
         );
         assert_eq!(strip_outer_parens("(a = ')')"), "a = ')'");
+    }
+
+    #[test]
+    fn null_defaults_are_no_default() {
+        assert!(is_null_default(&expr("NULL::character varying")));
+        assert!(is_null_default(&expr("NULL")));
+        assert!(!is_null_default(&expr("'NULL'::text")));
     }
 
     #[test]

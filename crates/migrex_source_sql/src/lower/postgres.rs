@@ -446,8 +446,10 @@ fn normalize_table(t: &mut Table) {
             if p.nulls_first == Some(p.descending) {
                 p.nulls_first = None;
             }
+            // A default operator class is not reported by introspection either.
             if let Some(o) = &p.opclass {
-                p.opclass = Some(o.strip_prefix("pg_catalog.").unwrap_or(o).to_string());
+                p.opclass = Some(o.strip_prefix("pg_catalog.").unwrap_or(o).to_string())
+                    .filter(|o| !pg::is_default_opclass(i.method.as_deref(), o));
             }
         }
     }
@@ -530,6 +532,34 @@ mod tests {
             })
         );
         assert!(!t.columns["id"].nullable);
+    }
+
+    #[test]
+    fn default_operator_classes_are_dropped() {
+        let s = read(
+            "CREATE TABLE p (name text, tags jsonb);
+             CREATE INDEX a ON p USING btree (name text_ops);
+             CREATE INDEX b ON p (name pg_catalog.text_ops);
+             CREATE INDEX c ON p USING gin (tags jsonb_ops);
+             CREATE INDEX d ON p (name text_pattern_ops);
+             CREATE INDEX e ON p USING gin (tags jsonb_path_ops);",
+        );
+        let t = s.table(&QualifiedName::new("public", "p")).expect("p");
+        let opclasses: Vec<Option<&str>> = t
+            .indexes
+            .iter()
+            .map(|i| i.parts[0].opclass.as_deref())
+            .collect();
+        assert_eq!(
+            opclasses,
+            [
+                None,
+                None,
+                None,
+                Some("text_pattern_ops"),
+                Some("jsonb_path_ops")
+            ]
+        );
     }
 
     #[test]
