@@ -170,23 +170,13 @@ pub enum Change {
 }
 
 impl Change {
-    /// The table (or view) this change acts on, when it acts on one.
-    pub fn subject(&self) -> Option<&QualifiedName> {
+    /// The table a table-scoped change acts on (by its name after a rename).
+    pub fn table(&self) -> Option<&QualifiedName> {
         use Change::*;
         match self {
-            CreateNamespace { .. } | DropNamespace { .. } | SetNamespaceComment { .. } => None,
-            CreateEnum { name, .. }
-            | DropEnum { name, .. }
-            | AddEnumValue { name, .. }
-            | CreateSequence { name, .. }
-            | DropSequence { name, .. }
-            | AlterSequence { name, .. }
-            | CreateTable { name, .. }
-            | DropTable { name, .. }
-            | RebuildTable { name, .. }
-            | CreateView { name, .. }
-            | DropView { name, .. }
-            | SetViewComment { name, .. } => Some(name),
+            CreateTable { name, .. } | DropTable { name, .. } | RebuildTable { name, .. } => {
+                Some(name)
+            }
             RenameTable { to, .. } => Some(to),
             AddColumn { table, .. }
             | DropColumn { table, .. }
@@ -206,6 +196,35 @@ impl Change {
             | RenameConstraint { table, .. }
             | SetTableComment { table, .. }
             | AlterTableOptions { table, .. } => Some(table),
+            CreateNamespace { .. }
+            | DropNamespace { .. }
+            | SetNamespaceComment { .. }
+            | CreateEnum { .. }
+            | DropEnum { .. }
+            | AddEnumValue { .. }
+            | CreateSequence { .. }
+            | DropSequence { .. }
+            | AlterSequence { .. }
+            | CreateView { .. }
+            | DropView { .. }
+            | SetViewComment { .. } => None,
+        }
+    }
+
+    /// The object this change acts on: its table, or the enum, sequence or view it names.
+    pub fn subject(&self) -> Option<&QualifiedName> {
+        use Change::*;
+        match self {
+            CreateEnum { name, .. }
+            | DropEnum { name, .. }
+            | AddEnumValue { name, .. }
+            | CreateSequence { name, .. }
+            | DropSequence { name, .. }
+            | AlterSequence { name, .. }
+            | CreateView { name, .. }
+            | DropView { name, .. }
+            | SetViewComment { name, .. } => Some(name),
+            other => other.table(),
         }
     }
 

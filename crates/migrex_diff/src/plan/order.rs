@@ -170,34 +170,6 @@ fn is_drop(c: &Change) -> bool {
     )
 }
 
-/// The table a table-scoped change acts on (by its name after renames).
-fn table_of(c: &Change) -> Option<&QualifiedName> {
-    use Change::*;
-    match c {
-        CreateTable { name, .. } | DropTable { name, .. } | RebuildTable { name, .. } => Some(name),
-        RenameTable { to, .. } => Some(to),
-        AddColumn { table, .. }
-        | DropColumn { table, .. }
-        | RenameColumn { table, .. }
-        | AlterColumn { table, .. }
-        | AddPrimaryKey { table, .. }
-        | DropPrimaryKey { table, .. }
-        | AddUnique { table, .. }
-        | DropUnique { table, .. }
-        | AddForeignKey { table, .. }
-        | DropForeignKey { table, .. }
-        | AddCheck { table, .. }
-        | DropCheck { table, .. }
-        | CreateIndex { table, .. }
-        | DropIndex { table, .. }
-        | RenameIndex { table, .. }
-        | RenameConstraint { table, .. }
-        | SetTableComment { table, .. }
-        | AlterTableOptions { table, .. } => Some(table),
-        _ => None,
-    }
-}
-
 fn namespace_of(c: &Change) -> Option<&str> {
     match c {
         Change::CreateNamespace { .. }
@@ -392,7 +364,7 @@ fn sort(
     let mut rename_after: Vec<(usize, usize)> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let c = &item.change;
-        if let Some(t) = table_of(c) {
+        if let Some(t) = c.table() {
             by_table.entry(t).or_default().push(i);
         }
         match c {
@@ -481,7 +453,7 @@ fn sort(
             for scc in super::fk_cycles(tables) {
                 let names: Vec<QualifiedName> = scc
                     .iter()
-                    .filter_map(|&i| table_of(&items[i].change).cloned())
+                    .filter_map(|&i| items[i].change.table().cloned())
                     .collect();
                 for a in &names {
                     for b in &names {
@@ -510,7 +482,7 @@ fn sort(
             edges.add(i, j);
         }
 
-        if let Some(t) = table_of(c) {
+        if let Some(t) = c.table() {
             // Renames first.
             if !matches!(c, Change::RenameTable { .. }) {
                 for &j in on(t) {
@@ -632,7 +604,7 @@ fn sort(
 
         // Foreign key targets exist, with their keys, before the foreign key.
         if dialect != Dialect::Sqlite {
-            let own = table_of(c);
+            let own = c.table();
             for fk in fks_of(c) {
                 let r = &fk.ref_table;
                 if Some(r) == own && matches!(c, Change::CreateTable { .. }) {
@@ -766,7 +738,7 @@ fn sort(
         }
         // Tables a dropped or rebuilt table references are dropped after it.
         if let Some(t) = old_table(c) {
-            let own = table_of(c);
+            let own = c.table();
             for fk in &t.foreign_keys {
                 if Some(&fk.ref_table) == own {
                     continue;
