@@ -63,6 +63,27 @@ impl Schema {
         self.namespaces.get(&name.namespace)?.views.get(&name.name)
     }
 
+    pub fn view_mut(&mut self, name: &QualifiedName) -> Option<&mut View> {
+        self.namespaces
+            .get_mut(&name.namespace)?
+            .views
+            .get_mut(&name.name)
+    }
+
+    pub fn enum_mut(&mut self, name: &QualifiedName) -> Option<&mut EnumType> {
+        self.namespaces
+            .get_mut(&name.namespace)?
+            .enums
+            .get_mut(&name.name)
+    }
+
+    pub fn sequence_mut(&mut self, name: &QualifiedName) -> Option<&mut Sequence> {
+        self.namespaces
+            .get_mut(&name.namespace)?
+            .sequences
+            .get_mut(&name.name)
+    }
+
     /// Every table with its qualified name, in namespace then definition order.
     pub fn tables(&self) -> impl Iterator<Item = (QualifiedName, &Table)> {
         self.namespaces.iter().flat_map(|(ns, n)| {

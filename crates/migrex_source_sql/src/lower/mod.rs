@@ -355,11 +355,7 @@ impl<'f> Lower<'f> {
             };
             self.statement(piece, st)?;
             if let (Some(qn), Some(opt)) = (view, &check_option)
-                && let Some(v) = self
-                    .schema
-                    .namespaces
-                    .get_mut(&qn.namespace)
-                    .and_then(|n| n.views.get_mut(&qn.name))
+                && let Some(v) = self.schema.view_mut(&qn)
             {
                 v.check_option = Some(opt.clone());
             }
@@ -405,12 +401,7 @@ impl<'f> Lower<'f> {
                 _ => None,
             }
         };
-        match self
-            .schema
-            .namespaces
-            .get_mut(&seq.namespace)
-            .and_then(|n| n.sequences.get_mut(&seq.name))
-        {
+        match self.schema.sequence_mut(&seq) {
             Some(s) => s.owned_by = owner,
             None => self.warn(
                 piece,
@@ -521,12 +512,7 @@ impl<'f> Lower<'f> {
                 let qn = self.qname(&at.name);
                 match at.operation {
                     ast::AlterTypeOperation::AddValue(add) => {
-                        let Some(e) = self
-                            .schema
-                            .namespaces
-                            .get_mut(&qn.namespace)
-                            .and_then(|n| n.enums.get_mut(&qn.name))
-                        else {
+                        let Some(e) = self.schema.enum_mut(&qn) else {
                             self.warn(piece, format!("ALTER TYPE on unknown enum {qn} ignored"));
                             return Ok(());
                         };
@@ -546,11 +532,7 @@ impl<'f> Lower<'f> {
                         e.values.insert(pos.unwrap_or(e.values.len()), value);
                     }
                     ast::AlterTypeOperation::RenameValue(r) => {
-                        if let Some(e) = self
-                            .schema
-                            .namespaces
-                            .get_mut(&qn.namespace)
-                            .and_then(|n| n.enums.get_mut(&qn.name))
+                        if let Some(e) = self.schema.enum_mut(&qn)
                             && let Some(v) = e.values.iter_mut().find(|v| **v == r.from.value)
                         {
                             *v = r.to.value.clone();
@@ -1587,12 +1569,7 @@ impl<'f> Lower<'f> {
                 let qn = self.qname(name);
                 if let Some(t) = self.schema.table_mut(&qn) {
                     t.comment = text;
-                } else if let Some(v) = self
-                    .schema
-                    .namespaces
-                    .get_mut(&qn.namespace)
-                    .and_then(|n| n.views.get_mut(&qn.name))
-                {
+                } else if let Some(v) = self.schema.view_mut(&qn) {
                     v.comment = text;
                 } else {
                     self.warn(piece, format!("comment on unknown table {qn} skipped"));
@@ -1600,12 +1577,7 @@ impl<'f> Lower<'f> {
             }
             CommentObject::View | CommentObject::MaterializedView => {
                 let qn = self.qname(name);
-                match self
-                    .schema
-                    .namespaces
-                    .get_mut(&qn.namespace)
-                    .and_then(|n| n.views.get_mut(&qn.name))
-                {
+                match self.schema.view_mut(&qn) {
                     Some(v) => v.comment = text,
                     None => self.warn(piece, format!("comment on unknown view {qn} skipped")),
                 }
@@ -1635,12 +1607,7 @@ impl<'f> Lower<'f> {
             }
             CommentObject::Type => {
                 let qn = self.qname(name);
-                match self
-                    .schema
-                    .namespaces
-                    .get_mut(&qn.namespace)
-                    .and_then(|n| n.enums.get_mut(&qn.name))
-                {
+                match self.schema.enum_mut(&qn) {
                     Some(e) => e.comment = text,
                     None => self.warn(
                         piece,
@@ -1650,12 +1617,7 @@ impl<'f> Lower<'f> {
             }
             CommentObject::Sequence => {
                 let qn = self.qname(name);
-                if let Some(s) = self
-                    .schema
-                    .namespaces
-                    .get_mut(&qn.namespace)
-                    .and_then(|n| n.sequences.get_mut(&qn.name))
-                {
+                if let Some(s) = self.schema.sequence_mut(&qn) {
                     s.comment = text;
                 }
             }
