@@ -60,9 +60,62 @@ pub fn query_key(dialect: Dialect, sql: &str) -> String {
                 }
                 ControlFlow::<()>::Continue(())
             });
+            normalize_set_expr(dialect, &mut q.body, true);
             q.to_string()
         }
         Err(_) => collapse_ws(sql).to_lowercase(),
+    }
+}
+
+/// What databases rewrite in a query's shape when they store a view: parentheses around the
+/// branches of a UNION dropped, the column names of later branches (which the first branch
+/// decides) dropped, and PostgreSQL naming an unnamed call after its function (`count(*) AS count`).
+fn normalize_set_expr(dialect: Dialect, body: &mut ast::SetExpr, first_branch: bool) {
+    use ast::{SelectItem, SetExpr};
+    // `(SELECT ...)` as a plain branch is the SELECT itself.
+    if let SetExpr::Query(q) = body
+        && q.with.is_none()
+        && q.order_by.is_none()
+        && q.limit_clause.is_none()
+        && q.fetch.is_none()
+    {
+        let inner = std::mem::replace(
+            &mut *q.body,
+            SetExpr::Values(ast::Values {
+                explicit_row: false,
+                value_keyword: false,
+                rows: Vec::new(),
+            }),
+        );
+        *body = inner;
+    }
+    match body {
+        SetExpr::SetOperation { left, right, .. } => {
+            normalize_set_expr(dialect, left, first_branch);
+            normalize_set_expr(dialect, right, false);
+        }
+        SetExpr::Select(select) => {
+            for item in &mut select.projection {
+                match item {
+                    SelectItem::ExprWithAlias { expr, .. } if !first_branch => {
+                        *item = SelectItem::UnnamedExpr(expr.clone());
+                    }
+                    SelectItem::UnnamedExpr(ast::Expr::Function(f))
+                        if first_branch && dialect == Dialect::Postgres =>
+                    {
+                        if let Some(ast::ObjectNamePart::Identifier(id)) = f.name.0.last() {
+                            let alias = ast::Ident::new(id.value.to_lowercase());
+                            *item = SelectItem::ExprWithAlias {
+                                expr: ast::Expr::Function(f.clone()),
+                                alias,
+                            };
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -199,6 +252,25 @@ mod tests {
         let pg = Dialect::Postgres;
         assert_ne!(expr_key(pg, "a > 0"), expr_key(pg, "a > 1"));
         assert_ne!(expr_key(pg, "\"A\" > 0"), expr_key(pg, "a > 0"));
+    }
+
+    #[test]
+    fn stored_view_shapes_compare_equal() {
+        let pg = Dialect::Postgres;
+        let same_q =
+            |a: &str, b: &str| assert_eq!(query_key(pg, a), query_key(pg, b), "{a}  vs  {b}");
+        same_q(
+            "(SELECT id FROM users) UNION (SELECT age FROM users)",
+            "SELECT users.id FROM users UNION SELECT users.age AS id FROM users",
+        );
+        same_q(
+            "SELECT count(*) FROM users WHERE age > 18",
+            "SELECT count(*) AS count FROM users WHERE (users.age > 18)",
+        );
+        assert_ne!(
+            query_key(pg, "SELECT id AS a FROM t"),
+            query_key(pg, "SELECT id AS b FROM t")
+        );
     }
 
     #[test]

@@ -1526,11 +1526,26 @@ impl<'f> Lower<'f> {
     fn create_view(&mut self, piece: &Piece, cv: ast::CreateView) -> Result<(), SqlError> {
         let qn = self.qname(&cv.name);
         let sql = cv.query.to_string();
-        let definition = dia::query_expr(self.dialect, &sql);
+        // Databases store `SELECT *` with the columns it meant when the view was created; compare
+        // on that expansion (the SQL kept for rendering stays as written).
+        let definition = match self.expand_wildcards(&cv.query) {
+            Some(expanded) => migrex_model::Expr::with_key(
+                sql.clone(),
+                dia::query_key(self.dialect, &expanded.to_string()),
+            ),
+            None => dia::query_expr(self.dialect, &sql),
+        };
+        // A CTE's name is read as a relation but is no object the view depends on.
+        let mut ctes = CteNames::default();
+        let _ = ast::Visit::visit(&*cv.query, &mut ctes);
         let mut depends_on = Vec::new();
         let _ = ast::visit_relations(&cv.query, |rel| {
+            let is_cte = rel.0.len() == 1
+                && rel.0[0]
+                    .as_ident()
+                    .is_some_and(|i| ctes.0.contains(&self.ident(i)));
             let q = self.qname(rel);
-            if !depends_on.contains(&q) {
+            if !is_cte && !depends_on.contains(&q) {
                 depends_on.push(q);
             }
             std::ops::ControlFlow::<()>::Continue(())
@@ -1555,6 +1570,77 @@ impl<'f> Lower<'f> {
             .views
             .insert(qn.name.clone(), view);
         Ok(())
+    }
+
+    /// The query with a top-level `SELECT *` / `t.*` replaced by the columns of the tables it reads,
+    /// when every one of them is a table read so far; `None` when there is nothing to expand.
+    fn expand_wildcards(&self, query: &ast::Query) -> Option<ast::Query> {
+        let ast::SetExpr::Select(select) = query.body.as_ref() else {
+            return None;
+        };
+        let has_wildcard = select.projection.iter().any(|i| {
+            matches!(
+                i,
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..)
+            )
+        });
+        if !has_wildcard {
+            return None;
+        }
+        // (name or alias used in the query, its columns) in FROM order.
+        let mut sources: Vec<(String, Vec<String>)> = Vec::new();
+        for twj in &select.from {
+            for factor in
+                std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation))
+            {
+                let ast::TableFactor::Table { name, alias, .. } = factor else {
+                    return None;
+                };
+                let table = self.schema.table(&self.resolve_table(self.qname(name)))?;
+                let label = match alias {
+                    Some(a) => self.ident(&a.name),
+                    None => self.qname(name).name,
+                };
+                sources.push((label, table.columns.keys().cloned().collect()));
+            }
+        }
+        let qualify = sources.len() > 1;
+        let column = |label: &str, c: &str| {
+            let col = ast::Ident::with_quote('"', c);
+            if qualify {
+                ast::SelectItem::UnnamedExpr(AstExpr::CompoundIdentifier(vec![
+                    ast::Ident::with_quote('"', label),
+                    col,
+                ]))
+            } else {
+                ast::SelectItem::UnnamedExpr(AstExpr::Identifier(col))
+            }
+        };
+        let mut projection = Vec::new();
+        for item in &select.projection {
+            match item {
+                ast::SelectItem::Wildcard(_) => {
+                    for (label, cols) in &sources {
+                        projection.extend(cols.iter().map(|c| column(label, c)));
+                    }
+                }
+                ast::SelectItem::QualifiedWildcard(
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => {
+                    let label = self.qname(n).name;
+                    let (_, cols) = sources.iter().find(|(l, _)| *l == label)?;
+                    projection.extend(cols.iter().map(|c| column(&label, c)));
+                }
+                ast::SelectItem::QualifiedWildcard(..) => return None,
+                other => projection.push(other.clone()),
+            }
+        }
+        let mut expanded = query.clone();
+        if let ast::SetExpr::Select(sel) = expanded.body.as_mut() {
+            sel.projection = projection;
+        }
+        Some(expanded)
     }
 
     fn comment(
@@ -1743,6 +1829,31 @@ impl<'f> Lower<'f> {
                 location: Some(self.file.to_string()),
             });
         }
+    }
+}
+
+/// The names of every `WITH` query inside a statement.
+#[derive(Default)]
+struct CteNames(Vec<String>);
+
+impl ast::Visitor for CteNames {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &ast::Query) -> std::ops::ControlFlow<()> {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                let name = &cte.alias.name;
+                // Folded like any identifier of the dialect; unquoted PostgreSQL names are lower case.
+                let folded = if name.quote_style.is_none() {
+                    name.value.to_lowercase()
+                } else {
+                    name.value.clone()
+                };
+                self.0.push(folded);
+                self.0.push(name.value.clone());
+            }
+        }
+        std::ops::ControlFlow::Continue(())
     }
 }
 
