@@ -15,12 +15,13 @@ const FILES: &[&str] = &[
     "sqlite3def/tests.yml",
 ];
 
-/// Minimum pass rate (percent of cases run) per dialect.
+/// Minimum pass rate (percent of cases run) per dialect: a little under what was measured when
+/// the floor was last raised (PostgreSQL 99.0%, MariaDB 99.0%, SQLite 100%), so a regression fails.
 fn floor(d: Dialect) -> f64 {
     match d {
-        Dialect::Postgres => 60.0,
-        Dialect::Mysql => 60.0,
-        Dialect::Sqlite => 85.0,
+        Dialect::Postgres => 90.0,
+        Dialect::Mysql => 90.0,
+        Dialect::Sqlite => 95.0,
     }
 }
 
