@@ -1404,17 +1404,7 @@ impl<'f> Lower<'f> {
                     options,
                     ..
                 } => {
-                    let def = ast::ColumnDef {
-                        name: col_name.clone(),
-                        data_type,
-                        options: options
-                            .into_iter()
-                            .map(|o| ast::ColumnOptionDef {
-                                name: None,
-                                option: o,
-                            })
-                            .collect(),
-                    };
+                    let def = column_def(col_name.clone(), data_type, options);
                     self.replace_column(piece, &qn, &mut table, &self.ident(&col_name), &def);
                 }
                 AlterTableOperation::ChangeColumn {
@@ -1424,17 +1414,7 @@ impl<'f> Lower<'f> {
                     options,
                     ..
                 } => {
-                    let def = ast::ColumnDef {
-                        name: new_name,
-                        data_type,
-                        options: options
-                            .into_iter()
-                            .map(|o| ast::ColumnOptionDef {
-                                name: None,
-                                option: o,
-                            })
-                            .collect(),
-                    };
+                    let def = column_def(new_name, data_type, options);
                     self.replace_column(piece, &qn, &mut table, &self.ident(&old_name), &def);
                 }
                 AlterTableOperation::EnableRowLevelSecurity => {
@@ -1854,6 +1834,23 @@ impl ast::Visitor for CteNames {
             }
         }
         std::ops::ControlFlow::Continue(())
+    }
+}
+
+/// A column definition from MySQL's `MODIFY`/`CHANGE`, whose options come without constraint names.
+fn column_def(
+    name: ast::Ident,
+    data_type: ast::DataType,
+    options: Vec<ColumnOption>,
+) -> ast::ColumnDef {
+    let options = options
+        .into_iter()
+        .map(|option| ast::ColumnOptionDef { name: None, option })
+        .collect();
+    ast::ColumnDef {
+        name,
+        data_type,
+        options,
     }
 }
 
