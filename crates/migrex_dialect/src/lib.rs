@@ -90,12 +90,68 @@ pub fn query_expr(dialect: Dialect, sql: &str) -> Expr {
     Expr::with_key(sql, query_key(dialect, sql))
 }
 
+/// A routine or trigger body as stored, with a key that ignores whitespace and comments (the
+/// databases keep bodies verbatim, but a dump tool may re-indent them). Keywords and
+/// identifiers keep their case: inside a body they may be string contents of dynamic SQL.
+/// A body the tokenizer rejects keys on its whitespace-collapsed text.
+pub fn body(dialect: Dialect, sql: &str) -> Expr {
+    let sql = sql.trim();
+    Expr::with_key(sql, body_key(dialect, sql))
+}
+
+pub fn body_key(dialect: Dialect, sql: &str) -> String {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let d = parser_dialect(dialect);
+    match Tokenizer::new(d.as_ref(), sql).tokenize() {
+        Ok(tokens) => {
+            let mut out = String::with_capacity(sql.len());
+            for t in tokens {
+                if matches!(t, Token::Whitespace(_)) {
+                    continue;
+                }
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&t.to_string());
+            }
+            out.trim_end_matches([';', ' ']).to_string()
+        }
+        Err(_) => sql.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
+}
+
 /// The sqlparser dialect used to parse this dialect's SQL.
 pub fn parser_dialect(dialect: Dialect) -> Box<dyn sqlparser::dialect::Dialect> {
     match dialect {
         Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
         Dialect::Mysql => Box::new(sqlparser::dialect::MySqlDialect {}),
         Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
+    }
+}
+
+#[cfg(test)]
+mod body_tests {
+    use super::*;
+
+    #[test]
+    fn body_keys_ignore_layout_and_comments_but_not_case() {
+        let a = body(
+            Dialect::Postgres,
+            "\n  BEGIN\n    -- bump\n    NEW.n := NEW.n + 1;\n    RETURN NEW;\n  END;\n",
+        );
+        let b = body(
+            Dialect::Postgres,
+            "BEGIN NEW.n := NEW.n + 1; /* c */ RETURN NEW; END",
+        );
+        assert_eq!(a, b);
+        let c = body(
+            Dialect::Postgres,
+            "BEGIN new.n := NEW.n + 1; RETURN NEW; END",
+        );
+        assert_ne!(a, c);
+        let s1 = body(Dialect::Mysql, "SET NEW.x = 'a  b'");
+        let s2 = body(Dialect::Mysql, "SET NEW.x = 'a b'");
+        assert_ne!(s1, s2);
     }
 }
 

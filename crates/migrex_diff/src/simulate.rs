@@ -252,6 +252,8 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             check_table_unused(s, name, cx)?;
             if let Some(ns) = s.namespaces.get_mut(&name.namespace) {
                 ns.tables.shift_remove(&name.name);
+                // The database drops a table's triggers with it.
+                ns.triggers.retain(|_, t| &t.table != name);
             }
         }
         Change::RenameTable { from, to } => {
@@ -493,6 +495,7 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             }
             if let Some(ns) = s.namespaces.get_mut(&name.namespace) {
                 ns.views.shift_remove(&name.name);
+                ns.triggers.retain(|_, t| &t.table != name);
             }
         }
         Change::SetViewComment { name, to, .. } => {
@@ -503,7 +506,267 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
                 .ok_or_else(|| cx.missing(format!("view {name}")))?;
             v.comment = to.clone();
         }
+        Change::RecreateEnum {
+            name, to, columns, ..
+        } => {
+            let e = s
+                .enum_mut(name)
+                .ok_or_else(|| cx.missing(format!("type {name}")))?;
+            *e = to.clone();
+            for (tq, col) in columns {
+                let t = table_mut(s, tq, cx)?;
+                let c = t
+                    .columns
+                    .get_mut(&col.name)
+                    .ok_or_else(|| cx.missing(format!("column {tq}.{}", col.name)))?;
+                c.default = col.default.clone();
+            }
+        }
+        Change::CreateExtension { extension } => {
+            if s.extensions.contains_key(&extension.name) {
+                return Err(cx.exists(format!("extension {}", extension.name)));
+            }
+            s.extensions
+                .insert(extension.name.clone(), extension.clone());
+        }
+        Change::DropExtension { extension } => {
+            s.extensions
+                .shift_remove(&extension.name)
+                .ok_or_else(|| cx.missing(format!("extension {}", extension.name)))?;
+        }
+        Change::AlterExtension { to, .. } => {
+            let e = s
+                .extensions
+                .get_mut(&to.name)
+                .ok_or_else(|| cx.missing(format!("extension {}", to.name)))?;
+            *e = to.clone();
+        }
+        Change::CreateDomain { name, domain } => {
+            let ns = namespace_for(s, &name.namespace, cx)?;
+            if ns.domains.contains_key(&name.name) {
+                return Err(cx.exists(format!("domain {name}")));
+            }
+            ns.domains.insert(name.name.clone(), domain.clone());
+        }
+        Change::DropDomain { name, .. } => {
+            check_type_unused(s, name, cx)?;
+            s.namespaces
+                .get_mut(&name.namespace)
+                .and_then(|ns| ns.domains.shift_remove(&name.name))
+                .ok_or_else(|| cx.missing(format!("domain {name}")))?;
+        }
+        Change::AlterDomain { name, to, .. } => {
+            let d = s
+                .namespaces
+                .get_mut(&name.namespace)
+                .and_then(|ns| ns.domains.get_mut(&name.name))
+                .ok_or_else(|| cx.missing(format!("domain {name}")))?;
+            *d = to.clone();
+        }
+        Change::CreateCompositeType { name, composite } => {
+            let ns = namespace_for(s, &name.namespace, cx)?;
+            if ns.composites.contains_key(&name.name) || ns.enums.contains_key(&name.name) {
+                return Err(cx.exists(format!("type {name}")));
+            }
+            ns.composites.insert(name.name.clone(), composite.clone());
+        }
+        Change::DropCompositeType { name, .. } => {
+            check_type_unused(s, name, cx)?;
+            s.namespaces
+                .get_mut(&name.namespace)
+                .and_then(|ns| ns.composites.shift_remove(&name.name))
+                .ok_or_else(|| cx.missing(format!("type {name}")))?;
+        }
+        Change::AlterCompositeType { name, to, .. } => {
+            let c = s
+                .namespaces
+                .get_mut(&name.namespace)
+                .and_then(|ns| ns.composites.get_mut(&name.name))
+                .ok_or_else(|| cx.missing(format!("type {name}")))?;
+            *c = to.clone();
+        }
+        Change::CreateFunction { name, function } => {
+            let ns = namespace_for(s, &name.namespace, cx)?;
+            let id = function.identity();
+            if ns.functions.contains_key(&id) {
+                return Err(cx.exists(format!("function {}.{id}", name.namespace)));
+            }
+            ns.functions.insert(id, function.clone());
+        }
+        Change::DropFunction { name, function } => {
+            let id = function.identity();
+            if let Some(t) = s.triggers().find(|t| {
+                matches!(&t.action, migrex_model::TriggerAction::Function { function: f, .. } if f == name)
+            }) && s
+                .namespaces
+                .get(&name.namespace)
+                .is_some_and(|ns| ns.functions.values().filter(|f| f.name == name.name).count() == 1)
+            {
+                return Err(cx.used(
+                    format!("function {}.{id}", name.namespace),
+                    format!("trigger {} on {}", t.name, t.table),
+                ));
+            }
+            s.namespaces
+                .get_mut(&name.namespace)
+                .and_then(|ns| ns.functions.shift_remove(&id))
+                .ok_or_else(|| cx.missing(format!("function {}.{id}", name.namespace)))?;
+        }
+        Change::ReplaceFunction { name, to, .. } => {
+            let id = to.identity();
+            let f = s
+                .namespaces
+                .get_mut(&name.namespace)
+                .and_then(|ns| ns.functions.get_mut(&id))
+                .ok_or_else(|| cx.missing(format!("function {}.{id}", name.namespace)))?;
+            *f = to.clone();
+        }
+        Change::CreateTrigger { trigger } => {
+            if s.table(&trigger.table).is_none() && s.view(&trigger.table).is_none() {
+                return Err(cx.missing(format!("table {}", trigger.table)));
+            }
+            if let migrex_model::TriggerAction::Function { function, .. } = &trigger.action
+                && s.namespaces
+                    .get(&function.namespace)
+                    .is_some_and(|ns| !ns.functions.values().any(|f| f.name == function.name))
+                && s.namespaces.contains_key(&function.namespace)
+                && function.namespace != "pg_catalog"
+            {
+                return Err(cx.missing(format!("function {function}")));
+            }
+            let ns = namespace_for(s, &trigger.table.namespace, cx)?;
+            if ns.triggers.contains_key(&trigger.key()) {
+                return Err(cx.exists(format!("trigger {} on {}", trigger.name, trigger.table)));
+            }
+            ns.triggers.insert(trigger.key(), trigger.clone());
+        }
+        Change::DropTrigger { trigger } => {
+            s.namespaces
+                .get_mut(&trigger.table.namespace)
+                .and_then(|ns| ns.triggers.shift_remove(&trigger.key()))
+                .ok_or_else(|| {
+                    cx.missing(format!("trigger {} on {}", trigger.name, trigger.table))
+                })?;
+        }
+        Change::CreatePolicy { table, policy } => {
+            let t = table_mut(s, table, cx)?;
+            if t.policies.iter().any(|p| p.name == policy.name) {
+                return Err(cx.exists(format!("policy {} on {table}", policy.name)));
+            }
+            t.policies.push(policy.clone());
+            t.policies.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        Change::DropPolicy { table, policy } => {
+            let t = table_mut(s, table, cx)?;
+            let before = t.policies.len();
+            t.policies.retain(|p| p.name != policy.name);
+            if t.policies.len() == before {
+                return Err(cx.missing(format!("policy {} on {table}", policy.name)));
+            }
+        }
+        Change::AlterPolicy { table, to, .. } => {
+            let t = table_mut(s, table, cx)?;
+            let p = t
+                .policies
+                .iter_mut()
+                .find(|p| p.name == to.name)
+                .ok_or_else(|| cx.missing(format!("policy {} on {table}", to.name)))?;
+            *p = to.clone();
+        }
+        Change::AttachPartition {
+            table,
+            partition_of,
+        } => {
+            if s.table(&partition_of.parent)
+                .is_none_or(|p| p.partitioning.is_none())
+            {
+                return Err(cx.missing(format!("partitioned table {}", partition_of.parent)));
+            }
+            let t = table_mut(s, table, cx)?;
+            if t.partition_of.is_some() {
+                return Err(cx.exists(format!("partition {table}")));
+            }
+            t.partition_of = Some(partition_of.clone());
+        }
+        Change::DetachPartition { table, .. } => {
+            let t = table_mut(s, table, cx)?;
+            if t.partition_of.take().is_none() {
+                return Err(cx.missing(format!("partition {table}")));
+            }
+        }
+        Change::AlterPartitioning { table, to, .. } => {
+            table_mut(s, table, cx)?.partitioning = to.clone();
+        }
+        Change::SetComment { target, to, .. } => set_comment(s, target, to.clone(), cx)?,
     }
+    Ok(())
+}
+
+/// A domain or composite type must not be used by a column any more when it is dropped.
+fn check_type_unused(s: &Schema, name: &QualifiedName, cx: &Ctx) -> Result<(), SimulateError> {
+    for (tq, t) in s.tables() {
+        if let Some(c) = t.columns.values().find(|c| c.ty.user_type() == Some(name)) {
+            return Err(cx.used(format!("type {name}"), format!("column {tq}.{}", c.name)));
+        }
+    }
+    Ok(())
+}
+
+fn set_comment(
+    s: &mut Schema,
+    target: &migrex_model::CommentTarget,
+    to: Option<String>,
+    cx: &Ctx,
+) -> Result<(), SimulateError> {
+    use migrex_model::CommentTarget as T;
+    let missing = || cx.missing(target.describe());
+    fn ns_of<'s>(s: &'s mut Schema, q: &QualifiedName) -> Option<&'s mut Namespace> {
+        s.namespaces.get_mut(&q.namespace)
+    }
+    let slot: &mut Option<String> = match target {
+        T::Enum { name } => &mut s.enum_mut(name).ok_or_else(missing)?.comment,
+        T::Sequence { name } => &mut s.sequence_mut(name).ok_or_else(missing)?.comment,
+        T::Domain { name } => {
+            &mut ns_of(s, name)
+                .and_then(|ns| ns.domains.get_mut(&name.name))
+                .ok_or_else(missing)?
+                .comment
+        }
+        T::CompositeType { name } => {
+            &mut ns_of(s, name)
+                .and_then(|ns| ns.composites.get_mut(&name.name))
+                .ok_or_else(missing)?
+                .comment
+        }
+        T::Extension { name } => &mut s.extensions.get_mut(name).ok_or_else(missing)?.comment,
+        T::Function { name, function } => {
+            &mut ns_of(s, name)
+                .and_then(|ns| ns.functions.get_mut(&function.identity()))
+                .ok_or_else(missing)?
+                .comment
+        }
+        T::Trigger { trigger } => {
+            &mut ns_of(s, &trigger.table)
+                .and_then(|ns| ns.triggers.get_mut(&trigger.key()))
+                .ok_or_else(missing)?
+                .comment
+        }
+        T::Policy { table, name } => {
+            &mut s
+                .table_mut(table)
+                .and_then(|t| t.policies.iter_mut().find(|p| &p.name == name))
+                .ok_or_else(missing)?
+                .comment
+        }
+        T::Index { table, name } => {
+            &mut s
+                .table_mut(table)
+                .and_then(|t| t.indexes.iter_mut().find(|i| &i.name == name))
+                .ok_or_else(missing)?
+                .comment
+        }
+    };
+    *slot = to;
     Ok(())
 }
 

@@ -718,10 +718,19 @@ fn postgres_enums_sequences_and_namespaces() {
     assert!(up.steps.iter().all(|s| !s.transactional));
     assert_eq!(up.steps[1].depends_on, [0]);
 
-    // Removing a value is reported, not planned.
+    // Removing a value recreates the type, converting the column that uses it.
     let p = plan(&to, &from, &renames_none());
-    assert!(p.is_empty());
-    assert!(p.notes.iter().any(|n| n.contains("enum public.mood")));
+    assert_eq!(
+        descriptions(&p),
+        ["recreate enum public.mood with new values"]
+    );
+    match &p.steps[0].change {
+        Change::RecreateEnum { columns, .. } => {
+            assert_eq!(columns.len(), 1);
+            assert_eq!(columns[0].1.name, "mood");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
 
     // A new schema with an enum, a sequence owned by a table, and a table using both.
     let mut to = from.clone();

@@ -4,13 +4,17 @@
 //! reverse and a renderer never has to look anything up.
 
 use crate::{
-    Check, Column, Dialect, EnumType, ForeignKey, Index, PrimaryKey, QualifiedName, Schema,
-    Sequence, Table, TableOptions, UniqueConstraint, View, Warning,
+    Check, Column, CompositeType, Dialect, Domain, EnumType, Extension, ForeignKey, Function,
+    Index, PartitionOf, Partitioning, Policy, PrimaryKey, QualifiedName, Schema, Sequence, Table,
+    TableOptions, Trigger, UniqueConstraint, View, Warning,
 };
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 /// One atomic schema change.
+// Changes are built once per plan and moved whole into steps; boxing the large variants would
+// only make every constructor and match noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
@@ -167,6 +171,171 @@ pub enum Change {
         from: Option<String>,
         to: Option<String>,
     },
+    /// PostgreSQL: an enum whose values were removed or reordered. Done by renaming the old type
+    /// away, creating the new one, converting every column that uses it (`columns`, with their
+    /// defaults) through text, and dropping the old type.
+    RecreateEnum {
+        name: QualifiedName,
+        from: EnumType,
+        to: EnumType,
+        /// The columns of the new schema typed by the enum (or an array of it).
+        columns: Vec<(QualifiedName, Column)>,
+    },
+    CreateExtension {
+        extension: Extension,
+    },
+    DropExtension {
+        extension: Extension,
+    },
+    /// `ALTER EXTENSION ... UPDATE TO` / `SET SCHEMA`.
+    AlterExtension {
+        from: Extension,
+        to: Extension,
+    },
+    CreateDomain {
+        name: QualifiedName,
+        domain: Domain,
+    },
+    DropDomain {
+        name: QualifiedName,
+        domain: Domain,
+    },
+    /// Default, NOT NULL and checks of a domain (`ALTER DOMAIN`); the base type cannot change.
+    AlterDomain {
+        name: QualifiedName,
+        from: Domain,
+        to: Domain,
+    },
+    CreateCompositeType {
+        name: QualifiedName,
+        composite: CompositeType,
+    },
+    DropCompositeType {
+        name: QualifiedName,
+        composite: CompositeType,
+    },
+    /// `ALTER TYPE ... ADD/DROP/ALTER ATTRIBUTE`.
+    AlterCompositeType {
+        name: QualifiedName,
+        from: CompositeType,
+        to: CompositeType,
+    },
+    /// `name.name` is the routine's name (not its identity); the identity is in `function`.
+    CreateFunction {
+        name: QualifiedName,
+        function: Function,
+    },
+    DropFunction {
+        name: QualifiedName,
+        function: Function,
+    },
+    /// Same identity and return type, new body or attributes: `CREATE OR REPLACE` (PostgreSQL),
+    /// drop and create (MySQL).
+    ReplaceFunction {
+        name: QualifiedName,
+        from: Function,
+        to: Function,
+    },
+    CreateTrigger {
+        trigger: Trigger,
+    },
+    DropTrigger {
+        trigger: Trigger,
+    },
+    CreatePolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: QualifiedName,
+        policy: Policy,
+    },
+    /// `ALTER POLICY`: roles, USING and WITH CHECK (command and permissiveness cannot change).
+    AlterPolicy {
+        table: QualifiedName,
+        from: Policy,
+        to: Policy,
+    },
+    /// PostgreSQL `ALTER TABLE parent ATTACH PARTITION table FOR VALUES ...`.
+    AttachPartition {
+        table: QualifiedName,
+        partition_of: PartitionOf,
+    },
+    /// PostgreSQL `ALTER TABLE parent DETACH PARTITION table`.
+    DetachPartition {
+        table: QualifiedName,
+        partition_of: PartitionOf,
+    },
+    /// MySQL: `ALTER TABLE ... PARTITION BY ...` (to `Some`), `REMOVE PARTITIONING` (to `None`),
+    /// or ADD/DROP PARTITION when only trailing RANGE/LIST partitions differ.
+    AlterPartitioning {
+        table: QualifiedName,
+        from: Option<Partitioning>,
+        to: Option<Partitioning>,
+    },
+    /// `COMMENT ON` an object that has no comment change of its own.
+    SetComment {
+        target: CommentTarget,
+        from: Option<String>,
+        to: Option<String>,
+    },
+}
+
+/// The object of a `SetComment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CommentTarget {
+    Enum {
+        name: QualifiedName,
+    },
+    Sequence {
+        name: QualifiedName,
+    },
+    Domain {
+        name: QualifiedName,
+    },
+    CompositeType {
+        name: QualifiedName,
+    },
+    Extension {
+        name: String,
+    },
+    /// The function with its identity (`name(integer, text)`) for the `COMMENT ON FUNCTION`.
+    Function {
+        name: QualifiedName,
+        function: Function,
+    },
+    Trigger {
+        trigger: Trigger,
+    },
+    Policy {
+        table: QualifiedName,
+        name: String,
+    },
+    Index {
+        table: QualifiedName,
+        name: String,
+    },
+}
+
+impl CommentTarget {
+    pub fn describe(&self) -> String {
+        match self {
+            CommentTarget::Enum { name } => format!("enum {name}"),
+            CommentTarget::Sequence { name } => format!("sequence {name}"),
+            CommentTarget::Domain { name } => format!("domain {name}"),
+            CommentTarget::CompositeType { name } => format!("type {name}"),
+            CommentTarget::Extension { name } => format!("extension {name}"),
+            CommentTarget::Function { name, function } => {
+                format!("function {}.{}", name.namespace, function.identity())
+            }
+            CommentTarget::Trigger { trigger } => {
+                format!("trigger {} on {}", trigger.name, trigger.table)
+            }
+            CommentTarget::Policy { table, name } => format!("policy {name} on {table}"),
+            CommentTarget::Index { table, name } => format!("index {name} on {table}"),
+        }
+    }
 }
 
 impl Change {
@@ -195,7 +364,14 @@ impl Change {
             | RenameIndex { table, .. }
             | RenameConstraint { table, .. }
             | SetTableComment { table, .. }
-            | AlterTableOptions { table, .. } => Some(table),
+            | AlterTableOptions { table, .. }
+            | CreatePolicy { table, .. }
+            | DropPolicy { table, .. }
+            | AlterPolicy { table, .. }
+            | AttachPartition { table, .. }
+            | DetachPartition { table, .. }
+            | AlterPartitioning { table, .. } => Some(table),
+            CreateTrigger { trigger } | DropTrigger { trigger } => Some(&trigger.table),
             CreateNamespace { .. }
             | DropNamespace { .. }
             | SetNamespaceComment { .. }
@@ -207,7 +383,21 @@ impl Change {
             | AlterSequence { .. }
             | CreateView { .. }
             | DropView { .. }
-            | SetViewComment { .. } => None,
+            | SetViewComment { .. }
+            | RecreateEnum { .. }
+            | CreateExtension { .. }
+            | DropExtension { .. }
+            | AlterExtension { .. }
+            | CreateDomain { .. }
+            | DropDomain { .. }
+            | AlterDomain { .. }
+            | CreateCompositeType { .. }
+            | DropCompositeType { .. }
+            | AlterCompositeType { .. }
+            | CreateFunction { .. }
+            | DropFunction { .. }
+            | ReplaceFunction { .. }
+            | SetComment { .. } => None,
         }
     }
 
@@ -223,7 +413,17 @@ impl Change {
             | AlterSequence { name, .. }
             | CreateView { name, .. }
             | DropView { name, .. }
-            | SetViewComment { name, .. } => Some(name),
+            | SetViewComment { name, .. }
+            | RecreateEnum { name, .. }
+            | CreateDomain { name, .. }
+            | DropDomain { name, .. }
+            | AlterDomain { name, .. }
+            | CreateCompositeType { name, .. }
+            | DropCompositeType { name, .. }
+            | AlterCompositeType { name, .. }
+            | CreateFunction { name, .. }
+            | DropFunction { name, .. }
+            | ReplaceFunction { name, .. } => Some(name),
             other => other.table(),
         }
     }
@@ -233,6 +433,17 @@ impl Change {
         use Change::*;
         match self {
             DropTable { .. } | DropColumn { .. } | DropSequence { .. } => true,
+            // Values of a removed label have nowhere to go.
+            RecreateEnum { from, to, .. } => from.values.iter().any(|v| !to.values.contains(v)),
+            DetachPartition { .. } => false,
+            AlterPartitioning { from, to, .. } => from.as_ref().is_some_and(|f| {
+                to.as_ref().is_some_and(|t| {
+                    f.partitions
+                        .iter()
+                        .any(|p| !t.partitions.iter().any(|q| q.name == p.name))
+                })
+            }),
+            DropExtension { .. } => true,
             AlterColumn { from, to, .. } => from.ty != to.ty,
             RebuildTable { from, to, .. } => {
                 from.columns.keys().any(|c| !to.columns.contains_key(c))
@@ -319,7 +530,67 @@ impl Change {
                 )
             }
             SetViewComment { name, .. } => format!("set comment on view {name}"),
+            RecreateEnum { name, .. } => format!("recreate enum {name} with new values"),
+            CreateExtension { extension } => format!("create extension {}", extension.name),
+            DropExtension { extension } => format!("drop extension {}", extension.name),
+            AlterExtension { to, .. } => format!("alter extension {}", to.name),
+            CreateDomain { name, .. } => format!("create domain {name}"),
+            DropDomain { name, .. } => format!("drop domain {name}"),
+            AlterDomain { name, .. } => format!("alter domain {name}"),
+            CreateCompositeType { name, .. } => format!("create type {name}"),
+            DropCompositeType { name, .. } => format!("drop type {name}"),
+            AlterCompositeType { name, .. } => format!("alter type {name}"),
+            CreateFunction { name, function } => {
+                format!(
+                    "create {} {}.{}",
+                    routine(function),
+                    name.namespace,
+                    function.identity()
+                )
+            }
+            DropFunction { name, function } => {
+                format!(
+                    "drop {} {}.{}",
+                    routine(function),
+                    name.namespace,
+                    function.identity()
+                )
+            }
+            ReplaceFunction { name, to, .. } => {
+                format!(
+                    "replace {} {}.{}",
+                    routine(to),
+                    name.namespace,
+                    to.identity()
+                )
+            }
+            CreateTrigger { trigger } => {
+                format!("create trigger {} on {}", trigger.name, trigger.table)
+            }
+            DropTrigger { trigger } => {
+                format!("drop trigger {} on {}", trigger.name, trigger.table)
+            }
+            CreatePolicy { table, policy } => format!("create policy {} on {table}", policy.name),
+            DropPolicy { table, policy } => format!("drop policy {} on {table}", policy.name),
+            AlterPolicy { table, to, .. } => format!("alter policy {} on {table}", to.name),
+            AttachPartition {
+                table,
+                partition_of,
+            } => format!("attach partition {table} to {}", partition_of.parent),
+            DetachPartition {
+                table,
+                partition_of,
+            } => format!("detach partition {table} from {}", partition_of.parent),
+            AlterPartitioning { table, .. } => format!("alter partitioning of {table}"),
+            SetComment { target, .. } => format!("set comment on {}", target.describe()),
         }
+    }
+}
+
+fn routine(f: &Function) -> &'static str {
+    match f.kind {
+        crate::RoutineKind::Function => "function",
+        crate::RoutineKind::Procedure => "procedure",
     }
 }
 

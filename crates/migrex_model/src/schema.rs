@@ -26,7 +26,13 @@ pub struct Namespace {
     /// Free-standing sequences. A PostgreSQL `serial` column's owned sequence is not listed here
     /// but folded into the column's `Identity::Serial`.
     pub sequences: IndexMap<String, Sequence>,
+    /// PostgreSQL `CREATE DOMAIN`.
+    pub domains: IndexMap<String, Domain>,
+    /// PostgreSQL composite types `CREATE TYPE name AS (...)`.
+    pub composites: IndexMap<String, CompositeType>,
+    /// Functions and procedures, keyed by `Function::identity()` (`name(integer, text)`).
     pub functions: IndexMap<String, Function>,
+    /// Triggers, keyed by `Trigger::key()` (`table.name`).
     pub triggers: IndexMap<String, Trigger>,
 }
 
@@ -101,6 +107,18 @@ impl Schema {
         })
     }
 
+    pub fn functions(&self) -> impl Iterator<Item = (QualifiedName, &Function)> {
+        self.namespaces.iter().flat_map(|(ns, n)| {
+            n.functions
+                .values()
+                .map(move |f| (QualifiedName::new(ns.clone(), f.name.clone()), f))
+        })
+    }
+
+    pub fn triggers(&self) -> impl Iterator<Item = &Trigger> {
+        self.namespaces.values().flat_map(|n| n.triggers.values())
+    }
+
     pub fn table_count(&self) -> usize {
         self.namespaces.values().map(|n| n.tables.len()).sum()
     }
@@ -117,6 +135,8 @@ impl Namespace {
             && self.views.is_empty()
             && self.enums.is_empty()
             && self.sequences.is_empty()
+            && self.domains.is_empty()
+            && self.composites.is_empty()
             && self.functions.is_empty()
             && self.triggers.is_empty()
     }
@@ -138,9 +158,12 @@ pub struct Table {
     pub checks: Vec<Check>,
     pub comment: Option<String>,
     pub options: TableOptions,
-    /// PostgreSQL declarative partitioning (`PARTITION BY`); filled by a later issue.
+    /// Declarative partitioning (`PARTITION BY`) of a partitioned table.
     pub partitioning: Option<Partitioning>,
-    /// PostgreSQL row-level security policies; filled by a later issue.
+    /// PostgreSQL: this table is a partition of another (`PARTITION OF`). Its columns are the
+    /// parent's (readers copy them), so a diff sees the same columns either way.
+    pub partition_of: Option<PartitionOf>,
+    /// PostgreSQL row-level security policies, in name order.
     pub policies: Vec<Policy>,
 }
 
@@ -184,7 +207,10 @@ pub struct PgTableOptions {
     pub unlogged: bool,
     /// `INHERITS (parent, ...)`.
     pub inherits: Vec<QualifiedName>,
+    /// `ALTER TABLE ... ENABLE ROW LEVEL SECURITY`.
     pub row_level_security: bool,
+    /// `ALTER TABLE ... FORCE ROW LEVEL SECURITY`.
+    pub force_row_level_security: bool,
 }
 
 /// MySQL/MariaDB table options. A field is `None` when it equals the server's default (engine
@@ -441,41 +467,312 @@ pub struct Sequence {
     pub comment: Option<String>,
 }
 
-/// PostgreSQL extension; filled by a later issue.
+/// PostgreSQL extension (`CREATE EXTENSION`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extension {
     pub name: String,
+    /// The schema its objects live in; `None` when not stated (the first schema of the search path).
     pub schema: Option<String>,
+    /// `VERSION '...'`; `None` when not stated. Compared only when both sides state one.
     pub version: Option<String>,
+    pub comment: Option<String>,
 }
 
-/// A function or procedure; filled by a later issue.
+/// Whether a routine is a function or a procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutineKind {
+    #[default]
+    Function,
+    Procedure,
+}
+
+/// A function argument's mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ArgMode {
+    #[default]
+    In,
+    Out,
+    InOut,
+    Variadic,
+}
+
+impl ArgMode {
+    /// True for the modes that are part of the routine's identity (PostgreSQL ignores OUT).
+    pub fn is_input(self) -> bool {
+        !matches!(self, ArgMode::Out)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionArg {
+    pub mode: ArgMode,
+    pub name: Option<String>,
+    /// The type as the dialect spells it, normalized (`integer`, `text[]`, `public.mood`).
+    pub ty: String,
+    pub default: Option<Expr>,
+}
+
+/// PostgreSQL volatility; `Volatile` is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Volatility {
+    #[default]
+    Volatile,
+    Stable,
+    Immutable,
+}
+
+/// A routine's attributes beyond its signature and body. Defaults are the databases' defaults, so
+/// an attribute left unwritten equals the introspected default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FunctionAttributes {
+    pub volatility: Volatility,
+    /// `STRICT` / `RETURNS NULL ON NULL INPUT`.
+    pub strict: bool,
+    /// `SECURITY DEFINER` (PostgreSQL, MySQL `SQL SECURITY DEFINER`: MySQL's default is DEFINER,
+    /// so the MySQL readers store `true` unless INVOKER is written).
+    pub security_definer: bool,
+    pub leakproof: bool,
+    /// `PARALLEL SAFE|RESTRICTED` lowercased; `None` is UNSAFE (the default).
+    pub parallel: Option<String>,
+    /// `COST n` when not the default for the language.
+    pub cost: Option<String>,
+    /// `ROWS n` when not the default.
+    pub rows: Option<String>,
+    /// `SET name = value` / `SET name FROM CURRENT` configuration, as (name, value) pairs.
+    pub set: Vec<(String, String)>,
+    /// MySQL `DETERMINISTIC`.
+    pub deterministic: bool,
+    /// MySQL `CONTAINS SQL` (the default, kept as `None`), `NO SQL`, `READS SQL DATA`,
+    /// `MODIFIES SQL DATA`, uppercase.
+    pub data_access: Option<String>,
+}
+
+/// A function or procedure (PostgreSQL), a stored function or procedure (MySQL/MariaDB).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Function {
     pub name: String,
-    /// The argument signature, `(integer, text)`, which with the name identifies the function.
-    pub signature: String,
-    pub definition: String,
+    pub kind: RoutineKind,
+    pub args: Vec<FunctionArg>,
+    /// The return type, normalized: `integer`, `SETOF text`, `TABLE(a integer, b text)`,
+    /// `trigger`. `None` for procedures.
+    pub returns: Option<String>,
+    /// Lowercase language name: `plpgsql`, `sql`, `c`...; MySQL routines are `sql`.
+    pub language: String,
+    /// The body as the database stores it (PostgreSQL `prosrc`, the text between the dollar
+    /// quotes; MySQL `ROUTINE_DEFINITION`); its key ignores whitespace and comments.
+    pub body: Expr,
+    pub attributes: FunctionAttributes,
+    pub comment: Option<String>,
+    /// Tables and types the signature names (a `RETURNS SETOF users` needs `users` first).
+    /// Filled by the readers where they can tell; not compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<QualifiedName>,
 }
 
-/// A trigger; filled by a later issue.
+impl Function {
+    /// The identity within a namespace: `name(type, type)` over the input arguments, the way
+    /// PostgreSQL tells overloads apart. The namespace's `functions` map is keyed by it.
+    pub fn identity(&self) -> String {
+        let args: Vec<&str> = self
+            .args
+            .iter()
+            .filter(|a| a.mode.is_input())
+            .map(|a| a.ty.as_str())
+            .collect();
+        format!("{}({})", self.name, args.join(", "))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerTiming {
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TriggerEvent {
+    Insert,
+    /// `UPDATE [OF col, ...]`.
+    Update {
+        columns: Vec<String>,
+    },
+    Delete,
+    Truncate,
+}
+
+/// What a trigger runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TriggerAction {
+    /// PostgreSQL `EXECUTE FUNCTION f(args)`; args are the literal strings passed.
+    Function {
+        function: QualifiedName,
+        args: Vec<String>,
+    },
+    /// MySQL/SQLite: the statement(s) of the trigger body (MySQL `BEGIN ... END` or one
+    /// statement; SQLite the statements between `BEGIN` and `END`), as stored.
+    Body { body: Expr },
+}
+
+/// A trigger on a table (or, `INSTEAD OF`, a view).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trigger {
     pub name: String,
+    /// The table or view it fires on; always in the trigger's own namespace.
     pub table: QualifiedName,
-    pub definition: String,
+    pub timing: TriggerTiming,
+    /// In a canonical order (insert, update, delete, truncate).
+    pub events: Vec<TriggerEvent>,
+    /// `FOR EACH ROW` (true) or `FOR EACH STATEMENT`. MySQL triggers are always row triggers;
+    /// SQLite's too.
+    pub for_each_row: bool,
+    /// `WHEN (...)` condition, normalized.
+    pub when: Option<Expr>,
+    pub action: TriggerAction,
+    /// PostgreSQL `CREATE CONSTRAINT TRIGGER`, with its deferrability.
+    pub constraint: Option<Option<Deferrable>>,
+    /// PostgreSQL transition tables `REFERENCING OLD TABLE AS x NEW TABLE AS y`.
+    pub old_table: Option<String>,
+    pub new_table: Option<String>,
+    /// MySQL `FOLLOWS other` / `PRECEDES other`, as written (`FOLLOWS t1`); informational, not
+    /// compared (MySQL does not store it, it stores the resulting `ACTION_ORDER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    pub comment: Option<String>,
 }
 
-/// PostgreSQL `PARTITION BY`; filled by a later issue.
+impl Trigger {
+    /// The key in the namespace's `triggers` map: `table.name` (PostgreSQL trigger names are
+    /// per table; MySQL's and SQLite's per schema, which this key respects too).
+    pub fn key(&self) -> String {
+        format!("{}.{}", self.table.name, self.name)
+    }
+
+    /// Equality for diffing: everything but the informational `order`.
+    pub fn same_definition(&self, other: &Trigger) -> bool {
+        let mut a = self.clone();
+        a.order = None;
+        a.comment = None;
+        let mut b = other.clone();
+        b.order = None;
+        b.comment = None;
+        a == b
+    }
+}
+
+/// PostgreSQL `CREATE DOMAIN`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    pub name: String,
+    pub base: ColumnType,
+    pub default: Option<Expr>,
+    pub not_null: bool,
+    pub collation: Option<String>,
+    /// Named `<domain>_check` by PostgreSQL when unnamed.
+    pub checks: Vec<Check>,
+    pub comment: Option<String>,
+}
+
+/// PostgreSQL `CREATE TYPE name AS (attr type, ...)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositeType {
+    pub name: String,
+    pub attributes: Vec<CompositeAttribute>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositeAttribute {
+    pub name: String,
+    pub ty: ColumnType,
+    pub collation: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionStrategy {
+    Range,
+    List,
+    Hash,
+    /// MySQL `KEY`.
+    Key,
+}
+
+/// A partitioned table's scheme: PostgreSQL `PARTITION BY`, MySQL `PARTITION BY ... (PARTITION ...)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partitioning {
-    pub strategy: String,
-    pub key: Vec<String>,
+    pub strategy: PartitionStrategy,
+    /// MySQL `RANGE COLUMNS` / `LIST COLUMNS`.
+    pub columns: bool,
+    /// MySQL `LINEAR HASH` / `LINEAR KEY`.
+    pub linear: bool,
+    /// The partition key: columns or expressions (PostgreSQL may give an opclass or collation,
+    /// kept in the `IndexPart`).
+    pub key: Vec<IndexPart>,
+    /// MySQL/MariaDB: the partitions, listed with the table. PostgreSQL: empty; each partition
+    /// is a table with `partition_of`.
+    pub partitions: Vec<PartitionDef>,
+    /// MySQL `PARTITIONS n` of HASH/KEY partitioning without listed partitions.
+    pub count: Option<u32>,
 }
 
-/// PostgreSQL row-level security policy; filled by a later issue.
+/// One MySQL partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionDef {
+    pub name: String,
+    /// `VALUES LESS THAN (...)` / `VALUES IN (...)`, normalized; `None` for HASH/KEY.
+    pub bound: Option<Expr>,
+    pub comment: Option<String>,
+}
+
+/// A PostgreSQL partition: `CREATE TABLE t PARTITION OF parent FOR VALUES ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOf {
+    pub parent: QualifiedName,
+    /// `FOR VALUES FROM (...) TO (...)`, `FOR VALUES IN (...)`, `FOR VALUES WITH (...)` or
+    /// `DEFAULT`, as PostgreSQL's `pg_get_expr(relpartbound)` spells it.
+    pub bound: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyCommand {
+    #[default]
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    pub fn sql(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+}
+
+/// PostgreSQL row-level security policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
-    pub definition: String,
+    /// PERMISSIVE (true, the default) or RESTRICTIVE.
+    pub permissive: bool,
+    pub command: PolicyCommand,
+    /// Role names, sorted; empty means `PUBLIC`.
+    pub roles: Vec<String>,
+    pub using: Option<Expr>,
+    pub with_check: Option<Expr>,
+    pub comment: Option<String>,
 }

@@ -199,6 +199,8 @@ impl SqlRenderer for MysqlRenderer {
                 }
                 Vec::new()
             }
+            // TODO(issue 3): routines, triggers, partitioning.
+            _ => return Err(err("not rendered for MySQL yet")),
         })
     }
 }

@@ -244,6 +244,9 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
             qn(name),
             comment_value(to.as_deref())
         )],
+        // TODO(issue 3): functions, triggers, domains, composite types, extensions, policies,
+        // partitions, comments.
+        _ => return Err(unsupported(change, "not rendered for PostgreSQL yet")),
     };
     Ok(out)
 }

@@ -113,6 +113,8 @@ impl SqlRenderer for SqliteRenderer {
                 }
                 Ok(vec![format!("DROP VIEW {}", table_ref(name))])
             }
+            // TODO(issue 3): triggers.
+            _ => bad("not rendered for SQLite yet"),
         }
     }
 }

@@ -300,6 +300,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                     unlogged: cell(r, 4) == Some("u"),
                     inherits,
                     row_level_security: flag(r, 5),
+                    force_row_level_security: false,
                 };
                 let mut table = Table::new(name.name.clone());
                 table.comment = comment;

@@ -1,6 +1,7 @@
 //! The differ: two schemas in, unordered atomic changes out (plus notes for what the change
 //! vocabulary cannot express yet, and the old schema with renames applied for the planner).
 
+pub(crate) mod objects;
 pub(crate) mod rename;
 pub(crate) mod table;
 
@@ -47,9 +48,6 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
             changes.push(Change::DropNamespace { name: name.clone() });
         }
     }
-    if from.extensions != to.extensions {
-        notes.push("the extensions differ; CREATE/DROP EXTENSION is not planned yet".to_string());
-    }
 
     let mut working = from.clone();
     working.dialect = dialect;
@@ -79,14 +77,26 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
                     name: qn,
                     enum_type: e.clone(),
                 }),
-                Some(o) => enum_values(&qn, &o.values, &e.values, &mut changes, &mut notes),
-            }
-            if let Some(o) = old.enums.get(name)
-                && o.comment != e.comment
-            {
-                notes.push(format!(
-                    "the comment of enum {ns_name}.{name} changed; enum comments are not planned yet"
-                ));
+                Some(o) => {
+                    if !enum_values(&qn, &o.values, &e.values, &mut changes) {
+                        let columns = to
+                            .tables()
+                            .filter(|(tq, _)| working.table(tq).is_some())
+                            .flat_map(|(tq, t)| {
+                                t.columns
+                                    .values()
+                                    .filter(|c| c.ty.user_type() == Some(&qn))
+                                    .map(move |c| (tq.clone(), c.clone()))
+                            })
+                            .collect();
+                        changes.push(Change::RecreateEnum {
+                            name: qn.clone(),
+                            from: o.clone(),
+                            to: e.clone(),
+                            columns,
+                        });
+                    }
+                }
             }
         }
         for (name, s) in &ns.sequences {
@@ -103,16 +113,6 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
                 }),
                 Some(_) => {}
             }
-        }
-        if old.functions != ns.functions {
-            notes.push(format!(
-                "functions in schema {ns_name} differ; functions are not planned yet"
-            ));
-        }
-        if old.triggers != ns.triggers {
-            notes.push(format!(
-                "triggers in schema {ns_name} differ; triggers are not planned yet"
-            ));
         }
     }
     for (ns_name, old) in &working.namespaces {
@@ -133,13 +133,6 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
                 });
             }
         }
-        if !to.namespaces.contains_key(ns_name)
-            && (!old.functions.is_empty() || !old.triggers.is_empty())
-        {
-            notes.push(format!(
-                "schema {ns_name} holds functions or triggers, which are not planned yet"
-            ));
-        }
     }
 
     // Tables.
@@ -149,14 +142,14 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
         match working.table(&qn) {
             None => {
                 created.push(qn.clone());
-                changes.push(Change::CreateTable {
-                    name: qn,
-                    table: t.clone(),
-                });
+                // Policies are created by their own changes (see `objects`).
+                let mut table = t.clone();
+                table.policies.clear();
+                changes.push(Change::CreateTable { name: qn, table });
             }
             Some(w) => {
                 let before = changes.len();
-                table::compare(dialect, &qn, w, t, &mut changes, &mut notes);
+                table::compare(dialect, &qn, w, t, &mut changes);
                 column_rename_candidates(&qn, &changes[before..], &mut notes);
             }
         }
@@ -206,6 +199,7 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
             });
         }
     }
+    objects::compare(&working, to, &mut changes, &mut notes);
 
     Diff {
         changes,
@@ -225,26 +219,19 @@ pub(crate) fn same_view_body(a: &View, b: &View) -> bool {
 }
 
 /// Enum values: new values become `AddEnumValue` (placed before the next old value, or
-/// appended); removed or reordered values would need the type dropped and recreated, which is
-/// not planned yet and is reported instead.
+/// appended). Returns false when values were removed or reordered: the type must be recreated.
 fn enum_values(
     qn: &QualifiedName,
     old: &[String],
     new: &[String],
     changes: &mut Vec<Change>,
-    notes: &mut Vec<String>,
-) {
+) -> bool {
     if old == new {
-        return;
+        return true;
     }
     let kept: Vec<&String> = new.iter().filter(|v| old.contains(v)).collect();
     if kept.len() != old.len() || kept.iter().zip(old).any(|(a, b)| *a != b) {
-        notes.push(format!(
-            "enum {qn}: values were removed or reordered ({} -> {}); that needs the type dropped and recreated, which is not planned yet",
-            old.join(", "),
-            new.join(", ")
-        ));
-        return;
+        return false;
     }
     for (i, v) in new.iter().enumerate() {
         if old.contains(v) {
@@ -257,6 +244,7 @@ fn enum_values(
             before,
         });
     }
+    true
 }
 
 /// A column's definition without its name, for spotting likely renames.
@@ -351,15 +339,12 @@ mod tests {
     fn enum_values_inserted_and_appended() {
         let qn = QualifiedName::new("public", "mood");
         let mut changes = Vec::new();
-        let mut notes = Vec::new();
-        enum_values(
+        assert!(enum_values(
             &qn,
             &vals(&["a", "b"]),
             &vals(&["x", "a", "n1", "n2", "b", "z"]),
             &mut changes,
-            &mut notes,
-        );
-        assert!(notes.is_empty());
+        ));
         let got: Vec<_> = changes
             .iter()
             .map(|c| match c {
@@ -379,14 +364,12 @@ mod tests {
     }
 
     #[test]
-    fn enum_values_removed_or_reordered_is_a_note() {
+    fn enum_values_removed_or_reordered_needs_recreation() {
         let qn = QualifiedName::new("public", "mood");
         for new in [vals(&["a"]), vals(&["b", "a"])] {
             let mut changes = Vec::new();
-            let mut notes = Vec::new();
-            enum_values(&qn, &vals(&["a", "b"]), &new, &mut changes, &mut notes);
+            assert!(!enum_values(&qn, &vals(&["a", "b"]), &new, &mut changes));
             assert!(changes.is_empty());
-            assert_eq!(notes.len(), 1);
         }
     }
 }

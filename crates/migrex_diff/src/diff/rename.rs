@@ -222,10 +222,25 @@ pub(crate) fn retarget_tables(schema: &mut Schema, map: &HashMap<QualifiedName, 
                 *owner = new.clone();
             }
         }
-        for trigger in ns.triggers.values_mut() {
-            if let Some(new) = map.get(&trigger.table) {
-                trigger.table = new.clone();
+        for table in ns.tables.values_mut() {
+            if let Some(p) = &mut table.partition_of
+                && let Some(new) = map.get(&p.parent)
+            {
+                p.parent = new.clone();
             }
+        }
+        // Trigger keys hold the table's name: rebuild the map.
+        if ns.triggers.values().any(|t| map.contains_key(&t.table)) {
+            let triggers = std::mem::take(&mut ns.triggers);
+            ns.triggers = triggers
+                .into_values()
+                .map(|mut t| {
+                    if let Some(new) = map.get(&t.table) {
+                        t.table = new.clone();
+                    }
+                    (t.key(), t)
+                })
+                .collect();
         }
     }
 }

@@ -128,7 +128,6 @@ pub(crate) fn compare(
     w: &Table,
     t: &Table,
     out: &mut Vec<Change>,
-    notes: &mut Vec<String>,
 ) {
     if w == t {
         return;
@@ -303,16 +302,7 @@ pub(crate) fn compare(
             to: t.options.clone(),
         });
     }
-    if w.partitioning != t.partitioning {
-        notes.push(format!(
-            "partitioning of table {qn} differs; changing partitioning is not planned yet (recreate the table by hand)"
-        ));
-    }
-    if w.policies != t.policies {
-        notes.push(format!(
-            "row-level security policies of table {qn} differ; policies are not planned yet"
-        ));
-    }
+    // Partitioning, partitions and policies: see `objects`.
 }
 
 /// Turns pairings into drop/add/rename changes. Drops come out in old-side order, adds in

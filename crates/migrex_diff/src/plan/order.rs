@@ -110,9 +110,20 @@ fn rank(item: &Item) -> (usize, usize) {
     match &item.change {
         CreateNamespace { .. } => (CREATE_NAMESPACES, 0),
         SetNamespaceComment { .. } => (CREATE_NAMESPACES, 1),
+        CreateExtension { .. } => (CREATE_NAMESPACES, 2),
+        AlterExtension { .. } => (CREATE_NAMESPACES, 3),
         CreateEnum { .. } => (CREATE_TYPES, 0),
         AddEnumValue { .. } => (CREATE_TYPES, 1),
         CreateSequence { .. } => (CREATE_TYPES, 2),
+        CreateDomain { .. } => (CREATE_TYPES, 4),
+        CreateCompositeType { .. } => (CREATE_TYPES, 5),
+        AlterCompositeType { .. } => (CREATE_TYPES, 6),
+        AlterDomain { .. } => (CREATE_TYPES, 7),
+        // Functions before tables (defaults, checks and indexes call them); bodies are not
+        // checked at creation (the PostgreSQL renderer turns check_function_bodies off), and a
+        // signature naming a table gets an explicit dependency.
+        CreateFunction { .. } => (CREATE_TYPES, 8),
+        ReplaceFunction { .. } => (CREATE_TYPES, 9),
         AlterSequence { from, to, .. } => {
             if from.owned_by.is_some() && to.owned_by.is_none() {
                 (DROP_CONSTRAINTS, 6)
@@ -131,24 +142,39 @@ fn rank(item: &Item) -> (usize, usize) {
         DropIndex { .. } => (DROP_CONSTRAINTS, 4),
         DropPrimaryKey { .. } => (DROP_CONSTRAINTS, 5),
         DropView { .. } => (DROP_VIEWS, 0),
+        DropTrigger { .. } => (DROP_VIEWS, 1),
+        DropPolicy { .. } => (DROP_VIEWS, 2),
+        DetachPartition { .. } => (DROP_VIEWS, 3),
+        // Renames the old type away and converts the columns before new tables use the new one.
+        RecreateEnum { .. } => (ALTER_TABLES, 0),
         AlterTableOptions { .. } => (ALTER_TABLES, 0),
         AddColumn { .. } => (ALTER_TABLES, 1),
         AlterColumn { .. } => (ALTER_TABLES, 2),
         DropColumn { .. } => (ALTER_TABLES, 3),
         RebuildTable { .. } => (ALTER_TABLES, 4),
         SetTableComment { .. } => (ALTER_TABLES, 5),
+        AlterPartitioning { .. } => (ALTER_TABLES, 6),
         CreateTable { .. } => (CREATE_TABLES, 0),
         AddPrimaryKey { .. } => (ADD_CONSTRAINTS, 0),
         AddUnique { .. } => (ADD_CONSTRAINTS, 1),
         CreateIndex { .. } => (ADD_CONSTRAINTS, 2),
         AddCheck { .. } => (ADD_CONSTRAINTS, 4),
         AddForeignKey { .. } => (ADD_CONSTRAINTS, 5),
+        AttachPartition { .. } => (ADD_CONSTRAINTS, 8),
         CreateView { .. } => (CREATE_VIEWS, 0),
         SetViewComment { .. } => (CREATE_VIEWS, 1),
+        CreateTrigger { .. } => (CREATE_VIEWS, 2),
+        CreatePolicy { .. } => (CREATE_VIEWS, 3),
+        AlterPolicy { .. } => (CREATE_VIEWS, 4),
+        SetComment { .. } => (CREATE_VIEWS, 5),
         DropTable { .. } => (DROP_TABLES, 0),
-        DropSequence { .. } => (DROP_TYPES, 0),
-        DropEnum { .. } => (DROP_TYPES, 1),
-        DropNamespace { .. } => (DROP_NAMESPACES, 0),
+        DropFunction { .. } => (DROP_TYPES, 0),
+        DropSequence { .. } => (DROP_TYPES, 1),
+        DropDomain { .. } => (DROP_TYPES, 2),
+        DropCompositeType { .. } => (DROP_TYPES, 3),
+        DropEnum { .. } => (DROP_TYPES, 4),
+        DropExtension { .. } => (DROP_NAMESPACES, 0),
+        DropNamespace { .. } => (DROP_NAMESPACES, 1),
     }
 }
 
@@ -167,6 +193,13 @@ fn is_drop(c: &Change) -> bool {
             | DropCheck { .. }
             | DropIndex { .. }
             | DropView { .. }
+            | DropExtension { .. }
+            | DropDomain { .. }
+            | DropCompositeType { .. }
+            | DropFunction { .. }
+            | DropTrigger { .. }
+            | DropPolicy { .. }
+            | DetachPartition { .. }
     )
 }
 
@@ -358,6 +391,9 @@ fn sort(
     let mut create_seq: HashMap<&QualifiedName, usize> = HashMap::new();
     let mut drop_seq: HashMap<&QualifiedName, usize> = HashMap::new();
     let mut fk_drops_into: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
+    // Routines by name (any overload) and user types by name, for triggers and signatures.
+    let mut create_fn: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
+    let mut create_type: HashMap<&QualifiedName, usize> = HashMap::new();
     // Table renames sharing a name run in the order the differ applied them (a chain frees a
     // name before it is taken; a case-only rename passes through a temporary name).
     let mut last_rename: HashMap<&QualifiedName, usize> = HashMap::new();
@@ -404,6 +440,12 @@ fn sort(
             }
             Change::DropSequence { name, .. } => {
                 drop_seq.insert(name, i);
+            }
+            Change::CreateFunction { name, .. } | Change::ReplaceFunction { name, .. } => {
+                create_fn.entry(name).or_default().push(i);
+            }
+            Change::CreateDomain { name, .. } | Change::CreateCompositeType { name, .. } => {
+                create_type.insert(name, i);
             }
             Change::DropForeignKey { foreign_key, .. } if item.slot == Slot::Usual => {
                 fk_drops_into
@@ -699,6 +741,55 @@ fn sort(
                     }
                     if let Some(&j) = drop_seq.get(name) {
                         edges.add(i, j);
+                    }
+                }
+            }
+            _ => {}
+        }
+
+        // Triggers after their function and their view; routines after what their signature
+        // names; partitions after their parent, dropped before it.
+        match c {
+            Change::CreateTrigger { trigger } => {
+                if let migrex_model::TriggerAction::Function { function, .. } = &trigger.action {
+                    for &j in create_fn.get(function).map(Vec::as_slice).unwrap_or(&[]) {
+                        edges.add(j, i);
+                    }
+                }
+                if let Some(&j) = create_view.get(&trigger.table) {
+                    edges.add(j, i);
+                }
+            }
+            Change::CreateFunction { function, .. } => {
+                for dep in &function.depends_on {
+                    let creators = create_table
+                        .get(dep)
+                        .into_iter()
+                        .chain(create_type.get(dep))
+                        .chain(enum_adds.get(dep).into_iter().flatten());
+                    for &j in creators {
+                        edges.add(j, i);
+                    }
+                }
+            }
+            Change::CreateTable { table, .. } => {
+                if let Some(p) = &table.partition_of
+                    && let Some(&j) = create_table.get(&p.parent)
+                {
+                    edges.add(j, i);
+                }
+            }
+            Change::DropTable { table, .. } => {
+                if let Some(p) = &table.partition_of
+                    && let Some(&j) = drop_table.get(&p.parent)
+                {
+                    edges.add(i, j);
+                }
+            }
+            Change::AttachPartition { partition_of, .. } => {
+                for &j in on(&partition_of.parent) {
+                    if !is_drop(&items[j].change) {
+                        edges.add(j, i);
                     }
                 }
             }

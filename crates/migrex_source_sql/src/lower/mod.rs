@@ -754,6 +754,7 @@ impl<'f> Lower<'f> {
                     .map(|n| self.qname(n))
                     .collect(),
                 row_level_security: false,
+                force_row_level_security: false,
             }),
             Dialect::Mysql => TableOptions::Mysql(MysqlTableOptions::default()),
             Dialect::Sqlite => TableOptions::Sqlite(SqliteTableOptions {

@@ -1,0 +1,404 @@
+//! Objects beside tables and views: extensions, domains, composite types, routines, triggers,
+//! row-level security policies, partitions, and the comments of objects that have no comment
+//! change of their own.
+//!
+//! What the database removes together with its owner is not dropped separately: a dropped
+//! table takes its triggers and policies along, a dropped (or recreated) view its triggers.
+//! Triggers that lose their object that way, or whose function is dropped and created again, are
+//! created again when the new schema still has them.
+
+use migrex_model::{
+    Change, CommentTarget, Dialect, Function, Namespace, Policy, QualifiedName, Schema, Trigger,
+    TriggerAction,
+};
+use std::collections::HashSet;
+
+pub(crate) fn compare(
+    working: &Schema,
+    to: &Schema,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) {
+    extensions(working, to, changes);
+    let empty = Namespace::default();
+    let mut recreated_functions: HashSet<QualifiedName> = HashSet::new();
+    for (ns_name, ns) in &to.namespaces {
+        let old = working.namespaces.get(ns_name).unwrap_or(&empty);
+        domains(ns_name, old, ns, changes, notes);
+        composites(ns_name, old, ns, changes);
+        functions(ns_name, old, ns, changes, &mut recreated_functions);
+        comments_of_types(ns_name, old, ns, changes);
+    }
+    for (ns_name, old) in &working.namespaces {
+        let new = to.namespaces.get(ns_name).unwrap_or(&empty);
+        for (name, d) in &old.domains {
+            if !new.domains.contains_key(name) {
+                changes.push(Change::DropDomain {
+                    name: QualifiedName::new(ns_name.clone(), name.clone()),
+                    domain: d.clone(),
+                });
+            }
+        }
+        for (name, c) in &old.composites {
+            if !new.composites.contains_key(name) {
+                changes.push(Change::DropCompositeType {
+                    name: QualifiedName::new(ns_name.clone(), name.clone()),
+                    composite: c.clone(),
+                });
+            }
+        }
+        for (id, f) in &old.functions {
+            if !new.functions.contains_key(id) {
+                changes.push(Change::DropFunction {
+                    name: QualifiedName::new(ns_name.clone(), f.name.clone()),
+                    function: f.clone(),
+                });
+            }
+        }
+    }
+    triggers(working, to, changes, &recreated_functions);
+    for (qn, t) in to.tables() {
+        let Some(w) = working.table(&qn) else {
+            for p in &t.policies {
+                changes.push(Change::CreatePolicy {
+                    table: qn.clone(),
+                    policy: p.clone(),
+                });
+            }
+            continue;
+        };
+        policies(&qn, &w.policies, &t.policies, changes);
+        partitions(to.dialect, &qn, w, t, changes, notes);
+    }
+}
+
+fn extensions(working: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    for (name, e) in &to.extensions {
+        match working.extensions.get(name) {
+            None => changes.push(Change::CreateExtension {
+                extension: e.clone(),
+            }),
+            Some(w) => {
+                let differs =
+                    |a: &Option<String>, b: &Option<String>| a.is_some() && b.is_some() && a != b;
+                if differs(&w.schema, &e.schema) || differs(&w.version, &e.version) {
+                    changes.push(Change::AlterExtension {
+                        from: w.clone(),
+                        to: e.clone(),
+                    });
+                }
+                if w.comment != e.comment {
+                    changes.push(Change::SetComment {
+                        target: CommentTarget::Extension { name: name.clone() },
+                        from: w.comment.clone(),
+                        to: e.comment.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (name, w) in &working.extensions {
+        if !to.extensions.contains_key(name) {
+            changes.push(Change::DropExtension {
+                extension: w.clone(),
+            });
+        }
+    }
+}
+
+fn domains(
+    ns_name: &str,
+    old: &Namespace,
+    new: &Namespace,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) {
+    for (name, d) in &new.domains {
+        let qn = QualifiedName::new(ns_name, name.clone());
+        let Some(w) = old.domains.get(name) else {
+            changes.push(Change::CreateDomain {
+                name: qn,
+                domain: d.clone(),
+            });
+            continue;
+        };
+        if w.base != d.base || w.collation != d.collation {
+            notes.push(format!(
+                "domain {qn} changes its base type or collation, which ALTER DOMAIN cannot do: it is dropped and created again, so columns using it must be changed first"
+            ));
+            changes.push(Change::DropDomain {
+                name: qn.clone(),
+                domain: w.clone(),
+            });
+            changes.push(Change::CreateDomain {
+                name: qn,
+                domain: d.clone(),
+            });
+            continue;
+        }
+        let mut a = w.clone();
+        a.comment = d.comment.clone();
+        if a != *d {
+            changes.push(Change::AlterDomain {
+                name: qn.clone(),
+                from: w.clone(),
+                to: d.clone(),
+            });
+        }
+        if w.comment != d.comment {
+            changes.push(Change::SetComment {
+                target: CommentTarget::Domain { name: qn },
+                from: w.comment.clone(),
+                to: d.comment.clone(),
+            });
+        }
+    }
+}
+
+fn composites(ns_name: &str, old: &Namespace, new: &Namespace, changes: &mut Vec<Change>) {
+    for (name, c) in &new.composites {
+        let qn = QualifiedName::new(ns_name, name.clone());
+        let Some(w) = old.composites.get(name) else {
+            changes.push(Change::CreateCompositeType {
+                name: qn,
+                composite: c.clone(),
+            });
+            continue;
+        };
+        if w.attributes != c.attributes {
+            changes.push(Change::AlterCompositeType {
+                name: qn.clone(),
+                from: w.clone(),
+                to: c.clone(),
+            });
+        }
+        if w.comment != c.comment {
+            changes.push(Change::SetComment {
+                target: CommentTarget::CompositeType { name: qn },
+                from: w.comment.clone(),
+                to: c.comment.clone(),
+            });
+        }
+    }
+}
+
+/// Comments of enums and sequences (their other changes are planned by the main differ).
+fn comments_of_types(ns_name: &str, old: &Namespace, new: &Namespace, changes: &mut Vec<Change>) {
+    for (name, e) in &new.enums {
+        if let Some(w) = old.enums.get(name)
+            && w.comment != e.comment
+        {
+            changes.push(Change::SetComment {
+                target: CommentTarget::Enum {
+                    name: QualifiedName::new(ns_name, name.clone()),
+                },
+                from: w.comment.clone(),
+                to: e.comment.clone(),
+            });
+        }
+    }
+}
+
+/// True when `CREATE OR REPLACE` can turn `from` into `to`: PostgreSQL refuses to change the
+/// return type, argument names or modes, or to remove argument defaults.
+fn replaceable(from: &Function, to: &Function) -> bool {
+    from.kind == to.kind
+        && from.returns == to.returns
+        && from.args.len() == to.args.len()
+        && from.args.iter().zip(&to.args).all(|(a, b)| {
+            a.mode == b.mode && a.name == b.name && a.ty == b.ty && a.default == b.default
+        })
+}
+
+fn same_routine(a: &Function, b: &Function) -> bool {
+    a.kind == b.kind
+        && a.args == b.args
+        && a.returns == b.returns
+        && a.language.eq_ignore_ascii_case(&b.language)
+        && a.body == b.body
+        && a.attributes == b.attributes
+}
+
+fn functions(
+    ns_name: &str,
+    old: &Namespace,
+    new: &Namespace,
+    changes: &mut Vec<Change>,
+    recreated: &mut HashSet<QualifiedName>,
+) {
+    for (id, f) in &new.functions {
+        let qn = QualifiedName::new(ns_name, f.name.clone());
+        let Some(w) = old.functions.get(id) else {
+            changes.push(Change::CreateFunction {
+                name: qn,
+                function: f.clone(),
+            });
+            continue;
+        };
+        if !same_routine(w, f) {
+            if replaceable(w, f) {
+                changes.push(Change::ReplaceFunction {
+                    name: qn.clone(),
+                    from: w.clone(),
+                    to: f.clone(),
+                });
+            } else {
+                recreated.insert(qn.clone());
+                changes.push(Change::DropFunction {
+                    name: qn.clone(),
+                    function: w.clone(),
+                });
+                changes.push(Change::CreateFunction {
+                    name: qn.clone(),
+                    function: f.clone(),
+                });
+                continue;
+            }
+        }
+        if w.comment != f.comment {
+            changes.push(Change::SetComment {
+                target: CommentTarget::Function {
+                    name: qn,
+                    function: f.clone(),
+                },
+                from: w.comment.clone(),
+                to: f.comment.clone(),
+            });
+        }
+    }
+}
+
+fn triggers(
+    working: &Schema,
+    to: &Schema,
+    changes: &mut Vec<Change>,
+    recreated_functions: &HashSet<QualifiedName>,
+) {
+    // Tables and views whose triggers go with them in this plan.
+    let gone: HashSet<QualifiedName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable { name, .. } | Change::DropView { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let uses_recreated = |t: &Trigger| matches!(&t.action, TriggerAction::Function { function, .. } if recreated_functions.contains(function));
+    let empty = Namespace::default();
+    for (ns_name, ns) in &to.namespaces {
+        let old = working.namespaces.get(ns_name).unwrap_or(&empty);
+        for (key, t) in &ns.triggers {
+            match old.triggers.get(key) {
+                Some(w) if gone.contains(&w.table) => {
+                    changes.push(Change::CreateTrigger { trigger: t.clone() })
+                }
+                Some(w) if !w.same_definition(t) || uses_recreated(w) => {
+                    changes.push(Change::DropTrigger { trigger: w.clone() });
+                    changes.push(Change::CreateTrigger { trigger: t.clone() });
+                }
+                Some(w) => {
+                    if w.comment != t.comment {
+                        changes.push(Change::SetComment {
+                            target: CommentTarget::Trigger { trigger: t.clone() },
+                            from: w.comment.clone(),
+                            to: t.comment.clone(),
+                        });
+                    }
+                }
+                None => changes.push(Change::CreateTrigger { trigger: t.clone() }),
+            }
+        }
+    }
+    for (ns_name, old) in &working.namespaces {
+        let new = to.namespaces.get(ns_name).unwrap_or(&empty);
+        for (key, w) in &old.triggers {
+            if !new.triggers.contains_key(key) && !gone.contains(&w.table) {
+                changes.push(Change::DropTrigger { trigger: w.clone() });
+            }
+        }
+    }
+}
+
+fn policies(table: &QualifiedName, old: &[Policy], new: &[Policy], changes: &mut Vec<Change>) {
+    for p in new {
+        match old.iter().find(|o| o.name == p.name) {
+            None => changes.push(Change::CreatePolicy {
+                table: table.clone(),
+                policy: p.clone(),
+            }),
+            Some(o) if o.command != p.command || o.permissive != p.permissive => {
+                changes.push(Change::DropPolicy {
+                    table: table.clone(),
+                    policy: o.clone(),
+                });
+                changes.push(Change::CreatePolicy {
+                    table: table.clone(),
+                    policy: p.clone(),
+                });
+            }
+            Some(o) => {
+                if o.roles != p.roles || o.using != p.using || o.with_check != p.with_check {
+                    changes.push(Change::AlterPolicy {
+                        table: table.clone(),
+                        from: o.clone(),
+                        to: p.clone(),
+                    });
+                }
+                if o.comment != p.comment {
+                    changes.push(Change::SetComment {
+                        target: CommentTarget::Policy {
+                            table: table.clone(),
+                            name: p.name.clone(),
+                        },
+                        from: o.comment.clone(),
+                        to: p.comment.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for o in old {
+        if !new.iter().any(|p| p.name == o.name) {
+            changes.push(Change::DropPolicy {
+                table: table.clone(),
+                policy: o.clone(),
+            });
+        }
+    }
+}
+
+fn partitions(
+    dialect: Dialect,
+    qn: &QualifiedName,
+    w: &migrex_model::Table,
+    t: &migrex_model::Table,
+    changes: &mut Vec<Change>,
+    notes: &mut Vec<String>,
+) {
+    if w.partitioning != t.partitioning {
+        if dialect == Dialect::Mysql {
+            changes.push(Change::AlterPartitioning {
+                table: qn.clone(),
+                from: w.partitioning.clone(),
+                to: t.partitioning.clone(),
+            });
+        } else {
+            notes.push(format!(
+                "partitioning of table {qn} differs; PostgreSQL cannot change a table's partitioning in place: create a new partitioned table and move the rows (not planned automatically)"
+            ));
+        }
+    }
+    if w.partition_of != t.partition_of {
+        if let Some(p) = &w.partition_of {
+            changes.push(Change::DetachPartition {
+                table: qn.clone(),
+                partition_of: p.clone(),
+            });
+        }
+        if let Some(p) = &t.partition_of {
+            changes.push(Change::AttachPartition {
+                table: qn.clone(),
+                partition_of: p.clone(),
+            });
+        }
+    }
+}
