@@ -94,13 +94,29 @@ mod names;
 mod plan;
 mod simulate;
 
-use migrex_model::{Change, Plan, Renames, Schema, TableOptions};
+use migrex_model::{Change, Plan, RenameCandidate, Renames, Schema, TableOptions};
 
 pub use simulate::SimulateError;
 
 /// The atomic changes from `from` to `to`, unordered, with `renames` (old -> new) honoured.
 pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
     diff::compute(from, to, renames).changes
+}
+
+/// The likely renames from `from` to `to` with `renames` applied: tables dropped and created
+/// with the same columns and columns dropped and added in one table with the same definition
+/// (to be confirmed by the user: `RenameKind::asks`), then indexes and constraints with the same
+/// definition under a new name (renamed by the differ without asking). Every pairing is listed;
+/// confirm one into `renames` and call again, as a confirmed table rename changes which columns
+/// compare.
+pub fn rename_candidates(from: &Schema, to: &Schema, renames: &Renames) -> Vec<RenameCandidate> {
+    diff::rename::candidates_between(from, to, renames)
+}
+
+/// The plan note for a likely table or column rename (in `-- @renamed` hint terms), so a caller
+/// that reports the candidate its own way can leave the note out.
+pub fn rename_candidate_note(c: &RenameCandidate) -> String {
+    diff::rename::candidate_note(c)
 }
 
 /// The ordered migration from `from` to `to` for `to.dialect`.

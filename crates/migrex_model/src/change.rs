@@ -667,6 +667,68 @@ impl Renames {
             .collect();
         Renames { tables, columns }
     }
+
+    /// Records a confirmed table or column candidate; index and constraint candidates need no
+    /// record (the differ renames them by content). Returns false for those.
+    pub fn confirm(&mut self, c: &RenameCandidate) -> bool {
+        match c.kind {
+            RenameKind::Table => {
+                self.tables.insert(c.from_table.clone(), c.table.clone());
+            }
+            RenameKind::Column => {
+                self.columns
+                    .insert((c.table.clone(), c.from.clone()), c.to.clone());
+            }
+            RenameKind::Index | RenameKind::Constraint => return false,
+        }
+        true
+    }
+}
+
+/// What a likely rename renames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenameKind {
+    Table,
+    Column,
+    Index,
+    Constraint,
+}
+
+impl RenameKind {
+    /// Table and column renames keep or lose data depending on the answer, so they are asked
+    /// (or warned about); an index or constraint with the same definition under a new name is
+    /// renamed without asking.
+    pub fn asks(self) -> bool {
+        matches!(self, RenameKind::Table | RenameKind::Column)
+    }
+}
+
+impl std::fmt::Display for RenameKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RenameKind::Table => "table",
+            RenameKind::Column => "column",
+            RenameKind::Index => "index",
+            RenameKind::Constraint => "constraint",
+        })
+    }
+}
+
+/// A likely rename the differ found: an object gone from the old schema and one new in the
+/// new schema with the same definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RenameCandidate {
+    pub kind: RenameKind,
+    /// The table in the old schema (for a table rename, the old table itself).
+    pub from_table: QualifiedName,
+    /// The table in the new schema (for a table rename, the new table itself).
+    pub table: QualifiedName,
+    /// Old and new name of the object (for a table, its unqualified names).
+    pub from: String,
+    pub to: String,
+    /// The shared definition in words (`text NOT NULL`, `columns id, name`, `unique (email)`).
+    pub description: String,
 }
 
 /// Where an object came from: `file:line:column` for DDL files, the redacted URL for live databases.

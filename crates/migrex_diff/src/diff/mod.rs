@@ -5,8 +5,7 @@ pub(crate) mod objects;
 pub(crate) mod rename;
 pub(crate) mod table;
 
-use migrex_model::{Change, Column, QualifiedName, Renames, Schema, Table, View};
-use std::collections::HashMap;
+use migrex_model::{Change, QualifiedName, Renames, Schema, View};
 
 /// The differ's result.
 pub(crate) struct Diff {
@@ -136,34 +135,32 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
     }
 
     // Tables.
-    let mut created: Vec<QualifiedName> = Vec::new();
-    let mut dropped: Vec<QualifiedName> = Vec::new();
     for (qn, t) in to.tables() {
         match working.table(&qn) {
             None => {
-                created.push(qn.clone());
                 // Policies are created by their own changes (see `objects`).
                 let mut table = t.clone();
                 table.policies.clear();
                 changes.push(Change::CreateTable { name: qn, table });
             }
-            Some(w) => {
-                let before = changes.len();
-                table::compare(dialect, &qn, w, t, &mut changes);
-                column_rename_candidates(&qn, &changes[before..], &mut notes);
-            }
+            Some(w) => table::compare(dialect, &qn, w, t, &mut changes),
         }
     }
     for (qn, w) in working.tables() {
         if to.table(&qn).is_none() {
-            dropped.push(qn.clone());
             changes.push(Change::DropTable {
                 name: qn,
                 table: w.clone(),
             });
         }
     }
-    table_rename_candidates(&working, to, &dropped, &created, &mut notes);
+    // Likely table and column renames are noted (indexes and constraints were renamed above).
+    notes.extend(
+        rename::candidates(&working, to)
+            .iter()
+            .filter(|c| c.kind.asks())
+            .map(rename::candidate_note),
+    );
 
     // Views.
     for (qn, v) in to.views() {
@@ -245,86 +242,6 @@ fn enum_values(
         });
     }
     true
-}
-
-/// A column's definition without its name, for spotting likely renames.
-fn column_signature(c: &Column) -> String {
-    format!(
-        "{:?}|{}|{:?}|{:?}|{:?}|{:?}",
-        c.ty,
-        c.nullable,
-        c.default.as_ref().map(|e| &e.key),
-        c.identity,
-        c.generated.as_ref().map(|g| (&g.expr.key, g.stored)),
-        c.collation
-    )
-}
-
-fn column_rename_candidates(qn: &QualifiedName, changes: &[Change], notes: &mut Vec<String>) {
-    let dropped: Vec<&Column> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::DropColumn { column, .. } => Some(column),
-            _ => None,
-        })
-        .collect();
-    if dropped.is_empty() {
-        return;
-    }
-    let mut taken = vec![false; dropped.len()];
-    for c in changes {
-        let Change::AddColumn { column, .. } = c else {
-            continue;
-        };
-        let sig = column_signature(column);
-        if let Some(i) =
-            (0..dropped.len()).find(|&i| !taken[i] && column_signature(dropped[i]) == sig)
-        {
-            taken[i] = true;
-            notes.push(format!(
-                "column {qn}.{} was dropped and {qn}.{} added with the same definition; if it is a rename, add `-- @renamed from={}` after {}'s definition",
-                dropped[i].name, column.name, dropped[i].name, column.name
-            ));
-        }
-    }
-}
-
-/// A table's columns without the table's name, for spotting likely renames.
-fn table_signature(t: &Table) -> String {
-    t.columns
-        .values()
-        .map(|c| format!("{}:{}", c.name, column_signature(c)))
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
-fn table_rename_candidates(
-    working: &Schema,
-    to: &Schema,
-    dropped: &[QualifiedName],
-    created: &[QualifiedName],
-    notes: &mut Vec<String>,
-) {
-    if dropped.is_empty() || created.is_empty() {
-        return;
-    }
-    let mut by_sig: HashMap<String, Vec<&QualifiedName>> = HashMap::new();
-    for qn in dropped.iter().rev() {
-        if let Some(t) = working.table(qn)
-            && !t.columns.is_empty()
-        {
-            by_sig.entry(table_signature(t)).or_default().push(qn);
-        }
-    }
-    for qn in created {
-        let Some(t) = to.table(qn) else { continue };
-        if let Some(old) = by_sig.get_mut(&table_signature(t)).and_then(Vec::pop) {
-            notes.push(format!(
-                "table {old} was dropped and {qn} added with the same columns; if it is a rename, add `-- @renamed from={}` after {}'s definition",
-                old.name, qn.name
-            ));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,12 @@
 //! do in PostgreSQL, MySQL and SQLite 3.26+); expression text (checks, defaults, view queries)
 //! is not rewritten, so such objects compare as changed and are recreated.
 
+use super::table::{Pairing, pair};
 use crate::names::{Kind, fold};
-use migrex_model::{Dialect, IndexKey, QualifiedName, Renames, Schema, Table};
+use migrex_model::{
+    Check, Column, Dialect, ForeignKey, Index, IndexKey, QualifiedName, RenameCandidate,
+    RenameKind, Renames, Schema, Table, UniqueConstraint,
+};
 use std::collections::HashMap;
 
 /// The renames that were applied, in application order.
@@ -308,6 +312,342 @@ pub(crate) fn retarget_columns(
     }
 }
 
+/// The likely renames from `from` to `to` once `renames` are applied (see [`candidates`]).
+pub(crate) fn candidates_between(
+    from: &Schema,
+    to: &Schema,
+    renames: &Renames,
+) -> Vec<RenameCandidate> {
+    let mut working = from.clone();
+    working.dialect = to.dialect;
+    apply(&mut working, to, renames, &mut Vec::new());
+    candidates(&working, to)
+}
+
+/// The likely renames between `working` (the old schema with the declared renames applied) and
+/// `to`: tables dropped and created with the same columns, columns dropped and added in one
+/// table with the same definition, and indexes and constraints of one table with the same
+/// definition under another name (those the differ renames by itself; they are listed so a
+/// caller can report them).
+///
+/// Every pairing is a candidate: two identical columns dropped and one added give two
+/// candidates for the added one, asked about in turn (as Django does); once one is confirmed
+/// and the diff recomputed, the other is gone. Tables come first (a confirmed table rename
+/// turns its columns into comparable ones), then columns, then indexes and constraints.
+pub(crate) fn candidates(working: &Schema, to: &Schema) -> Vec<RenameCandidate> {
+    let dialect = to.dialect;
+    let mut out = Vec::new();
+
+    // Tables: bucket the dropped ones by their sorted column names, then compare definitions.
+    let mut dropped: HashMap<String, Vec<(QualifiedName, &Table)>> = HashMap::new();
+    for (qn, t) in working.tables() {
+        if to.table(&qn).is_none() && !t.columns.is_empty() {
+            dropped
+                .entry(column_names_key(t))
+                .or_default()
+                .push((qn, t));
+        }
+    }
+    if !dropped.is_empty() {
+        for (qn, t) in to.tables() {
+            if working.table(&qn).is_some() {
+                continue;
+            }
+            let Some(olds) = dropped.get(&column_names_key(t)) else {
+                continue;
+            };
+            for (old, ot) in olds {
+                if same_columns(ot, t) {
+                    out.push(RenameCandidate {
+                        kind: RenameKind::Table,
+                        from_table: old.clone(),
+                        table: qn.clone(),
+                        from: old.name.clone(),
+                        to: qn.name.clone(),
+                        description: describe_columns(t),
+                    });
+                }
+            }
+        }
+    }
+
+    // Columns, then indexes and constraints, table by table.
+    let mut objects = Vec::new();
+    for (qn, t) in to.tables() {
+        let Some(w) = working.table(&qn) else {
+            continue;
+        };
+        if w == t {
+            continue;
+        }
+        let added: Vec<&Column> = t
+            .columns
+            .values()
+            .filter(|c| !w.columns.contains_key(&c.name))
+            .collect();
+        if !added.is_empty() {
+            let gone: Vec<&Column> = w
+                .columns
+                .values()
+                .filter(|c| !t.columns.contains_key(&c.name))
+                .collect();
+            for new in &added {
+                for old in gone.iter().filter(|old| same_definition(old, new)) {
+                    out.push(RenameCandidate {
+                        kind: RenameKind::Column,
+                        from_table: qn.clone(),
+                        table: qn.clone(),
+                        from: old.name.clone(),
+                        to: new.name.clone(),
+                        description: describe_column(dialect, new),
+                    });
+                }
+            }
+        }
+        object_candidates(dialect, &qn, w, t, &mut objects);
+    }
+    out.extend(objects);
+    out
+}
+
+/// Indexes and constraints of one table with the same content under a new name.
+fn object_candidates(
+    dialect: Dialect,
+    qn: &QualifiedName,
+    w: &Table,
+    t: &Table,
+    out: &mut Vec<RenameCandidate>,
+) {
+    let mut push = |kind, from: &str, to: &str, description: String| {
+        out.push(RenameCandidate {
+            kind,
+            from_table: qn.clone(),
+            table: qn.clone(),
+            from: from.to_string(),
+            to: to.to_string(),
+            description,
+        });
+    };
+    if let (Some(a), Some(b)) = (&w.primary_key, &t.primary_key)
+        && a.columns == b.columns
+        && let (Some(from), Some(to)) = (&a.name, &b.name)
+        && from != to
+    {
+        push(
+            RenameKind::Constraint,
+            from,
+            to,
+            format!("primary key ({})", a.columns.join(", ")),
+        );
+    }
+    for (i, j) in renamed_pairs(
+        dialect,
+        &w.uniques,
+        &t.uniques,
+        |u| u.name.as_deref(),
+        |u| UniqueConstraint {
+            name: None,
+            ..u.clone()
+        },
+    ) {
+        let (a, b) = (&w.uniques[i], &t.uniques[j]);
+        if let (Some(from), Some(to)) = (&a.name, &b.name) {
+            push(
+                RenameKind::Constraint,
+                from,
+                to,
+                format!("unique ({})", a.columns.join(", ")),
+            );
+        }
+    }
+    for (i, j) in renamed_pairs(
+        dialect,
+        &w.foreign_keys,
+        &t.foreign_keys,
+        |f| f.name.as_deref(),
+        |f| ForeignKey {
+            name: None,
+            ..f.clone()
+        },
+    ) {
+        let (a, b) = (&w.foreign_keys[i], &t.foreign_keys[j]);
+        if let (Some(from), Some(to)) = (&a.name, &b.name) {
+            push(
+                RenameKind::Constraint,
+                from,
+                to,
+                format!(
+                    "foreign key ({}) references {} ({})",
+                    a.columns.join(", "),
+                    a.ref_table,
+                    a.ref_columns.join(", ")
+                ),
+            );
+        }
+    }
+    for (i, j) in renamed_pairs(
+        dialect,
+        &w.checks,
+        &t.checks,
+        |c| c.name.as_deref(),
+        |c| Check {
+            name: None,
+            ..c.clone()
+        },
+    ) {
+        let (a, b) = (&w.checks[i], &t.checks[j]);
+        if let (Some(from), Some(to)) = (&a.name, &b.name) {
+            push(
+                RenameKind::Constraint,
+                from,
+                to,
+                format!("check ({})", a.expr.sql),
+            );
+        }
+    }
+    for (i, j) in renamed_pairs(
+        dialect,
+        &w.indexes,
+        &t.indexes,
+        |x| Some(x.name.as_str()),
+        |x| Index {
+            name: String::new(),
+            ..x.clone()
+        },
+    ) {
+        let (a, b) = (&w.indexes[i], &t.indexes[j]);
+        push(RenameKind::Index, &a.name, &b.name, describe_index(a));
+    }
+}
+
+/// The (old, new) positions the differ pairs as renamed: same content, another name.
+fn renamed_pairs<T: PartialEq>(
+    dialect: Dialect,
+    from: &[T],
+    to: &[T],
+    name: impl Fn(&T) -> Option<&str>,
+    unnamed: impl Fn(&T) -> T,
+) -> Vec<(usize, usize)> {
+    if from.is_empty() || to.is_empty() {
+        return Vec::new();
+    }
+    pair(dialect, from, to, &name, |a, b| unnamed(a) == unnamed(b))
+        .into_iter()
+        .filter_map(|p| match p {
+            Pairing::Renamed(i, j) => Some((i, j)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Two columns whose definitions agree but for name and comment.
+fn same_definition(a: &Column, b: &Column) -> bool {
+    let mut a = a.clone();
+    a.name.clone_from(&b.name);
+    a.comment.clone_from(&b.comment);
+    a == *b
+}
+
+/// Same column names and definitions, in any order (column order alone is not a change).
+fn same_columns(a: &Table, b: &Table) -> bool {
+    a.columns.len() == b.columns.len()
+        && a.columns
+            .iter()
+            .all(|(name, c)| b.columns.get(name).is_some_and(|d| same_definition(c, d)))
+}
+
+fn column_names_key(t: &Table) -> String {
+    let mut names: Vec<&str> = t.columns.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    names.join("\u{1}")
+}
+
+/// A column's definition in words, in the dialect's spelling: `varchar(100) NOT NULL DEFAULT ''`.
+pub(crate) fn describe_column(dialect: Dialect, c: &Column) -> String {
+    let mut s = migrex_dialect::format_type(dialect, &c.ty);
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+    }
+    if let Some(d) = &c.default {
+        s.push_str(" DEFAULT ");
+        s.push_str(&d.sql);
+    }
+    if c.identity.is_some() {
+        s.push_str(" identity");
+    }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" generated as ({})", g.expr.sql));
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE {coll}"));
+    }
+    s
+}
+
+fn describe_columns(t: &Table) -> String {
+    const SHOWN: usize = 6;
+    let names: Vec<&str> = t.columns.keys().map(String::as_str).collect();
+    if names.len() <= SHOWN {
+        format!("columns {}", names.join(", "))
+    } else {
+        format!(
+            "columns {}, and {} more",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
+    }
+}
+
+fn describe_index(i: &Index) -> String {
+    let parts: Vec<String> = i
+        .parts
+        .iter()
+        .map(|p| match &p.key {
+            IndexKey::Column(c) => c.clone(),
+            IndexKey::Expr(e) => format!("({})", e.sql),
+        })
+        .collect();
+    let mut s = format!(
+        "{}index on ({})",
+        if i.unique { "unique " } else { "" },
+        parts.join(", ")
+    );
+    if let Some(p) = &i.predicate {
+        s.push_str(&format!(" where {}", p.sql));
+    }
+    s
+}
+
+/// The note the plan carries for a likely table or column rename, in the terms of the DDL hint
+/// (callers with options of their own, like the CLI's `--rename`, replace it with theirs).
+pub(crate) fn candidate_note(c: &RenameCandidate) -> String {
+    match c.kind {
+        RenameKind::Table => {
+            let hint = if c.from_table.namespace == c.table.namespace {
+                format!(
+                    "; if it is a rename, add `-- @renamed from={}` on the `CREATE TABLE {}` line",
+                    c.from, c.to
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "table {} was dropped and {} added with the same columns{hint}",
+                c.from_table, c.table
+            )
+        }
+        _ => format!(
+            "column {t}.{} was dropped and {t}.{} added with the same definition ({}); if it is a rename, add `-- @renamed from={}` after {}'s definition",
+            c.from,
+            c.to,
+            c.description,
+            c.from,
+            c.to,
+            t = c.table
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +695,259 @@ mod tests {
         ns.tables.insert("p".into(), p);
         ns.tables.insert("c".into(), c);
         s
+    }
+
+    fn read(dialect: Dialect, sql: &str) -> Schema {
+        migrex_source_sql::parse(sql, dialect, "t.sql")
+            .expect("valid DDL")
+            .schema
+    }
+
+    /// (kind, from table, table, from, to) of each candidate, for compact assertions.
+    fn found(
+        dialect: Dialect,
+        from: &str,
+        to: &str,
+        renames: &Renames,
+    ) -> Vec<(RenameKind, String, String, String, String)> {
+        candidates_between(&read(dialect, from), &read(dialect, to), renames)
+            .into_iter()
+            .map(|c| {
+                (
+                    c.kind,
+                    c.from_table.to_string(),
+                    c.table.to_string(),
+                    c.from,
+                    c.to,
+                )
+            })
+            .collect()
+    }
+
+    fn cand(
+        kind: RenameKind,
+        from_table: &str,
+        table: &str,
+        from: &str,
+        to: &str,
+    ) -> (RenameKind, String, String, String, String) {
+        (
+            kind,
+            from_table.into(),
+            table.into(),
+            from.into(),
+            to.into(),
+        )
+    }
+
+    #[test]
+    fn candidate_tables_have_the_same_columns() {
+        let d = Dialect::Sqlite;
+        let from = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE logs (id INTEGER, msg TEXT);";
+        let to = "CREATE TABLE accounts (name TEXT NOT NULL, id INTEGER PRIMARY KEY);\nCREATE TABLE events (id INTEGER, msg TEXT, at TEXT);";
+        assert_eq!(
+            found(d, from, to, &Renames::default()),
+            [cand(
+                RenameKind::Table,
+                "users",
+                "accounts",
+                "users",
+                "accounts"
+            )]
+        );
+        let c = &candidates_between(&read(d, from), &read(d, to), &Renames::default())[0];
+        assert_eq!(c.description, "columns name, id");
+        // The plan notes it (with the DDL hint) and still drops and creates.
+        let plan = crate::plan(&read(d, from), &read(d, to), &Renames::default());
+        assert!(plan.notes.contains(&candidate_note(c)), "{:?}", plan.notes);
+        assert!(
+            candidate_note(c)
+                .contains("`-- @renamed from=users` on the `CREATE TABLE accounts` line")
+        );
+        // Confirmed, it is no longer a candidate and the plan renames.
+        let mut r = Renames::default();
+        assert!(r.confirm(c));
+        assert!(found(d, from, to, &r).is_empty());
+        let plan = crate::plan(&read(d, from), &read(d, to), &r);
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        assert!(
+            plan.steps
+                .iter()
+                .any(|s| matches!(&s.change, migrex_model::Change::RenameTable { .. }))
+        );
+    }
+
+    #[test]
+    fn candidate_columns_have_the_same_definition() {
+        let d = Dialect::Postgres;
+        let from = "CREATE TABLE users (id int PRIMARY KEY, name varchar(100) NOT NULL, age int, note text);";
+        let to = "CREATE TABLE users (id int PRIMARY KEY, full_name varchar(100) NOT NULL, years bigint, remark text DEFAULT '');";
+        assert_eq!(
+            found(d, from, to, &Renames::default()),
+            [cand(
+                RenameKind::Column,
+                "public.users",
+                "public.users",
+                "name",
+                "full_name"
+            )]
+        );
+        let c = &candidates_between(&read(d, from), &read(d, to), &Renames::default())[0];
+        assert_eq!(c.description, "character varying(100) NOT NULL");
+        assert_eq!(
+            candidate_note(c),
+            "column public.users.name was dropped and public.users.full_name added with the same definition (character varying(100) NOT NULL); if it is a rename, add `-- @renamed from=name` after full_name's definition"
+        );
+        // A comment does not make another definition.
+        let to2 = "CREATE TABLE users (id int PRIMARY KEY, full_name varchar(100) NOT NULL, age int, note text);\nCOMMENT ON COLUMN users.full_name IS 'the name';";
+        assert_eq!(found(d, from, to2, &Renames::default()).len(), 1);
+    }
+
+    #[test]
+    fn ambiguous_columns_give_every_pairing_until_one_is_confirmed() {
+        let d = Dialect::Sqlite;
+        let from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);";
+        let to = "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT);";
+        let all = candidates_between(&read(d, from), &read(d, to), &Renames::default());
+        assert_eq!(
+            all.iter()
+                .map(|c| (c.from.as_str(), c.to.as_str()))
+                .collect::<Vec<_>>(),
+            [("a", "c"), ("b", "c")]
+        );
+        // Confirming the second leaves nothing to ask: `a` is dropped, nothing else was added.
+        let mut r = Renames::default();
+        r.confirm(&all[1]);
+        assert!(found(d, from, to, &r).is_empty());
+        // Two added and two dropped alike: four pairings, and after one answer, one remains.
+        let to = "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT, e TEXT);";
+        let all = candidates_between(&read(d, from), &read(d, to), &Renames::default());
+        assert_eq!(all.len(), 4);
+        let mut r = Renames::default();
+        r.confirm(&all[0]);
+        assert_eq!(
+            found(d, from, to, &r),
+            [cand(RenameKind::Column, "t", "t", "b", "e")]
+        );
+    }
+
+    #[test]
+    fn a_confirmed_table_rename_makes_its_columns_comparable() {
+        let d = Dialect::Postgres;
+        let from = "CREATE TABLE users (id int PRIMARY KEY, name text);";
+        let to = "CREATE TABLE accounts (id int PRIMARY KEY, full_name text);";
+        // The columns differ, so the tables are not alike: nothing to ask.
+        assert!(found(d, from, to, &Renames::default()).is_empty());
+        let mut r = Renames::default();
+        r.tables.insert(
+            QualifiedName::new("public", "users"),
+            QualifiedName::new("public", "accounts"),
+        );
+        let got = found(d, from, to, &r);
+        assert_eq!(
+            got[0],
+            cand(
+                RenameKind::Column,
+                "public.accounts",
+                "public.accounts",
+                "name",
+                "full_name"
+            )
+        );
+        // The primary key keeps its old name until renamed: a constraint candidate.
+        assert_eq!(
+            got[1],
+            cand(
+                RenameKind::Constraint,
+                "public.accounts",
+                "public.accounts",
+                "users_pkey",
+                "accounts_pkey"
+            )
+        );
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn indexes_and_constraints_with_a_new_name_are_renames_without_asking() {
+        let from = "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (id int CONSTRAINT t_pk PRIMARY KEY, email text, p_id int, n int,\n  CONSTRAINT t_email_uq UNIQUE (email),\n  CONSTRAINT t_p_fk FOREIGN KEY (p_id) REFERENCES p (id),\n  CONSTRAINT t_n_ck CHECK (n > 0));\nCREATE INDEX t_lower ON t (lower(email)) WHERE n > 1;";
+        let to = "CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE t (id int CONSTRAINT t_pkey PRIMARY KEY, email text, p_id int, n int,\n  CONSTRAINT t_email_key UNIQUE (email),\n  CONSTRAINT t_p_id_fkey FOREIGN KEY (p_id) REFERENCES p (id),\n  CONSTRAINT t_n_check CHECK (n > 0));\nCREATE INDEX t_lower_email ON t (lower(email)) WHERE n > 1;";
+        let d = Dialect::Postgres;
+        let all = candidates_between(&read(d, from), &read(d, to), &Renames::default());
+        let got: Vec<_> = all
+            .iter()
+            .map(|c| {
+                (
+                    c.kind,
+                    c.from.as_str(),
+                    c.to.as_str(),
+                    c.description.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (RenameKind::Constraint, "t_pk", "t_pkey", "primary key (id)"),
+                (
+                    RenameKind::Constraint,
+                    "t_email_uq",
+                    "t_email_key",
+                    "unique (email)"
+                ),
+                (
+                    RenameKind::Constraint,
+                    "t_p_fk",
+                    "t_p_id_fkey",
+                    "foreign key (p_id) references public.p (id)"
+                ),
+                (
+                    RenameKind::Constraint,
+                    "t_n_ck",
+                    "t_n_check",
+                    "check (n > 0)"
+                ),
+                (
+                    RenameKind::Index,
+                    "t_lower",
+                    "t_lower_email",
+                    "index on ((lower(email))) where n > 1"
+                ),
+            ]
+        );
+        assert!(all.iter().all(|c| !c.kind.asks()));
+        // PostgreSQL renames each in place; nothing is noted.
+        let plan = crate::plan(&read(d, from), &read(d, to), &Renames::default());
+        let kinds: Vec<String> = plan.steps.iter().map(|s| s.change.describe()).collect();
+        assert_eq!(kinds.len(), 5, "{kinds:?}");
+        assert!(kinds.iter().all(|k| k.starts_with("rename ")), "{kinds:?}");
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+
+        // SQLite cannot rename an index: still a candidate, planned as drop and create.
+        let d = Dialect::Sqlite;
+        let from = "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT);\nCREATE UNIQUE INDEX t_e ON t (email);";
+        let to = "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT);\nCREATE UNIQUE INDEX t_email ON t (email);";
+        assert_eq!(
+            found(d, from, to, &Renames::default()),
+            [cand(RenameKind::Index, "t", "t", "t_e", "t_email")]
+        );
+        let plan = crate::plan(&read(d, from), &read(d, to), &Renames::default());
+        let kinds: Vec<String> = plan.steps.iter().map(|s| s.change.describe()).collect();
+        assert_eq!(kinds.len(), 2, "{kinds:?}");
+        assert!(
+            kinds[0].starts_with("drop index") && kinds[1].starts_with("create"),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn another_definition_is_no_candidate() {
+        let d = Dialect::Mysql;
+        let from = "CREATE TABLE t (id int PRIMARY KEY, a varchar(10) NOT NULL, KEY t_a (a));";
+        let to = "CREATE TABLE t (id int PRIMARY KEY, b varchar(10) NULL, KEY t_b (id, b));";
+        assert!(found(d, from, to, &Renames::default()).is_empty());
+        // Identical schemas have nothing to offer.
+        assert!(found(d, from, from, &Renames::default()).is_empty());
     }
 
     #[test]
