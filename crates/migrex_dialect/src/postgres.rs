@@ -7,6 +7,11 @@
 //! value. `format_type` prints the model value the way PostgreSQL's `format_type` does, so a
 //! rendered type reads like the catalog.
 
+mod objects;
+pub use objects::{
+    exclusion_from_ast, exclusion_from_text, index_part, partitioning_from_ast, partitioning_from_text,
+};
+
 use migrex_model::{BinaryKind, ColumnType, QualifiedName, TextKind};
 use sqlparser::ast::{
     self, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator,
@@ -1119,6 +1124,58 @@ fn normalize_function(f: &mut ast::Function) {
     {
         v.value = Value::SingleQuotedString(canonical_regclass(s));
     }
+}
+
+/// A partitioned table's column as its partitions have it: PostgreSQL copies the type,
+/// collation, NOT NULL, default and generation expression, but not the identity (PostgreSQL 15)
+/// nor the comment; a serial's partitions draw from the parent's sequence by default.
+pub fn partition_column(parent: &QualifiedName, c: &migrex_model::Column) -> migrex_model::Column {
+    let mut out = c.clone();
+    out.comment = None;
+    match out.identity.take() {
+        Some(migrex_model::Identity::Serial { sequence }) => {
+            let seq = QualifiedName::new(parent.namespace.clone(), sequence);
+            let lit = crate::quote_string(
+                migrex_model::Dialect::Postgres,
+                &crate::qualified(migrex_model::Dialect::Postgres, &seq),
+            );
+            out.default = Some(crate::expr(
+                migrex_model::Dialect::Postgres,
+                &format!("nextval({lit}::regclass)"),
+            ));
+        }
+        Some(migrex_model::Identity::AutoIncrement) | None => {}
+        Some(_) => out.nullable = false,
+    }
+    out
+}
+
+/// A partition's column after `ALTER TABLE parent ALTER COLUMN` turned the parent's `from` into
+/// `to`: what changed on the parent (type, collation, NOT NULL, default, generation) recurses to
+/// the partitions, overriding their own setting; identity and comment do not.
+pub fn inherit_column_change(
+    from: &migrex_model::Column,
+    to: &migrex_model::Column,
+    child: &migrex_model::Column,
+) -> migrex_model::Column {
+    let mut out = child.clone();
+    out.name = to.name.clone();
+    if from.ty != to.ty {
+        out.ty = to.ty.clone();
+    }
+    if from.collation != to.collation {
+        out.collation = to.collation.clone();
+    }
+    if from.nullable != to.nullable {
+        out.nullable = to.nullable;
+    }
+    if from.default != to.default {
+        out.default = to.default.clone();
+    }
+    if from.generated != to.generated {
+        out.generated = to.generated.clone();
+    }
+    out
 }
 
 /// A `regclass` literal in canonical form: unquoted parts folded to lower case, `public.` dropped.

@@ -155,6 +155,7 @@ pub fn canonical(schema: &Schema) -> Schema {
                 .sort_by_cached_key(|c| (c.name.clone(), c.expr.key.clone(), c.no_inherit));
             t.indexes
                 .sort_by_cached_key(|i| (i.name.clone(), format!("{i:?}")));
+            t.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
     s

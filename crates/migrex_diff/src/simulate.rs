@@ -80,6 +80,9 @@ pub(crate) fn run(schema: &Schema, plan: &Plan) -> Result<Schema, SimulateError>
             change: &step.change,
         };
         apply(&mut s, &step.change, &cx)?;
+        if s.dialect == Dialect::Postgres {
+            crate::diff::partitions::propagate(&mut s, &step.change);
+        }
         if s.dialect == Dialect::Mysql
             && let Some(table) = step.change.subject()
             && let Some(t) = s.table(table)
@@ -392,6 +395,21 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             name_free(t, check.name.as_deref(), false, dialect, table, cx)?;
             t.checks.push(check.clone());
         }
+        Change::AddExclusion { table, exclusion } => {
+            let t = table_mut(s, table, cx)?;
+            name_free(t, Some(&exclusion.name), true, dialect, table, cx)?;
+            t.exclusions.push(exclusion.clone());
+        }
+        Change::DropExclusion { table, exclusion } => {
+            let t = table_mut(s, table, cx)?;
+            let Some(i) = t.exclusions.iter().position(|x| x == exclusion) else {
+                return Err(cx.missing(format!(
+                    "exclusion constraint {} on {table}",
+                    exclusion.name
+                )));
+            };
+            t.exclusions.remove(i);
+        }
         Change::DropCheck { table, check } => {
             let t = table_mut(s, table, cx)?;
             let Some(i) = t.checks.iter().position(|c| c == check) else {
@@ -447,6 +465,10 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             let t = table_mut(s, table, cx)?;
             if t.constraint_names().any(|n| n == to) {
                 return Err(cx.exists(format!("constraint {to} on {table}")));
+            }
+            if let Some(x) = t.exclusions.iter_mut().find(|x| x.name == *from) {
+                x.name = to.clone();
+                return Ok(());
             }
             let slot = t
                 .primary_key

@@ -4,9 +4,9 @@
 //! reverse and a renderer never has to look anything up.
 
 use crate::{
-    Check, Column, CompositeType, Dialect, Domain, EnumType, Extension, ForeignKey, Function,
-    Index, PartitionOf, Partitioning, Policy, PrimaryKey, QualifiedName, Schema, Sequence, Table,
-    TableOptions, Trigger, UniqueConstraint, View, Warning,
+    Check, Column, CompositeType, Dialect, Domain, EnumType, Exclusion, Extension, ForeignKey,
+    Function, Index, PartitionOf, Partitioning, Policy, PrimaryKey, QualifiedName, Schema,
+    Sequence, Table, TableOptions, Trigger, UniqueConstraint, View, Warning,
 };
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,15 @@ pub enum Change {
     DropCheck {
         table: QualifiedName,
         check: Check,
+    },
+    /// PostgreSQL `ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE`.
+    AddExclusion {
+        table: QualifiedName,
+        exclusion: Exclusion,
+    },
+    DropExclusion {
+        table: QualifiedName,
+        exclusion: Exclusion,
     },
     CreateIndex {
         table: QualifiedName,
@@ -359,6 +368,8 @@ impl Change {
             | DropForeignKey { table, .. }
             | AddCheck { table, .. }
             | DropCheck { table, .. }
+            | AddExclusion { table, .. }
+            | DropExclusion { table, .. }
             | CreateIndex { table, .. }
             | DropIndex { table, .. }
             | RenameIndex { table, .. }
@@ -500,6 +511,12 @@ impl Change {
             }
             AddCheck { table, check } => format!("add check ({}) on {table}", check.expr),
             DropCheck { table, check } => format!("drop check ({}) on {table}", check.expr),
+            AddExclusion { table, exclusion } => {
+                format!("add exclusion constraint {} on {table}", exclusion.name)
+            }
+            DropExclusion { table, exclusion } => {
+                format!("drop exclusion constraint {} on {table}", exclusion.name)
+            }
             CreateIndex { table, index } => format!("create index {} on {table}", index.name),
             DropIndex { table, index } => format!("drop index {} on {table}", index.name),
             RenameIndex { table, from, to } => format!("rename index {from} to {to} on {table}"),

@@ -165,6 +165,9 @@ pub struct Table {
     pub partition_of: Option<PartitionOf>,
     /// PostgreSQL row-level security policies, in name order.
     pub policies: Vec<Policy>,
+    /// PostgreSQL exclusion constraints (`EXCLUDE USING gist (...)`), in name order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
 }
 
 impl Table {
@@ -188,6 +191,7 @@ impl Table {
             .chain(self.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
             .chain(self.checks.iter().filter_map(|c| c.name.as_deref()))
             .chain(self.indexes.iter().map(|i| i.name.as_str()))
+            .chain(self.exclusions.iter().map(|x| x.name.as_str()))
     }
 }
 
@@ -429,6 +433,29 @@ pub struct Check {
     pub expr: Expr,
     /// PostgreSQL `NO INHERIT`.
     pub no_inherit: bool,
+}
+
+/// PostgreSQL `CONSTRAINT name EXCLUDE USING method (element WITH operator, ...)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    /// PostgreSQL names an unnamed one like an index: `<table>_<columns>_excl`.
+    pub name: String,
+    /// Access method, lowercase (`gist`; PostgreSQL's default is btree, kept as `btree`).
+    pub method: String,
+    pub elements: Vec<ExclusionElement>,
+    /// `INCLUDE (...)` columns.
+    pub include: Vec<String>,
+    /// `WHERE (...)` predicate, normalized.
+    pub predicate: Option<Expr>,
+    pub deferrable: Option<Deferrable>,
+}
+
+/// One `element WITH operator` of an exclusion constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionElement {
+    pub part: IndexPart,
+    /// The operator as written without schema (`=`, `&&`).
+    pub operator: String,
 }
 
 /// A view or PostgreSQL materialized view.

@@ -4,6 +4,7 @@
 //! the database never has to choose one. Sequence options are written in the order both
 //! PostgreSQL and migrex's DDL reader accept (INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE).
 
+mod types;
 use crate::{RenderError, SqlRenderer};
 use migrex_dialect::postgres as pg;
 use migrex_dialect::{qualified, quote_ident, quote_list, quote_string};
@@ -244,6 +245,17 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
             qn(name),
             comment_value(to.as_deref())
         )],
+        CreateDomain { .. }
+        | DropDomain { .. }
+        | AlterDomain { .. }
+        | CreateCompositeType { .. }
+        | DropCompositeType { .. }
+        | AlterCompositeType { .. }
+        | RecreateEnum { .. }
+        | AttachPartition { .. }
+        | DetachPartition { .. }
+        | AddExclusion { .. }
+        | DropExclusion { .. } => types::render(change)?,
         // TODO(issue 3): functions, triggers, domains, composite types, extensions, policies,
         // partitions, comments.
         _ => return Err(unsupported(change, "not rendered for PostgreSQL yet")),
@@ -632,19 +644,35 @@ fn create_table(
     items.extend(t.uniques.iter().map(unique_clause));
     items.extend(t.checks.iter().map(check_clause));
     items.extend(t.foreign_keys.iter().map(fk_clause));
+    items.extend(t.exclusions.iter().map(types::exclusion_clause));
     let pg_opts = match &t.options {
         TableOptions::Postgres(o) => Some(o),
         _ => None,
     };
     let unlogged = pg_opts.is_some_and(|o| o.unlogged);
-    let mut stmt = format!(
-        "CREATE {}TABLE {} (\n    {}\n)",
-        if unlogged { "UNLOGGED " } else { "" },
-        qn(name),
-        items.join(",\n    ")
-    );
+    let mut stmt = match &t.partition_of {
+        // A partition's columns are its parent's: only its own constraints are listed.
+        Some(p) => {
+            let own: Vec<String> = items.split_off(t.columns.len());
+            pre.clear();
+            post.clear();
+            types::create_partition(name, t, p, own)
+        }
+        None => format!(
+            "CREATE {}TABLE {} (\n    {}\n)",
+            if unlogged { "UNLOGGED " } else { "" },
+            qn(name),
+            items.join(",\n    ")
+        ),
+    };
+    if let Some(p) = &t.partitioning
+        && t.partition_of.is_none()
+    {
+        stmt.push_str(&types::partition_by(p));
+    }
     if let Some(o) = pg_opts
         && !o.inherits.is_empty()
+        && t.partition_of.is_none()
     {
         let parents: Vec<String> = o.inherits.iter().map(qn).collect();
         stmt.push_str(&format!(" INHERITS ({})", parents.join(", ")));

@@ -4,6 +4,7 @@
 //! of tables reads in a few round trips. Every object of a non-system schema that is not part of
 //! an extension is read; what the model cannot hold yet becomes a `Warning`.
 
+mod types;
 use crate::{Db, LiveError};
 use migrex_dialect::postgres as pg;
 use migrex_model::{
@@ -12,7 +13,7 @@ use migrex_model::{
     QualifiedName, Schema, Sequence, SequenceOptions, Table, TableOptions, UniqueConstraint, View,
     Warning,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 type Row = Vec<Option<String>>;
 
@@ -204,7 +205,13 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                       WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
                     (SELECT array_agg(p.relname ORDER BY i.inhseqno)::text \
                        FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
-                      WHERE i.inhrelid = c.oid AND NOT c.relispartition) \
+                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
+                    (SELECT format('%s', pn.nspname) FROM pg_inherits i \
+                       JOIN pg_class p ON p.oid = i.inhparent \
+                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+                      WHERE i.inhrelid = c.oid AND c.relispartition), \
+                    (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                      WHERE i.inhrelid = c.oid AND c.relispartition) \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
                AND {} \
@@ -267,20 +274,24 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                             .into(),
                     );
                 }
-                if let Some(bound) = cell(r, 10) {
-                    warn(
-                        &mut warnings,
-                        path.clone(),
-                        format!("partition bound `{bound}` is not modeled; read as a plain table"),
-                    );
-                }
-                if let Some(key) = cell(r, 11) {
-                    warn(
-                        &mut warnings,
-                        path.clone(),
-                        format!("partitioning `PARTITION BY {key}` is not modeled"),
-                    );
-                }
+                let partition_of = match (cell(r, 10), cell(r, 15), cell(r, 16)) {
+                    (Some(bound), Some(pns), Some(parent)) => Some(migrex_model::PartitionOf {
+                        parent: QualifiedName::new(pns, parent),
+                        bound: migrex_model::Expr::with_key(bound, bound),
+                    }),
+                    _ => None,
+                };
+                let partitioning = cell(r, 11).and_then(|key| {
+                    let p = pg::partitioning_from_text(key);
+                    if p.is_none() {
+                        warn(
+                            &mut warnings,
+                            path.clone(),
+                            format!("partitioning `PARTITION BY {key}` is not modeled"),
+                        );
+                    }
+                    p
+                });
                 if let Some(opts) = cell(r, 9) {
                     warn(
                         &mut warnings,
@@ -305,6 +316,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                 let mut table = Table::new(name.name.clone());
                 table.comment = comment;
                 table.options = TableOptions::Postgres(pg_opts);
+                table.partition_of = partition_of;
+                table.partitioning = partitioning;
                 schema
                     .namespace_mut(&name.namespace)
                     .tables
@@ -341,7 +354,6 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     )?;
     // (table oid, attnum) -> column name, for sequence ownership.
     let mut attnames: HashMap<(String, String), String> = HashMap::new();
-    let mut warned_inherit: HashSet<String> = HashSet::new();
     for r in &col_rows {
         let oid = text(r, 0);
         let Some(rel) = rels.get(&oid) else { continue };
@@ -377,16 +389,9 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         col.comment = cell(r, 10).map(str::to_string);
         if !flag(r, 11) {
             // A column only inherited from an `INHERITS` parent is the parent's: the child's
-            // `CREATE TABLE ... INHERITS` creates it. Partitions are read as plain tables.
+            // `CREATE TABLE ... INHERITS` creates it. A partition has its parent's columns.
             if !flag(r, 12) {
                 continue;
-            }
-            if warned_inherit.insert(oid.clone()) {
-                warn(
-                    &mut warnings,
-                    format!("table {}", rel.name),
-                    "a partition's columns are read as the table's own columns".into(),
-                );
             }
         }
         if let Some(t) = schema.table_mut(&rel.name) {
@@ -529,7 +534,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                     co.condeferrable::text, co.condeferred::text, co.connoinherit::text, \
                     pg_get_expr(co.conbin, co.conrelid), {nnd}, co.convalidated::text, \
                     obj_description(co.oid, 'pg_constraint'), pg_get_constraintdef(co.oid), \
-                    co.conislocal::text, c.relispartition::text \
+                    co.conislocal::text, c.relispartition::text, co.conparentid::text \
              FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
              LEFT JOIN pg_class rc ON rc.oid = co.confrelid \
              LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
@@ -544,8 +549,9 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         let tname = rel.name.clone();
         let cname = text(r, 1);
         let path = format!("constraint {cname} on {tname}");
-        // Inherited from an `INHERITS` parent (and recreated by it).
-        if !flag(r, 18) && !flag(r, 19) {
+        // Inherited from an `INHERITS` parent (and recreated by it), or a partition's copy of
+        // its parent's constraint.
+        if !flag(r, 18) || cell(r, 20).is_some_and(|p| p != "0") {
             continue;
         }
         let kind = text(r, 2);
@@ -605,6 +611,17 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                 expr: expr(strip_outer_parens(cell(r, 13).unwrap_or_default())),
                 no_inherit: flag(r, 12),
             }),
+            "x" => match pg::exclusion_from_text(&cname, cell(r, 17).unwrap_or_default()) {
+                Some(x) => table.exclusions.push(x),
+                None => warn(
+                    &mut warnings,
+                    path,
+                    format!(
+                        "exclusion constraint `{}` is not modeled",
+                        cell(r, 17).unwrap_or_default()
+                    ),
+                ),
+            },
             // NOT NULL constraints (PostgreSQL 17+) are the column's `nullable`.
             "n" => {}
             _ => warn(
@@ -635,6 +652,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
              WHERE c.relnamespace = ANY($1::oid[]) \
                AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid \
                                AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) \
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid) \
              ORDER BY i.indrelid, ic.relname"
         ),
     )?;
@@ -776,6 +794,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         }
     }
 
+    types::read(db, &oids, &mut schema)?;
+
     // Objects the model does not hold yet.
     let other_rows = q(
         db,
@@ -794,7 +814,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
              LEFT JOIN pg_class c ON c.oid = t.typrelid \
              WHERE t.typnamespace = ANY($1::oid[]) AND {} \
-               AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c') \
+               AND (t.typtype = 'r' \
                     OR (t.typtype = 'b' AND t.typcategory <> 'A')) \
              UNION ALL \
              SELECT 'policy', format('%s on %s.%s', p.polname, n.nspname, c.relname) \
@@ -866,6 +886,7 @@ fn sort_constraints(schema: &mut Schema) {
             t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
             t.checks.sort_by(|a, b| a.name.cmp(&b.name));
             t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            t.exclusions.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! vocabulary cannot express yet, and the old schema with renames applied for the planner).
 
 pub(crate) mod objects;
+pub(crate) mod partitions;
 pub(crate) mod rename;
 pub(crate) mod table;
 
@@ -80,7 +81,10 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
                     if !enum_values(&qn, &o.values, &e.values, &mut changes) {
                         let columns = to
                             .tables()
-                            .filter(|(tq, _)| working.table(tq).is_some())
+                            // Partitions follow their parent's conversion.
+                            .filter(|(tq, t)| {
+                                working.table(tq).is_some() && t.partition_of.is_none()
+                            })
                             .flat_map(|(tq, t)| {
                                 t.columns
                                     .values()
@@ -143,7 +147,23 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
                 table.policies.clear();
                 changes.push(Change::CreateTable { name: qn, table });
             }
-            Some(w) => table::compare(dialect, &qn, w, t, &mut changes),
+            Some(w) => {
+                // A partition staying under the same parent follows the parent's column changes.
+                let expected = match (&w.partition_of, &t.partition_of) {
+                    (Some(a), Some(b)) if a.parent == b.parent => working
+                        .table(&a.parent)
+                        .zip(to.table(&a.parent))
+                        .map(|(pw, pt)| partitions::expected_partition(w, &a.parent, pw, pt)),
+                    _ => None,
+                };
+                table::compare(
+                    dialect,
+                    &qn,
+                    expected.as_ref().unwrap_or(w),
+                    t,
+                    &mut changes,
+                )
+            }
         }
     }
     for (qn, w) in working.tables() {

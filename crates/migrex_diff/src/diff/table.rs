@@ -3,7 +3,7 @@
 
 use crate::names::{Kind, fold};
 use migrex_model::{
-    Change, Check, Dialect, ForeignKey, Index, QualifiedName, Table, UniqueConstraint,
+    Change, Check, Dialect, Exclusion, ForeignKey, Index, QualifiedName, Table, UniqueConstraint,
 };
 
 /// How an object of the old side relates to one of the new side.
@@ -109,6 +109,16 @@ fn same_fk(a: &ForeignKey, b: &ForeignKey) -> bool {
 
 fn same_check(a: &Check, b: &Check) -> bool {
     a.expr == b.expr && a.no_inherit == b.no_inherit
+}
+
+fn same_exclusion(a: &Exclusion, b: &Exclusion) -> bool {
+    Exclusion {
+        name: String::new(),
+        ..a.clone()
+    } == Exclusion {
+        name: String::new(),
+        ..b.clone()
+    }
 }
 
 fn same_index(a: &Index, b: &Index) -> bool {
@@ -256,6 +266,28 @@ pub(crate) fn compare(
         |c| Change::AddCheck {
             table: table(),
             check: c.clone(),
+        },
+        |from, to| Change::RenameConstraint {
+            table: table(),
+            from,
+            to,
+        },
+        out,
+    );
+    emit_pairs(
+        dialect,
+        &w.exclusions,
+        &t.exclusions,
+        |x| Some(x.name.as_str()),
+        same_exclusion,
+        can_rename_constraint(dialect),
+        |x| Change::DropExclusion {
+            table: table(),
+            exclusion: x.clone(),
+        },
+        |x| Change::AddExclusion {
+            table: table(),
+            exclusion: x.clone(),
         },
         |from, to| Change::RenameConstraint {
             table: table(),

@@ -137,7 +137,7 @@ fn rank(item: &Item) -> (usize, usize) {
         RenameColumn { .. } => (RENAMES, 1),
         RenameIndex { .. } | RenameConstraint { .. } => (RENAMES, 2),
         DropForeignKey { .. } => (DROP_CONSTRAINTS, 0),
-        DropCheck { .. } => (DROP_CONSTRAINTS, 2),
+        DropCheck { .. } | DropExclusion { .. } => (DROP_CONSTRAINTS, 2),
         DropUnique { .. } => (DROP_CONSTRAINTS, 3),
         DropIndex { .. } => (DROP_CONSTRAINTS, 4),
         DropPrimaryKey { .. } => (DROP_CONSTRAINTS, 5),
@@ -158,7 +158,7 @@ fn rank(item: &Item) -> (usize, usize) {
         AddPrimaryKey { .. } => (ADD_CONSTRAINTS, 0),
         AddUnique { .. } => (ADD_CONSTRAINTS, 1),
         CreateIndex { .. } => (ADD_CONSTRAINTS, 2),
-        AddCheck { .. } => (ADD_CONSTRAINTS, 4),
+        AddCheck { .. } | AddExclusion { .. } => (ADD_CONSTRAINTS, 4),
         AddForeignKey { .. } => (ADD_CONSTRAINTS, 5),
         AttachPartition { .. } => (ADD_CONSTRAINTS, 8),
         CreateView { .. } => (CREATE_VIEWS, 0),
@@ -191,6 +191,7 @@ fn is_drop(c: &Change) -> bool {
             | DropUnique { .. }
             | DropForeignKey { .. }
             | DropCheck { .. }
+            | DropExclusion { .. }
             | DropIndex { .. }
             | DropView { .. }
             | DropExtension { .. }
@@ -219,6 +220,7 @@ fn is_constraint_drop(item: &Item) -> bool {
             item.change,
             DropForeignKey { .. }
                 | DropCheck { .. }
+                | DropExclusion { .. }
                 | DropUnique { .. }
                 | DropIndex { .. }
                 | DropPrimaryKey { .. }
@@ -235,7 +237,11 @@ fn is_key_add(c: &Change) -> bool {
 
 fn is_constraint_add(c: &Change) -> bool {
     use Change::*;
-    is_key_add(c) || matches!(c, AddCheck { .. } | AddForeignKey { .. })
+    is_key_add(c)
+        || matches!(
+            c,
+            AddCheck { .. } | AddExclusion { .. } | AddForeignKey { .. }
+        )
 }
 
 /// A change of a table's columns, options or comment in its usual place.

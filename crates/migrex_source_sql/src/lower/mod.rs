@@ -304,6 +304,14 @@ impl<'f> Lower<'f> {
                 return result;
             }
         }
+        // Domains, composite-type attributes and pg_dump's partition attachments.
+        if self.dialect == Dialect::Postgres
+            && let Some(result) = self
+                .pg_type_piece(piece)
+                .or_else(|| self.pg_partition_piece(piece))
+        {
+            return result;
+        }
         if self.dialect == Dialect::Postgres && leading_words(&piece.text, 2) == "ALTER SEQUENCE" {
             self.alter_sequence(piece);
             return Ok(());
@@ -505,6 +513,9 @@ impl<'f> Lower<'f> {
                             .insert(qn.name.clone(), EnumType { name: qn.name.clone(), values, comment: None });
                         self.provenance.locations.insert(format!("enum {qn}"), self.loc(piece));
                     }
+                    Some(ast::UserDefinedTypeRepresentation::Composite { attributes }) => {
+                        self.pg_create_composite(piece, &qn, &attributes)
+                    }
                     _ => self.warn(piece, format!("type {qn} is not an enum; composite and range types are not modeled yet")),
                 }
             }
@@ -625,8 +636,12 @@ impl<'f> Lower<'f> {
                     }
                 }
             }
-            Statement::CreateDomain(d) => {
-                self.warn(piece, format!("domain {} is not modeled yet; columns using it keep its name as their type", d.name));
+            Statement::CreateDomain(d) => self.pg_create_domain(piece, &d, false),
+            Statement::DropDomain(d) => {
+                let qn = self.qname(&d.name);
+                if let Some(ns) = self.schema.namespaces.get_mut(&qn.namespace) {
+                    ns.domains.shift_remove(&qn.name);
+                }
             }
             Statement::CreateFunction(f) => {
                 self.warn(piece, format!("function {} is not modeled yet", f.name))
@@ -729,11 +744,7 @@ impl<'f> Lower<'f> {
             return Ok(());
         }
         if ct.partition_of.is_some() {
-            self.warn(
-                piece,
-                format!("partition {qn} skipped: partitions are not modeled yet"),
-            );
-            return Ok(());
+            return self.pg_create_partition(piece, ct);
         }
         if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
             self.warn(piece, format!("table {qn} skipped: CREATE TABLE AS/LIKE is not read (its columns come from another object)"));
@@ -762,11 +773,8 @@ impl<'f> Lower<'f> {
                 without_rowid: ct.without_rowid,
             }),
         };
-        if ct.partition_by.is_some() {
-            self.warn(
-                piece,
-                format!("partitioning of {qn} is not modeled yet; the table is read without it"),
-            );
+        if let Some(e) = &ct.partition_by {
+            table.partitioning = self.pg_partition_by(piece, &qn, e);
         }
         self.table_options(piece, &qn, &mut table, &ct);
         for col in &ct.columns {
@@ -1229,6 +1237,9 @@ impl<'f> Lower<'f> {
                     nulls_not_distinct: false,
                     comment: None,
                 });
+            }
+            TableConstraint::Exclude(x) if self.dialect == Dialect::Postgres => {
+                self.pg_exclusion(table, &x)
             }
             other => self.warn(
                 piece,
@@ -1727,7 +1738,9 @@ impl<'f> Lower<'f> {
             }
             ObjectType::Type => {
                 ns.enums.shift_remove(&qn.name);
+                ns.composites.shift_remove(&qn.name);
             }
+
             ObjectType::Sequence => {
                 ns.sequences.shift_remove(&qn.name);
             }

@@ -11,6 +11,8 @@
 //! - Primary-key, identity and serial columns are NOT NULL; `DEFAULT NULL` is no default;
 //!   sequence options equal to the defaults are dropped; constraints and indexes are listed by name.
 
+mod partitions;
+mod types;
 use super::info::LowerInfo;
 use migrex_dialect::postgres as pg;
 use migrex_model::{
@@ -24,6 +26,7 @@ const PUBLIC_COMMENT: &str = "standard public schema";
 /// Fills in what postgres would: called once after every statement of the file has been lowered.
 pub(crate) fn finalize(schema: &mut Schema, info: &LowerInfo, warnings: &mut Vec<Warning>) {
     truncate_names(schema);
+    partitions::finalize(schema);
     normalize_sequences(schema);
     fold_serial_sequences(schema);
     let namespaces: Vec<String> = schema.namespaces.keys().cloned().collect();
