@@ -4,14 +4,22 @@
 //! `load` reads a SOURCE (a DDL file or a database URL) into the model; `migration` diffs two
 //! loaded schemas into up and down plans with their SQL; `inspect_sql` renders a schema as DDL;
 //! `verify` proves a migration on a scratch database.
+//!
+//! Renames: `merge_renames` merges the DDL's `-- @renamed` hints with `--rename` arguments;
+//! `rename_candidates` lists likely renames (for a caller that can ask a person; this crate
+//! never asks); `migration_with` plans with the confirmed renames and turns every likely rename
+//! left unconfirmed (and not declined) into a warning giving the argument that confirms it.
 
 pub use migrex_apply::{ApplyReport, Scratch, VerifyReport};
 pub use migrex_diagnostics::{Diagnostic, Severity};
 pub use migrex_model as model;
 pub use migrex_render_sql::{RenderedStep, to_script};
 pub use migrex_source_live::{Db, DbUrl, redact_url};
+pub use renames::{RenameArg, merge_renames, rename_option, rename_question};
 
-use migrex_model::{Dialect, Loaded, Plan, Renames, Schema, Warning};
+mod renames;
+
+use migrex_model::{Dialect, Loaded, Plan, RenameCandidate, Renames, Schema, Warning};
 use serde::Serialize;
 use std::path::Path;
 
@@ -164,6 +172,9 @@ pub struct Migration {
     pub up_sql: Vec<RenderedStep>,
     pub down_sql: Vec<RenderedStep>,
     pub renames: Renames,
+    /// Likely table and column renames nobody confirmed or declined: planned as drop and add,
+    /// each with a warning in `warnings`.
+    pub rename_candidates: Vec<RenameCandidate>,
     pub warnings: Vec<Warning>,
 }
 
@@ -179,33 +190,97 @@ impl Migration {
     pub fn down_script(&self) -> String {
         to_script(&self.down_sql)
     }
+
+    /// The warnings about `rename_candidates` (the last ones of `warnings`).
+    pub fn rename_warnings(&self) -> &[Warning] {
+        &self.warnings[self.warnings.len() - self.rename_candidates.len()..]
+    }
 }
 
 /// Diffs two loaded schemas; renames declared in `to` (`-- @renamed from=`) are honoured.
 pub fn migration(from: &Loaded, to: &Loaded) -> Result<Migration, Error> {
+    same_dialect(from, to)?;
+    let renames = merge_renames(from, to, &[])?;
+    migration_with(from, to, &renames, &[])
+}
+
+/// The likely renames from `from` to `to` once `renames` are applied (see
+/// `migrex_diff::rename_candidates`); only those whose `kind.asks()` need an answer.
+pub fn rename_candidates(from: &Loaded, to: &Loaded, renames: &Renames) -> Vec<RenameCandidate> {
+    migrex_diff::rename_candidates(&from.schema, &to.schema, renames)
+}
+
+/// Diffs two loaded schemas with `renames` (from `merge_renames`, plus what a person
+/// confirmed). Each likely table or column rename that is neither in `renames` nor in
+/// `declined` stays a drop and an add, with a warning naming the `--rename` argument that would
+/// confirm it (and no plan note repeating it).
+pub fn migration_with(
+    from: &Loaded,
+    to: &Loaded,
+    renames: &Renames,
+    declined: &[RenameCandidate],
+) -> Result<Migration, Error> {
+    same_dialect(from, to)?;
+    check_renames(&from.schema, &to.schema, renames)?;
+    let dialect = to.schema.dialect;
+    let mut up = migrex_diff::plan(&from.schema, &to.schema, renames);
+    let down = migrex_diff::down(&from.schema, &to.schema, renames);
+    let candidates: Vec<RenameCandidate> = rename_candidates(from, to, renames)
+        .into_iter()
+        .filter(|c| c.kind.asks())
+        .collect();
+    // The differ notes each candidate in DDL-hint terms; the warning below says more.
+    let notes: Vec<String> = candidates
+        .iter()
+        .map(migrex_diff::rename_candidate_note)
+        .collect();
+    up.notes.retain(|n| !notes.contains(n));
+    let up_sql = migrex_render_sql::render_plan(&up)?;
+    let down_sql = migrex_render_sql::render_plan(&down)?;
+    let mut warnings = from.warnings.clone();
+    warnings.extend(to.warnings.iter().cloned());
+    let undecided: Vec<RenameCandidate> = candidates
+        .into_iter()
+        .filter(|c| !declined.contains(c))
+        .collect();
+    warnings.extend(rename_warnings(to, &undecided));
+    Ok(Migration {
+        dialect,
+        up,
+        down,
+        up_sql,
+        down_sql,
+        renames: renames.clone(),
+        rename_candidates: undecided,
+        warnings,
+    })
+}
+
+/// One warning per likely rename left unconfirmed: what the plan does instead and the
+/// `--rename` argument that would confirm it, located at the table's definition in TO.
+pub fn rename_warnings(to: &Loaded, candidates: &[RenameCandidate]) -> Vec<Warning> {
+    candidates
+        .iter()
+        .filter(|c| c.kind.asks())
+        .map(|c| Warning {
+            message: renames::rename_warning(to.schema.dialect, c),
+            location: to
+                .provenance
+                .locations
+                .get(&format!("table {}", c.table))
+                .cloned(),
+        })
+        .collect()
+}
+
+fn same_dialect(from: &Loaded, to: &Loaded) -> Result<(), Error> {
     if from.schema.dialect != to.schema.dialect {
         return Err(Error::Usage(format!(
             "FROM is {} but TO is {}: both sides must be the same dialect",
             from.schema.dialect, to.schema.dialect
         )));
     }
-    let renames = to.renames.clone();
-    check_renames(&from.schema, &to.schema, &renames)?;
-    let up = migrex_diff::plan(&from.schema, &to.schema, &renames);
-    let down = migrex_diff::down(&from.schema, &to.schema, &renames);
-    let up_sql = migrex_render_sql::render_plan(&up)?;
-    let down_sql = migrex_render_sql::render_plan(&down)?;
-    let mut warnings = from.warnings.clone();
-    warnings.extend(to.warnings.iter().cloned());
-    Ok(Migration {
-        dialect: to.schema.dialect,
-        up,
-        down,
-        up_sql,
-        down_sql,
-        renames,
-        warnings,
-    })
+    Ok(())
 }
 
 /// A rename hint whose old name is still in the desired schema contradicts itself (it asks for
@@ -248,12 +323,17 @@ pub fn inspect_sql(schema: &Schema) -> Result<String, Error> {
 
 /// Proves the migration from `from` to `to` on a scratch database.
 pub fn verify(from: &Loaded, to: &Loaded, dev: Option<&str>) -> Result<VerifyReport, Error> {
-    if from.schema.dialect != to.schema.dialect {
-        return Err(Error::Usage(format!(
-            "FROM is {} but TO is {}: both sides must be the same dialect",
-            from.schema.dialect, to.schema.dialect
-        )));
-    }
+    verify_with(from, to, &to.renames, dev)
+}
+
+/// Proves the migration from `from` to `to` with `renames` on a scratch database.
+pub fn verify_with(
+    from: &Loaded,
+    to: &Loaded,
+    renames: &Renames,
+    dev: Option<&str>,
+) -> Result<VerifyReport, Error> {
+    same_dialect(from, to)?;
     let scratch = match dev {
         Some(url) => Scratch::Server(url.to_string()),
         None => Scratch::SqliteTemp,
@@ -261,7 +341,7 @@ pub fn verify(from: &Loaded, to: &Loaded, dev: Option<&str>) -> Result<VerifyRep
     Ok(migrex_apply::verify(
         &from.schema,
         &to.schema,
-        &to.renames,
+        renames,
         &scratch,
     )?)
 }
