@@ -1,8 +1,10 @@
 //! The `migrex` command. Commands mirror the pipeline; every command builds a report and this file
 //! is the one place that prints. Exit codes: 0 ok, 1 a verdict or findings, 2 usage or runtime error.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use migrex::model::{Dialect, Loaded};
+mod prompt;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrex::model::{Dialect, Loaded, RenameCandidate, Renames};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +49,20 @@ enum HumanOrJson {
     Json,
 }
 
+/// Renames stated on the command line, and whether to ask about likely ones.
+#[derive(Args)]
+struct RenameOpts {
+    /// Plan a rename (repeatable): `users=accounts` renames a table, `users.name=full_name` a
+    /// column (TABLE.OLD=NEW), `app.users=app.accounts` a table in a namespace. Merged with the
+    /// `-- @renamed from=` hints in TO; a contradiction is an error.
+    #[arg(long = "rename", value_name = "OLD=NEW")]
+    rename: Vec<migrex::RenameArg>,
+    /// Never ask about likely renames. Without a terminal nothing is asked anyway: each likely
+    /// rename is planned as drop and add, with a warning giving the --rename that confirms it.
+    #[arg(long)]
+    no_input: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Read a schema from a DDL file or a live database and print it.
@@ -65,7 +81,7 @@ enum Command {
     },
     /// Print the migration from one schema to another (the up SQL, or the plan as JSON).
     #[command(
-        after_help = "Examples:\n  migrex diff postgres://user@localhost/app desired.sql\n  migrex diff v1.sql v2.sql --dialect sqlite --out migrations/0002\n  migrex diff old.sql new.sql --dialect mysql --format json\n\nRenames: write `-- @renamed from=old_name` after a column or table definition in TO."
+        after_help = "Examples:\n  migrex diff postgres://user@localhost/app desired.sql\n  migrex diff v1.sql v2.sql --dialect sqlite --out migrations/0002\n  migrex diff old.sql new.sql --dialect mysql --format json\n  migrex diff v1.sql v2.sql --rename users=accounts --rename accounts.name=full_name\n\nRenames: write `-- @renamed from=old_name` after a column definition (or on the CREATE TABLE\nline) in TO, or pass --rename. A table or column dropped while another with the same definition\nis added is a likely rename: on a terminal migrex asks about each one ([y/N]); otherwise (or\nwith --no-input) it plans drop and add and warns with the --rename that would confirm it."
     )]
     Diff {
         /// The current schema: a .sql file or a database URL.
@@ -85,6 +101,8 @@ enum Command {
         /// With --verify: a server where a scratch database may be created (postgres, mysql).
         #[arg(long, requires = "verify")]
         dev: Option<String>,
+        #[command(flatten)]
+        renames: RenameOpts,
     },
     /// Prove a migration on a scratch database: load FROM, apply up, compare with TO, apply down,
     /// compare with FROM.
@@ -101,6 +119,8 @@ enum Command {
         dev: Option<String>,
         #[arg(long, value_enum, default_value = "human")]
         format: HumanOrJson,
+        #[command(flatten)]
+        renames: RenameOpts,
     },
 }
 
@@ -152,6 +172,34 @@ fn load_pair(
     Ok((migrex::load(from, dialect)?, migrex::load(to, dialect)?))
 }
 
+/// The hint renames merged with --rename, then (on a terminal, unless --no-input) the answers
+/// to the questions about likely renames. Returns the renames and the declined candidates.
+fn decide_renames(
+    a: &Loaded,
+    b: &Loaded,
+    opts: &RenameOpts,
+) -> Result<(Renames, Vec<RenameCandidate>), migrex::Error> {
+    let mut renames = migrex::merge_renames(a, b, &opts.rename)?;
+    let declined = if !opts.no_input && prompt::interactive() {
+        prompt::ask_renames(a, b, &mut renames, &mut prompt::Terminal).map_err(|e| {
+            migrex::Error::Io {
+                path: "standard input".into(),
+                message: e.to_string(),
+            }
+        })?
+    } else {
+        Vec::new()
+    };
+    Ok((renames, declined))
+}
+
+/// Rename warnings are printed even with --quiet: they say data would be lost.
+fn print_rename_warnings(warnings: &[migrex::model::Warning]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 #[derive(Serialize)]
 struct PlanReport<'a> {
     dialect: Dialect,
@@ -159,6 +207,16 @@ struct PlanReport<'a> {
     down: Vec<StepReport<'a>>,
     notes: &'a [String],
     warnings: Vec<String>,
+    /// Likely renames left unconfirmed (planned as drop and add).
+    rename_candidates: Vec<CandidateReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct CandidateReport<'a> {
+    #[serde(flatten)]
+    candidate: &'a RenameCandidate,
+    /// The argument that confirms it.
+    option: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -200,6 +258,14 @@ fn plan_json(m: &migrex::Migration) -> String {
         down: steps_report(&m.down, &m.down_sql),
         notes: &m.up.notes,
         warnings: m.warnings.iter().map(ToString::to_string).collect(),
+        rename_candidates: m
+            .rename_candidates
+            .iter()
+            .map(|c| CandidateReport {
+                candidate: c,
+                option: migrex::rename_option(m.dialect, c),
+            })
+            .collect(),
     };
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
@@ -227,10 +293,13 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             out,
             verify,
             dev,
+            renames,
         } => {
             let (a, b) = load_pair(&from, &to, dialect)?;
             print_warnings(cli.quiet, &[&a, &b]);
-            let m = migrex::migration(&a, &b)?;
+            let (renames, declined) = decide_renames(&a, &b, &renames)?;
+            let m = migrex::migration_with(&a, &b, &renames, &declined)?;
+            print_rename_warnings(m.rename_warnings());
             if !cli.quiet {
                 for note in &m.up.notes {
                     eprintln!("note: {note}");
@@ -261,7 +330,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 SqlOrJson::Json => println!("{}", plan_json(&m)),
             }
             if verify {
-                let report = migrex::verify(&a, &b, dev.as_deref())?;
+                let report = migrex::verify_with(&a, &b, &renames, dev.as_deref())?;
                 // With JSON on stdout the verdict goes to stderr, keeping stdout one document.
                 let verdict = verdict_text(&report);
                 if format == SqlOrJson::Json {
@@ -283,10 +352,17 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             dialect,
             dev,
             format,
+            renames,
         } => {
             let (a, b) = load_pair(&from, &to, dialect)?;
             print_warnings(cli.quiet, &[&a, &b]);
-            let report = migrex::verify(&a, &b, dev.as_deref())?;
+            let (renames, declined) = decide_renames(&a, &b, &renames)?;
+            let undecided: Vec<RenameCandidate> = migrex::rename_candidates(&a, &b, &renames)
+                .into_iter()
+                .filter(|c| c.kind.asks() && !declined.contains(c))
+                .collect();
+            print_rename_warnings(&migrex::rename_warnings(&b, &undecided));
+            let report = migrex::verify_with(&a, &b, &renames, dev.as_deref())?;
             match format {
                 HumanOrJson::Json => println!("{}", to_json(&report)),
                 HumanOrJson::Human => print!("{}", verdict_text(&report)),

@@ -220,3 +220,491 @@ fn a_rename_hint_that_keeps_the_old_column_is_an_error() {
         stderr(&o)
     );
 }
+
+// ---- Renames: --rename, questions on a terminal, warnings without one ----
+
+const RENAME_V1: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name TEXT NOT NULL,\n  bio TEXT\n);\nCREATE TABLE logs (id INTEGER PRIMARY KEY, msg TEXT);\nCREATE INDEX logs_msg ON logs (msg);\n";
+const RENAME_V2: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT NOT NULL,\n  about TEXT\n);\nCREATE TABLE events (id INTEGER PRIMARY KEY, msg TEXT);\nCREATE INDEX events_msg ON events (msg);\n";
+
+/// A SQLite database holding `ddl` and two rows in each of users and logs.
+fn seeded_sqlite(dir: &Path, ddl: &str) -> String {
+    let url = format!("sqlite://{}", dir.join("app.db").display());
+    let mut db = migrex::Db::connect(&url).unwrap();
+    db.execute_script(ddl).unwrap();
+    db.execute_script(
+        "INSERT INTO users (id, name, bio) VALUES (1, 'Ada', 'math'), (2, 'Linus', 'kernels');\nINSERT INTO logs (id, msg) VALUES (1, 'boot'), (2, 'halt');",
+    )
+    .unwrap();
+    url
+}
+
+fn rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    migrex::Db::connect(url).unwrap().query(sql).unwrap()
+}
+
+fn texts(v: &[&str]) -> Vec<Vec<Option<String>>> {
+    v.iter().map(|s| vec![Some(s.to_string())]).collect()
+}
+
+#[test]
+fn rename_options_are_planned_and_keep_the_rows_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(dir.path(), "v1.sql", RENAME_V1);
+    let v2 = write(dir.path(), "v2.sql", RENAME_V2);
+    let renames = [
+        "--rename",
+        "users.name=full_name",
+        "--rename",
+        "logs=events",
+        // The table's new name or its old one: both find it.
+        "--rename",
+        "events.msg=msg",
+        "--rename",
+        "users.bio=about",
+    ];
+    let mut args = vec!["diff", &v1, &v2, "--dialect", "sqlite"];
+    args.extend(renames);
+    let o = migrex(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let up = stdout(&o);
+    for want in [
+        "ALTER TABLE \"users\" RENAME COLUMN \"name\" TO \"full_name\";",
+        "ALTER TABLE \"users\" RENAME COLUMN \"bio\" TO \"about\";",
+        "ALTER TABLE \"logs\" RENAME TO \"events\";",
+    ] {
+        assert!(up.contains(want), "{want} missing from:\n{up}");
+    }
+    assert!(!up.contains("DROP TABLE"), "{up}");
+    assert!(!up.contains("DROP COLUMN"), "{up}");
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+
+    // On a real SQLite database the renamed column and table keep their rows.
+    let url = seeded_sqlite(dir.path(), RENAME_V1);
+    let mut db = migrex::Db::connect(&url).unwrap();
+    db.execute_script(&up).unwrap();
+    drop(db);
+    assert_eq!(
+        rows(&url, "SELECT full_name FROM users ORDER BY id"),
+        texts(&["Ada", "Linus"])
+    );
+    assert_eq!(
+        rows(&url, "SELECT about FROM users ORDER BY id"),
+        texts(&["math", "kernels"])
+    );
+    assert_eq!(
+        rows(&url, "SELECT msg FROM events ORDER BY id"),
+        texts(&["boot", "halt"])
+    );
+    // And the database now is TO: nothing left to do.
+    let o = migrex(&["diff", &url, &v2]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+
+    // verify takes the same options and proves the plan.
+    let mut args = vec!["verify", &v1, &v2, "--dialect", "sqlite"];
+    args.extend(renames);
+    let o = migrex(&args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("PASS"), "{}", stdout(&o));
+}
+
+#[test]
+fn rename_options_in_a_namespace_and_unknown_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(
+        dir.path(),
+        "v1.sql",
+        "CREATE SCHEMA app;\nCREATE TABLE app.users (id int PRIMARY KEY, name text);\n",
+    );
+    let v2 = write(
+        dir.path(),
+        "v2.sql",
+        "CREATE SCHEMA app;\nCREATE TABLE app.accounts (id int PRIMARY KEY, full_name text);\n",
+    );
+    let pg = ["--dialect", "postgres"];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["diff", v1.as_str(), v2.as_str()];
+        args.extend(pg);
+        args.extend(extra);
+        migrex(&args)
+    };
+    let o = run(&[
+        "--rename",
+        "app.users=app.accounts",
+        "--rename",
+        "app.accounts.name=full_name",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let up = stdout(&o);
+    assert!(
+        up.contains("ALTER TABLE \"app\".\"users\" RENAME TO \"accounts\";"),
+        "{up}"
+    );
+    assert!(
+        up.contains("RENAME COLUMN \"name\" TO \"full_name\""),
+        "{up}"
+    );
+    assert!(!up.contains("DROP TABLE"), "{up}");
+
+    // `app.users=accounts` is column `users` of table `app`: the error says how to write the
+    // table rename.
+    let o = run(&["--rename", "app.users=accounts"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("to rename table app.users write `--rename app.users=app.accounts`"),
+        "{}",
+        stderr(&o)
+    );
+    for (args, want) in [
+        (&["app.nope=app.accounts"][..], "FROM has no table app.nope"),
+        (&["app.users=app.nope"], "TO has no table app.nope"),
+        (&["app.users.name=full_name"], "TO has no table app.users"),
+        // The table by its old name, once renamed.
+        (
+            &["app.users=app.accounts", "app.users.nope=full_name"],
+            "FROM has no column app.users.nope",
+        ),
+        (&["a.b.c.d=e"], "expected OLD=NEW"),
+    ] {
+        let mut extra = Vec::new();
+        for a in args {
+            extra.extend(["--rename", a]);
+        }
+        let o = run(&extra);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn a_rename_option_contradicting_a_hint_is_an_error_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(dir.path(), "v1.sql", RENAME_V1);
+    let v2 = write(
+        dir.path(),
+        "v2.sql",
+        "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  full_name TEXT NOT NULL,\n  display_name TEXT NOT NULL, -- @renamed from=name\n  bio TEXT\n);\nCREATE TABLE events ( -- @renamed from=logs\n  id INTEGER PRIMARY KEY, msg TEXT);\nCREATE TABLE journal (id INTEGER PRIMARY KEY, msg TEXT);\n",
+    );
+    let o = migrex(&[
+        "diff",
+        &v1,
+        &v2,
+        "--dialect",
+        "sqlite",
+        "--rename",
+        "users.name=full_name",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("--rename users.name=full_name"), "{err}");
+    assert!(
+        err.contains("the hint `-- @renamed from=name` on column users.display_name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("v2.sql:1:1"),
+        "the hint's table is not located: {err}"
+    );
+
+    let o = migrex(&[
+        "diff",
+        &v1,
+        &v2,
+        "--dialect",
+        "sqlite",
+        "--rename",
+        "logs=journal",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "--rename logs=journal: contradicts the hint `-- @renamed from=logs` on table events"
+        ),
+        "{err}"
+    );
+
+    // Two options that disagree.
+    let o = migrex(&[
+        "diff",
+        &v1,
+        &write(dir.path(), "v3.sql", RENAME_V2),
+        "--dialect",
+        "sqlite",
+        "--rename",
+        "users.name=full_name",
+        "--rename",
+        "users.bio=full_name",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(
+            "--rename users.bio=full_name: contradicts --rename users.name=full_name: column users.full_name cannot come from both bio and name"
+        ),
+        "{}",
+        stderr(&o)
+    );
+
+    // Agreeing with the hint is fine.
+    let o = migrex(&[
+        "diff",
+        &v1,
+        &v2,
+        "--dialect",
+        "sqlite",
+        "--rename",
+        "users.name=display_name",
+        "--rename",
+        "logs=events",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn likely_renames_without_a_terminal_are_warnings_with_the_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(dir.path(), "v1.sql", RENAME_V1);
+    let v2 = write(dir.path(), "v2.sql", RENAME_V2);
+    // --quiet silences unmodeled-object warnings, not these: data is at stake.
+    for extra in [&[][..], &["--no-input"], &["--quiet"]] {
+        let mut args = vec!["diff", &v1, &v2, "--dialect", "sqlite"];
+        args.extend(extra);
+        let o = migrex(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(!err.contains("[y/N]"), "asked without a terminal: {err}");
+        let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+        assert_eq!(
+            warnings,
+            [
+                "warning: v2.sql:6:1: table logs was dropped and events created with the same columns (id, msg): planned as a drop and a create, which loses its rows; if it is a rename, pass `--rename logs=events`",
+                "warning: v2.sql:1:1: column users.name was dropped and users.full_name added with the same definition (TEXT NOT NULL): planned as a drop and an add, which loses the column's data; if it is a rename, pass `--rename users.name=full_name`",
+                "warning: v2.sql:1:1: column users.bio was dropped and users.about added with the same definition (TEXT): planned as a drop and an add, which loses the column's data; if it is a rename, pass `--rename users.bio=about`",
+            ]
+            .map(|w| w.replace("v2.sql", &v2)),
+            "{extra:?}"
+        );
+        // The plan notes do not say it a second time.
+        assert!(!err.contains("note: column"), "{err}");
+        assert!(stdout(&o).contains("DROP TABLE \"logs\""), "{}", stdout(&o));
+    }
+    // The JSON plan carries them too, with the option.
+    let o = migrex(&["diff", &v1, &v2, "--dialect", "sqlite", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let cands = plan["rename_candidates"].as_array().unwrap();
+    let options: Vec<&str> = cands
+        .iter()
+        .map(|c| c["option"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        options,
+        [
+            "--rename logs=events",
+            "--rename users.name=full_name",
+            "--rename users.bio=about"
+        ]
+    );
+    assert_eq!(cands[1]["kind"], "column");
+    assert_eq!(cands[1]["description"], "TEXT NOT NULL");
+    assert_eq!(plan["warnings"].as_array().unwrap().len(), 3);
+
+    // Each suggested option, passed, confirms its rename and silences its warning.
+    let mut args = vec!["diff", &v1, &v2, "--dialect", "sqlite"];
+    for opt in &options {
+        args.extend(opt.split(' '));
+    }
+    let o = migrex(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("RENAME TO \"events\""),
+        "{}",
+        stdout(&o)
+    );
+
+    // verify warns the same way.
+    let o = migrex(&["verify", &v1, &v2, "--dialect", "sqlite"]);
+    assert!(
+        stderr(&o).contains("pass `--rename users.name=full_name`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `migrex` on a pseudo-terminal (util-linux `script`, which gives the child a terminal for
+/// stdin, stdout and stderr), driven like a person: wait for a question, answer it.
+struct Terminal {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+    /// How much of `output` earlier `expect`s consumed.
+    seen: usize,
+}
+
+impl Terminal {
+    fn spawn(args: &[&str]) -> Terminal {
+        use std::io::Read;
+        use std::process::Stdio;
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut cmd = quote(env!("CARGO_BIN_EXE_migrex"));
+        for a in args {
+            cmd.push(' ');
+            cmd.push_str(&quote(a));
+        }
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("`script` (util-linux) runs migrex on a pseudo-terminal");
+        let input = child.stdin.take().unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = output.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Terminal {
+            child,
+            input,
+            output,
+            reader,
+            seen: 0,
+        }
+    }
+
+    /// Waits (up to 30 s) for `text` after what was already seen; returns what came before it.
+    fn expect(&mut self, text: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            {
+                let out = self.output.lock().unwrap();
+                if let Some(i) = out[self.seen..].find(text) {
+                    let before = out[self.seen..self.seen + i].to_string();
+                    self.seen += i + text.len();
+                    return before;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "timed out waiting for {text:?}; the terminal shows:\n{}",
+                    &out[self.seen..]
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn answer(&mut self, line: &str) {
+        use std::io::Write;
+        writeln!(self.input, "{line}").unwrap();
+        self.input.flush().unwrap();
+    }
+
+    /// Waits for the exit; returns the code and everything shown after the last `expect`.
+    fn finish(mut self) -> (Option<i32>, String) {
+        let status = self.child.wait().unwrap();
+        // The reader ends at the end of the output: everything shown is in.
+        self.reader.join().unwrap();
+        let out = self.output.lock().unwrap();
+        (status.code(), out[self.seen..].to_string())
+    }
+}
+
+#[test]
+fn on_a_terminal_likely_renames_are_asked_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(dir.path(), "v1.sql", RENAME_V1);
+    let v2 = write(dir.path(), "v2.sql", RENAME_V2);
+    let out = dir.path().join("out");
+    let mut t = Terminal::spawn(&[
+        "diff",
+        &v1,
+        &v2,
+        "--dialect",
+        "sqlite",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    t.expect("Was table logs renamed to events (columns id, msg)? [y/N] ");
+    t.answer("y");
+    t.expect("Was users.name renamed to users.full_name (a TEXT NOT NULL column)? [y/N] ");
+    t.answer("maybe");
+    t.expect("Please answer y or n.");
+    t.expect("Was users.name renamed to users.full_name (a TEXT NOT NULL column)? [y/N] ");
+    t.answer("yes");
+    t.expect("Was users.bio renamed to users.about (a TEXT column)? [y/N] ");
+    t.answer("n");
+    let (code, rest) = t.finish();
+    assert_eq!(code, Some(0), "{rest}");
+    assert!(!rest.contains("[y/N]"), "asked again:\n{rest}");
+    // The declined one is not warned about: it was answered.
+    assert!(!rest.contains("warning:"), "{rest}");
+
+    let up = std::fs::read_to_string(out.join("up.sql")).unwrap();
+    assert!(
+        up.contains("ALTER TABLE \"logs\" RENAME TO \"events\";"),
+        "{up}"
+    );
+    assert!(
+        up.contains("ALTER TABLE \"users\" RENAME COLUMN \"name\" TO \"full_name\";"),
+        "{up}"
+    );
+    assert!(
+        up.contains("ALTER TABLE \"users\" DROP COLUMN \"bio\";"),
+        "{up}"
+    );
+    assert!(
+        up.contains("ALTER TABLE \"users\" ADD COLUMN \"about\" TEXT;"),
+        "{up}"
+    );
+    let down = std::fs::read_to_string(out.join("down.sql")).unwrap();
+    assert!(
+        down.contains("ALTER TABLE \"users\" RENAME COLUMN \"full_name\" TO \"name\";"),
+        "{down}"
+    );
+
+    // Applied to real SQLite: the confirmed renames keep their rows, the declined one does not.
+    let url = seeded_sqlite(dir.path(), RENAME_V1);
+    migrex::Db::connect(&url)
+        .unwrap()
+        .execute_script(&up)
+        .unwrap();
+    assert_eq!(
+        rows(&url, "SELECT full_name FROM users ORDER BY id"),
+        texts(&["Ada", "Linus"])
+    );
+    assert_eq!(
+        rows(&url, "SELECT msg FROM events ORDER BY id"),
+        texts(&["boot", "halt"])
+    );
+    assert_eq!(
+        rows(&url, "SELECT about FROM users ORDER BY id"),
+        vec![vec![None], vec![None]]
+    );
+}
+
+#[test]
+fn no_input_never_asks_even_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(dir.path(), "v1.sql", RENAME_V1);
+    let v2 = write(dir.path(), "v2.sql", RENAME_V2);
+    let t = Terminal::spawn(&["diff", &v1, &v2, "--dialect", "sqlite", "--no-input"]);
+    let (code, shown) = t.finish();
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert!(
+        shown.contains("pass `--rename users.name=full_name`"),
+        "{shown}"
+    );
+    assert!(shown.contains("DROP TABLE \"logs\""), "{shown}");
+}
