@@ -249,7 +249,7 @@ pub(crate) fn rename_warning(dialect: Dialect, c: &RenameCandidate) -> String {
     let option = rename_option(dialect, c).unwrap_or_default();
     match c.kind {
         RenameKind::Table => format!(
-            "table {} was dropped and {} created with the same columns ({}): planned as a drop and a create, which loses its rows; if it is a rename, pass `{option}`",
+            "table {} was dropped and {} created with columns of the same definitions ({}): planned as a drop and a create, which loses its rows; if it is a rename, pass `{option}`",
             short(dialect, &c.from_table),
             short(dialect, &c.table),
             c.description.trim_start_matches("columns ")

@@ -115,24 +115,29 @@ mod tests {
             "CREATE TABLE users (id int PRIMARY KEY, name varchar(100), bio text);\nCREATE TABLE t (id int, a text, b text);",
         );
         let to = load(
-            "CREATE TABLE accounts (id int PRIMARY KEY, name varchar(100), bio text);\nCREATE TABLE t (id int, c text);",
+            "CREATE TABLE accounts (id int PRIMARY KEY, full_name varchar(100), bio text);\nCREATE TABLE t (id int, c text);",
         );
         let mut renames = Renames::default();
         let mut answer = Scripted {
-            answers: vec![true, false, true],
+            answers: vec![true, true, false, true],
             asked: Vec::new(),
         };
         let declined = ask_renames(&from, &to, &mut renames, &mut answer).unwrap();
         assert_eq!(
             answer.asked,
             [
-                "Was table users renamed to accounts (columns id, name, bio)?",
+                "Was table users renamed to accounts (columns id, full_name, bio; before: id, name, bio)?",
+                // Asked only once the table rename made the two tables one.
+                "Was accounts.name renamed to accounts.full_name (a character varying(100) column)?",
                 "Was t.a renamed to t.c (a text column)?",
                 "Was t.b renamed to t.c (a text column)?",
             ]
         );
         assert_eq!(renames.tables.len(), 1);
-        assert_eq!(renames.columns.values().cloned().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(
+            renames.columns.values().cloned().collect::<Vec<_>>(),
+            ["full_name", "c"]
+        );
         assert_eq!(declined.len(), 1);
         assert_eq!(declined[0].from, "a");
 

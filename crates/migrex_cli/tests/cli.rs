@@ -477,7 +477,7 @@ fn likely_renames_without_a_terminal_are_warnings_with_the_option() {
         assert_eq!(
             warnings,
             [
-                "warning: v2.sql:6:1: table logs was dropped and events created with the same columns (id, msg): planned as a drop and a create, which loses its rows; if it is a rename, pass `--rename logs=events`",
+                "warning: v2.sql:6:1: table logs was dropped and events created with columns of the same definitions (id, msg): planned as a drop and a create, which loses its rows; if it is a rename, pass `--rename logs=events`",
                 "warning: v2.sql:1:1: column users.name was dropped and users.full_name added with the same definition (TEXT NOT NULL): planned as a drop and an add, which loses the column's data; if it is a rename, pass `--rename users.name=full_name`",
                 "warning: v2.sql:1:1: column users.bio was dropped and users.about added with the same definition (TEXT): planned as a drop and an add, which loses the column's data; if it is a rename, pass `--rename users.bio=about`",
             ]

@@ -104,7 +104,8 @@ pub fn diff(from: &Schema, to: &Schema, renames: &Renames) -> Vec<Change> {
 }
 
 /// The likely renames from `from` to `to` with `renames` applied: tables dropped and created
-/// with the same columns and columns dropped and added in one table with the same definition
+/// with the same columns (or the same column definitions in order, half of them under the same
+/// names) and columns dropped and added in one table with the same definition
 /// (to be confirmed by the user: `RenameKind::asks`), then indexes and constraints with the same
 /// definition under a new name (renamed by the differ without asking). Every pairing is listed;
 /// confirm one into `renames` and call again, as a confirmed table rename changes which columns

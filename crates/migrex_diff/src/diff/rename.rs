@@ -325,7 +325,8 @@ pub(crate) fn candidates_between(
 }
 
 /// The likely renames between `working` (the old schema with the declared renames applied) and
-/// `to`: tables dropped and created with the same columns, columns dropped and added in one
+/// `to`: tables dropped and created with the same columns (or the same column definitions in
+/// order, at least half under the same names), columns dropped and added in one
 /// table with the same definition, and indexes and constraints of one table with the same
 /// definition under another name (those the differ renames by itself; they are listed so a
 /// caller can report them).
@@ -338,35 +339,54 @@ pub(crate) fn candidates(working: &Schema, to: &Schema) -> Vec<RenameCandidate> 
     let dialect = to.dialect;
     let mut out = Vec::new();
 
-    // Tables: bucket the dropped ones by their sorted column names, then compare definitions.
-    let mut dropped: HashMap<String, Vec<(QualifiedName, &Table)>> = HashMap::new();
+    // Tables: the dropped ones bucketed by their column names (any order) and by their column
+    // types in order, then compared in full.
+    let mut by_names: HashMap<String, Vec<(QualifiedName, &Table)>> = HashMap::new();
+    let mut by_types: HashMap<String, Vec<(QualifiedName, &Table)>> = HashMap::new();
     for (qn, t) in working.tables() {
         if to.table(&qn).is_none() && !t.columns.is_empty() {
-            dropped
+            by_names
                 .entry(column_names_key(t))
+                .or_default()
+                .push((qn.clone(), t));
+            by_types
+                .entry(column_types_key(t))
                 .or_default()
                 .push((qn, t));
         }
     }
-    if !dropped.is_empty() {
+    if !by_names.is_empty() {
         for (qn, t) in to.tables() {
             if working.table(&qn).is_some() {
                 continue;
             }
-            let Some(olds) = dropped.get(&column_names_key(t)) else {
-                continue;
-            };
-            for (old, ot) in olds {
-                if same_columns(ot, t) {
-                    out.push(RenameCandidate {
-                        kind: RenameKind::Table,
-                        from_table: old.clone(),
-                        table: qn.clone(),
-                        from: old.name.clone(),
-                        to: qn.name.clone(),
-                        description: describe_columns(t),
-                    });
+            let exact = by_names.get(&column_names_key(t)).into_iter().flatten();
+            let alike = by_types.get(&column_types_key(t)).into_iter().flatten();
+            let mut seen: Vec<&QualifiedName> = Vec::new();
+            for (old, ot) in exact.chain(alike) {
+                if seen.contains(&old) {
+                    continue;
                 }
+                let description = if same_columns(ot, t) {
+                    describe_columns(t)
+                } else if alike_columns(ot, t) {
+                    format!(
+                        "{}; before: {}",
+                        describe_columns(t),
+                        describe_columns(ot).trim_start_matches("columns ")
+                    )
+                } else {
+                    continue;
+                };
+                seen.push(old);
+                out.push(RenameCandidate {
+                    kind: RenameKind::Table,
+                    from_table: old.clone(),
+                    table: qn.clone(),
+                    from: old.name.clone(),
+                    to: qn.name.clone(),
+                    description,
+                });
             }
         }
     }
@@ -556,6 +576,31 @@ fn same_columns(a: &Table, b: &Table) -> bool {
             .all(|(name, c)| b.columns.get(name).is_some_and(|d| same_definition(c, d)))
 }
 
+/// Same column definitions in the same order, at least half of them under the same name: a
+/// table renamed along with some of its columns (the columns are asked about once the table
+/// rename is confirmed).
+fn alike_columns(a: &Table, b: &Table) -> bool {
+    let shared = a
+        .columns
+        .keys()
+        .filter(|n| b.columns.contains_key(*n))
+        .count();
+    a.columns.len() == b.columns.len()
+        && shared * 2 >= a.columns.len()
+        && a.columns
+            .values()
+            .zip(b.columns.values())
+            .all(|(c, d)| same_definition(c, d))
+}
+
+fn column_types_key(t: &Table) -> String {
+    t.columns
+        .values()
+        .map(|c| format!("{:?}", c.ty))
+        .collect::<Vec<_>>()
+        .join("\u{1}")
+}
+
 fn column_names_key(t: &Table) -> String {
     let mut names: Vec<&str> = t.columns.keys().map(String::as_str).collect();
     names.sort_unstable();
@@ -632,8 +677,10 @@ pub(crate) fn candidate_note(c: &RenameCandidate) -> String {
                 String::new()
             };
             format!(
-                "table {} was dropped and {} added with the same columns{hint}",
-                c.from_table, c.table
+                "table {} was dropped and {} added with columns of the same definitions ({}){hint}",
+                c.from_table,
+                c.table,
+                c.description.trim_start_matches("columns ")
             )
         }
         _ => format!(
@@ -836,13 +883,17 @@ mod tests {
         let d = Dialect::Postgres;
         let from = "CREATE TABLE users (id int PRIMARY KEY, name text);";
         let to = "CREATE TABLE accounts (id int PRIMARY KEY, full_name text);";
-        // The columns differ, so the tables are not alike: nothing to ask.
-        assert!(found(d, from, to, &Renames::default()).is_empty());
-        let mut r = Renames::default();
-        r.tables.insert(
-            QualifiedName::new("public", "users"),
-            QualifiedName::new("public", "accounts"),
+        // The same definitions in order, half the names shared: a likely table rename.
+        let all = candidates_between(&read(d, from), &read(d, to), &Renames::default());
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].kind, RenameKind::Table);
+        assert_eq!(
+            all[0].description,
+            "columns id, full_name; before: id, name"
         );
+        assert!(candidate_note(&all[0]).contains("columns of the same definitions"));
+        let mut r = Renames::default();
+        r.confirm(&all[0]);
         let got = found(d, from, to, &r);
         assert_eq!(
             got[0],
@@ -866,6 +917,45 @@ mod tests {
             )
         );
         assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn tables_not_alike_are_no_candidates() {
+        let d = Dialect::Sqlite;
+        for (from, to) in [
+            // Another column count.
+            (
+                "CREATE TABLE tags (id INTEGER, name TEXT);",
+                "CREATE TABLE categories (id INTEGER, name TEXT, parent INTEGER);",
+            ),
+            // Fewer than half the names shared.
+            (
+                "CREATE TABLE a (id INTEGER, b TEXT, c TEXT, d TEXT);",
+                "CREATE TABLE x (id INTEGER, y TEXT, z TEXT, w TEXT);",
+            ),
+            // Other definitions.
+            (
+                "CREATE TABLE a (id INTEGER, b TEXT);",
+                "CREATE TABLE x (id INTEGER, b TEXT NOT NULL);",
+            ),
+            // No columns at all.
+            ("CREATE TABLE a ();", "CREATE TABLE x ();"),
+        ] {
+            assert!(
+                found(d, from, to, &Renames::default()).is_empty(),
+                "{from} -> {to}"
+            );
+        }
+        // Two dropped tables alike one created: both pairings are offered.
+        let from = "CREATE TABLE a (id INTEGER, v TEXT);\nCREATE TABLE b (id INTEGER, v TEXT);";
+        let to = "CREATE TABLE c (id INTEGER, v TEXT);";
+        assert_eq!(
+            found(d, from, to, &Renames::default()),
+            [
+                cand(RenameKind::Table, "a", "c", "a", "c"),
+                cand(RenameKind::Table, "b", "c", "b", "c")
+            ]
+        );
     }
 
     #[test]
