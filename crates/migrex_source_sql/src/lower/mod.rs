@@ -304,6 +304,12 @@ impl<'f> Lower<'f> {
                 return result;
             }
         }
+        // Routines, triggers and their comments: sqlparser does not read what pg_dump writes.
+        if self.dialect == Dialect::Postgres
+            && let Some(result) = self.pg_object_piece(piece)
+        {
+            return result;
+        }
         // Domains, composite-type attributes and pg_dump's partition attachments.
         if self.dialect == Dialect::Postgres
             && let Some(result) = self
@@ -652,11 +658,39 @@ impl<'f> Lower<'f> {
             Statement::CreateTrigger(t) => {
                 self.warn(piece, format!("trigger {} is not modeled yet", t.name))
             }
+            Statement::CreateExtension(e) if self.dialect == Dialect::Postgres => {
+                self.pg_create_extension(piece, &e)
+            }
             Statement::CreateExtension(e) => {
                 self.warn(piece, format!("extension {} is not modeled yet", e.name))
             }
+            Statement::CreatePolicy(p) if self.dialect == Dialect::Postgres => {
+                self.pg_create_policy(piece, &p)
+            }
             Statement::CreatePolicy(p) => {
                 self.warn(piece, format!("policy {} is not modeled yet", p.name))
+            }
+            Statement::AlterPolicy(p) if self.dialect == Dialect::Postgres => {
+                self.pg_alter_policy(piece, &p)
+            }
+            Statement::DropPolicy(p) if self.dialect == Dialect::Postgres => {
+                self.pg_drop_policy(piece, &p)
+            }
+            Statement::DropExtension(e) if self.dialect == Dialect::Postgres => {
+                self.pg_drop_extension(piece, &e)
+            }
+            Statement::DropFunction(f) if self.dialect == Dialect::Postgres => {
+                self.pg_drop_routines(piece, &f.func_desc, f.if_exists)
+            }
+            Statement::DropProcedure {
+                if_exists,
+                proc_desc,
+                ..
+            } if self.dialect == Dialect::Postgres => {
+                self.pg_drop_routines(piece, &proc_desc, if_exists)
+            }
+            Statement::DropTrigger(t) if self.dialect == Dialect::Postgres => {
+                self.pg_drop_trigger(piece, &t)
             }
             Statement::Grant(_) | Statement::Revoke(_) => {
                 self.ignore("GRANT/REVOKE", "privileges are not modeled")
@@ -1439,6 +1473,16 @@ impl<'f> Lower<'f> {
                         p.row_level_security = false;
                     }
                 }
+                AlterTableOperation::ForceRowLevelSecurity => {
+                    if let TableOptions::Postgres(p) = &mut table.options {
+                        p.force_row_level_security = true;
+                    }
+                }
+                AlterTableOperation::NoForceRowLevelSecurity => {
+                    if let TableOptions::Postgres(p) = &mut table.options {
+                        p.force_row_level_security = false;
+                    }
+                }
                 AlterTableOperation::OwnerTo { .. } => {
                     self.ignore("OWNER", "ownership is not modeled")
                 }
@@ -1683,15 +1727,27 @@ impl<'f> Lower<'f> {
                     .unwrap_or_default();
                 self.schema.namespace_mut(&n).comment = text;
             }
-            CommentObject::Type => {
+            CommentObject::Type | CommentObject::Domain => {
                 let qn = self.qname(name);
-                match self.schema.enum_mut(&qn) {
-                    Some(e) => e.comment = text,
-                    None => self.warn(
-                        piece,
-                        format!("comment on type {qn} skipped: only enum types are modeled"),
-                    ),
+                let ns = self.schema.namespaces.get_mut(&qn.namespace);
+                let slot = ns.and_then(|n| {
+                    if kind == CommentObject::Domain {
+                        return n.domains.get_mut(&qn.name).map(|d| &mut d.comment);
+                    }
+                    // COMMENT ON TYPE also names domains.
+                    n.enums
+                        .get_mut(&qn.name)
+                        .map(|e| &mut e.comment)
+                        .or_else(|| n.composites.get_mut(&qn.name).map(|c| &mut c.comment))
+                        .or_else(|| n.domains.get_mut(&qn.name).map(|d| &mut d.comment))
+                });
+                match slot {
+                    Some(c) => *c = text,
+                    None => self.warn(piece, format!("comment on unknown type {qn} skipped")),
                 }
+            }
+            CommentObject::Extension if self.dialect == Dialect::Postgres => {
+                self.comment_extension(piece, name, text)
             }
             CommentObject::Sequence => {
                 let qn = self.qname(name);
@@ -1727,9 +1783,12 @@ impl<'f> Lower<'f> {
         match kind {
             ObjectType::Table => {
                 ns.tables.shift_remove(&qn.name);
+                // Its triggers go with it.
+                ns.triggers.retain(|_, t| t.table.name != qn.name);
             }
             ObjectType::View | ObjectType::MaterializedView => {
                 ns.views.shift_remove(&qn.name);
+                ns.triggers.retain(|_, t| t.table.name != qn.name);
             }
             ObjectType::Index => {
                 for t in ns.tables.values_mut() {

@@ -11,7 +11,11 @@
 //! - Primary-key, identity and serial columns are NOT NULL; `DEFAULT NULL` is no default;
 //!   sequence options equal to the defaults are dropped; constraints and indexes are listed by name.
 
+mod objects;
 mod partitions;
+mod routines;
+mod security;
+mod triggers;
 mod types;
 use super::info::LowerInfo;
 use migrex_dialect::postgres as pg;
