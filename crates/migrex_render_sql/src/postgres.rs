@@ -4,7 +4,9 @@
 //! the database never has to choose one. Sequence options are written in the order both
 //! PostgreSQL and migrex's DDL reader accept (INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE).
 
+mod routines;
 mod types;
+
 use crate::{RenderError, SqlRenderer};
 use migrex_dialect::postgres as pg;
 use migrex_dialect::{qualified, quote_ident, quote_list, quote_string};
@@ -245,6 +247,18 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
             qn(name),
             comment_value(to.as_deref())
         )],
+        CreateFunction { .. }
+        | ReplaceFunction { .. }
+        | DropFunction { .. }
+        | CreateTrigger { .. }
+        | DropTrigger { .. }
+        | CreatePolicy { .. }
+        | DropPolicy { .. }
+        | AlterPolicy { .. }
+        | CreateExtension { .. }
+        | DropExtension { .. }
+        | AlterExtension { .. }
+        | SetComment { .. } => routines::render(change)?,
         CreateDomain { .. }
         | DropDomain { .. }
         | AlterDomain { .. }
@@ -680,10 +694,11 @@ fn create_table(
     let mut out = pre;
     out.push(stmt);
     out.extend(post);
-    if pg_opts.is_some_and(|o| o.row_level_security) {
-        out.push(format!(
-            "ALTER TABLE {} ENABLE ROW LEVEL SECURITY",
-            qn(name)
+    if let Some(o) = pg_opts {
+        out.extend(routines::row_level_security(
+            name,
+            &migrex_model::PgTableOptions::default(),
+            o,
         ));
     }
     for i in &t.indexes {
@@ -994,16 +1009,7 @@ fn alter_table_options(
     for p in b.inherits.iter().filter(|p| !a.inherits.contains(p)) {
         out.push(format!("ALTER TABLE {t} INHERIT {}", qn(p)));
     }
-    if a.row_level_security != b.row_level_security {
-        out.push(format!(
-            "ALTER TABLE {t} {} ROW LEVEL SECURITY",
-            if b.row_level_security {
-                "ENABLE"
-            } else {
-                "DISABLE"
-            }
-        ));
-    }
+    out.extend(routines::row_level_security(table, &a, &b));
     Ok(out)
 }
 
