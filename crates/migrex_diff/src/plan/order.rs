@@ -463,6 +463,13 @@ fn sort(
         }
     }
     let on = |t: &QualifiedName| by_table.get(t).map(Vec::as_slice).unwrap_or(&[]);
+    // Trigger functions of the old schema, with the tables and views whose triggers run them.
+    let mut trigger_tables: HashMap<&QualifiedName, Vec<&QualifiedName>> = HashMap::new();
+    for t in working.triggers() {
+        if let migrex_model::TriggerAction::Function { function, .. } = &t.action {
+            trigger_tables.entry(function).or_default().push(&t.table);
+        }
+    }
 
     // Views being dropped, by what they read (recorded dependencies, else tables and views
     // with changes whose names the query mentions).
@@ -764,6 +771,32 @@ fn sort(
                 }
                 if let Some(&j) = create_view.get(&trigger.table) {
                     edges.add(j, i);
+                }
+            }
+            // A routine goes before the tables its signature names, and before itself created
+            // again with the same identity (a change CREATE OR REPLACE cannot make).
+            Change::DropFunction { name, function } => {
+                for dep in &function.depends_on {
+                    if let Some(&j) = drop_table.get(dep) {
+                        edges.add(i, j);
+                    }
+                }
+                // The triggers that run it go with their table or view, which goes first.
+                for t in trigger_tables.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+                    for &j in drop_table.get(t).into_iter().chain(drop_view.get(t)) {
+                        edges.add(j, i);
+                    }
+                }
+                for &j in create_fn.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+                    let again = match &items[j].change {
+                        Change::CreateFunction { function: f, .. } => {
+                            f.identity() == function.identity()
+                        }
+                        _ => false,
+                    };
+                    if again {
+                        edges.add(i, j);
+                    }
                 }
             }
             Change::CreateFunction { function, .. } => {
