@@ -4,7 +4,9 @@
 //! of tables reads in a few round trips. Every object of a non-system schema that is not part of
 //! an extension is read; what the model cannot hold yet becomes a `Warning`.
 
+mod routines;
 mod types;
+
 use crate::{Db, LiveError};
 use migrex_dialect::postgres as pg;
 use migrex_model::{
@@ -796,20 +798,23 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
 
     types::read(db, &oids, &mut schema)?;
 
+    routines::read(
+        db,
+        &oids,
+        version >= 130000,
+        &mut routines::Sink {
+            schema: &mut schema,
+            warnings: &mut warnings,
+            provenance: &mut provenance,
+            origin: &origin,
+        },
+    )?;
+
     // Objects the model does not hold yet.
     let other_rows = q(
         db,
         &format!(
-            "SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' \
-                    WHEN 'w' THEN 'window function' ELSE 'function' END, p.oid::regprocedure::text \
-             FROM pg_proc p WHERE p.pronamespace = ANY($1::oid[]) AND {} \
-             UNION ALL \
-             SELECT 'trigger', format('%s on %s.%s', t.tgname, n.nspname, c.relname) \
-             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE NOT t.tgisinternal AND c.relnamespace = ANY($1::oid[]) \
-             UNION ALL \
-             SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' \
+            "SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' \
                     WHEN 'r' THEN 'range type' ELSE 'type' END, format('%s.%s', n.nspname, t.typname) \
              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
              LEFT JOIN pg_class c ON c.oid = t.typrelid \
@@ -817,17 +822,10 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                AND (t.typtype = 'r' \
                     OR (t.typtype = 'b' AND t.typcategory <> 'A')) \
              UNION ALL \
-             SELECT 'policy', format('%s on %s.%s', p.polname, n.nspname, c.relname) \
-             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relnamespace = ANY($1::oid[]) \
-             UNION ALL \
              SELECT 'rule', format('%s on %s.%s', r.rulename, n.nspname, c.relname) \
              FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY($1::oid[]) \
-             UNION ALL \
-             SELECT 'extension', format('%s %s', x.extname, x.extversion) \
-             FROM pg_extension x WHERE x.extname <> 'plpgsql' \
              UNION ALL \
              SELECT 'statistics object', format('%s.%s', n.nspname, s.stxname) \
              FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace \
@@ -843,7 +841,6 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
              WHERE i.indisclustered AND c.relnamespace = ANY($1::oid[]) \
              UNION ALL \
              SELECT 'event trigger', e.evtname FROM pg_event_trigger e WHERE {}",
-            not_ext("pg_proc", "p.oid"),
             not_ext("pg_type", "t.oid"),
             not_ext("pg_collation", "co.oid"),
             not_ext("pg_event_trigger", "e.oid"),

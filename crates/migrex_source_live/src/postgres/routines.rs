@@ -1,0 +1,295 @@
+//! PostgreSQL functions and procedures, triggers, row-level security (policies and the
+//! ENABLE/FORCE flags) and extensions, read in five queries whatever the schema size.
+//!
+//! Routines and triggers are read the way pg_dump reads them, as the definitions PostgreSQL
+//! prints (`pg_get_functiondef`, `pg_get_triggerdef`), and those are parsed by the DDL reader:
+//! a file and the database it was loaded into then read the same by construction. Function
+//! definitions are printed with `search_path` set to `pg_catalog` alone, so every type outside
+//! `pg_catalog` comes out qualified; a trigger's table and function are taken from the catalog.
+//! Objects that belong to an extension are the extension's and are not read; aggregates and
+//! window functions are not modeled and are warned about.
+
+use super::{cell, flag, strip_outer_parens, text, text_array};
+use crate::{Db, LiveError};
+use migrex_model::{
+    Dialect, Extension, PgTableOptions, Policy, PolicyCommand, QualifiedName, Schema, TableOptions,
+    TriggerAction, Warning,
+};
+
+/// Where the readers' results go.
+pub(super) struct Sink<'a> {
+    pub(super) schema: &'a mut Schema,
+    pub(super) warnings: &'a mut Vec<Warning>,
+    pub(super) provenance: &'a mut migrex_model::Provenance,
+    pub(super) origin: &'a str,
+}
+
+impl Sink<'_> {
+    fn warn(&mut self, location: String, message: String) {
+        self.warnings.push(Warning {
+            message,
+            location: Some(location),
+        });
+    }
+}
+
+/// Reads every object of this module's kinds in the namespaces whose oids are `oids`
+/// (`{1,2,3}`), into `sink`.
+pub(super) fn read(db: &mut Db, oids: &str, pg13: bool, sink: &mut Sink) -> Result<(), LiveError> {
+    functions(db, oids, sink)?;
+    triggers(db, oids, pg13, sink)?;
+    policies(db, oids, sink)?;
+    extensions(db, sink)
+}
+
+fn parse(sql: &str, what: &str) -> Result<migrex_model::Loaded, String> {
+    migrex_source_sql::parse(sql, Dialect::Postgres, what).map_err(|e| e.message)
+}
+
+fn functions(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
+    let path = db
+        .query("SELECT current_setting('search_path')")?
+        .first()
+        .and_then(|r| cell(r, 0).map(str::to_string))
+        .unwrap_or_default();
+    db.query("SELECT set_config('search_path', 'pg_catalog', false)")?;
+    let rows = db.query_bind(
+        &format!(
+            "SELECT p.oid::text, n.nspname, p.prokind::text, l.lanname, \
+                    CASE WHEN p.prokind IN ('f', 'p') AND l.lanname <> 'c' \
+                         THEN pg_get_functiondef(p.oid) END, \
+                    obj_description(p.oid, 'pg_proc'), p.oid::regprocedure::text \
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+             JOIN pg_language l ON l.oid = p.prolang \
+             WHERE p.pronamespace = ANY($1::oid[]) AND {} \
+             ORDER BY p.oid",
+            super::not_ext("pg_proc", "p.oid")
+        ),
+        &[oids],
+    );
+    // The session's search path comes back whether the query worked or not.
+    let restore = db.query_bind("SELECT set_config('search_path', $1, false)", &[&path]);
+    let rows = rows?;
+    restore?;
+    for r in &rows {
+        let ns = text(r, 1);
+        let signature = text(r, 6);
+        let location = format!("function {signature}");
+        let kind = match cell(r, 2) {
+            Some("a") => Some("aggregate"),
+            Some("w") => Some("window function"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            sink.warn(
+                location,
+                format!("{kind}s are not modeled yet; {kind} {signature} was not read"),
+            );
+            continue;
+        }
+        let Some(def) = cell(r, 4) else {
+            sink.warn(
+                location,
+                format!(
+                    "{} functions are not modeled (their object file is not); {signature} was not read",
+                    text(r, 3)
+                ),
+            );
+            continue;
+        };
+        let loaded = match parse(def, "pg_get_functiondef") {
+            Ok(l) => l,
+            Err(e) => {
+                sink.warn(location, format!("definition not read: {e}"));
+                continue;
+            }
+        };
+        for w in loaded.warnings {
+            sink.warn(location.clone(), w.message);
+        }
+        let comment = cell(r, 5).map(str::to_string);
+        for (_, parsed) in loaded.schema.namespaces {
+            for (id, mut f) in parsed.functions {
+                f.comment = comment.clone();
+                sink.provenance.locations.insert(
+                    format!("{} {ns}.{id}", routine_word(&f)),
+                    sink.origin.to_string(),
+                );
+                sink.schema.namespace_mut(&ns).functions.insert(id, f);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn routine_word(f: &migrex_model::Function) -> &'static str {
+    match f.kind {
+        migrex_model::RoutineKind::Function => "function",
+        migrex_model::RoutineKind::Procedure => "procedure",
+    }
+}
+
+fn triggers(db: &mut Db, oids: &str, pg13: bool, sink: &mut Sink) -> Result<(), LiveError> {
+    // Triggers cloned onto partitions come with the parent's trigger.
+    let clones = if pg13 { "AND t.tgparentid = 0" } else { "" };
+    let rows = db.query_bind(
+        &format!(
+            "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), fn.nspname, \
+                    f.proname, obj_description(t.oid, 'pg_trigger'), t.tgenabled::text \
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace \
+             WHERE NOT t.tgisinternal {clones} AND c.relnamespace = ANY($1::oid[]) \
+             ORDER BY t.tgrelid, t.tgname"
+        ),
+        &[oids],
+    )?;
+    for r in &rows {
+        let table = QualifiedName::new(text(r, 0), text(r, 1));
+        let location = format!("trigger {} on {table}", text(r, 2));
+        let loaded = match parse(&text(r, 3), "pg_get_triggerdef") {
+            Ok(l) => l,
+            Err(e) => {
+                sink.warn(location, format!("definition not read: {e}"));
+                continue;
+            }
+        };
+        for w in loaded.warnings {
+            sink.warn(location.clone(), w.message);
+        }
+        match cell(r, 7) {
+            Some("O") | None => {}
+            Some(state) => sink.warn(
+                location.clone(),
+                format!(
+                    "trigger state `{}` (ALTER TABLE ... {} TRIGGER) is not modeled; read as enabled",
+                    state,
+                    match state {
+                        "D" => "DISABLE",
+                        "R" => "ENABLE REPLICA",
+                        _ => "ENABLE ALWAYS",
+                    }
+                ),
+            ),
+        }
+        let function = QualifiedName::new(text(r, 4), text(r, 5));
+        for t in loaded.schema.triggers() {
+            let mut t = t.clone();
+            t.table = table.clone();
+            if let TriggerAction::Function { function: f, .. } = &mut t.action {
+                *f = function.clone();
+            }
+            t.comment = cell(r, 6).map(str::to_string);
+            sink.provenance
+                .locations
+                .insert(location.clone(), sink.origin.to_string());
+            sink.schema
+                .namespace_mut(&table.namespace)
+                .triggers
+                .insert(t.key(), t);
+        }
+    }
+    Ok(())
+}
+
+fn policies(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
+    let rows = db.query_bind(
+        "SELECT n.nspname, c.relname, p.polname, p.polpermissive::text, p.polcmd::text, \
+                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END \
+                      FROM unnest(p.polroles) r)::text, \
+                pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), \
+                obj_description(p.oid, 'pg_policy') \
+         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relnamespace = ANY($1::oid[]) \
+         ORDER BY n.nspname, c.relname, p.polname",
+        &[oids],
+    )?;
+    let expr =
+        |s: Option<&str>| s.map(|s| migrex_dialect::expr(Dialect::Postgres, strip_outer_parens(s)));
+    for r in &rows {
+        let table = QualifiedName::new(text(r, 0), text(r, 1));
+        let mut roles: Vec<String> = text_array(&text(r, 5))
+            .into_iter()
+            .filter(|r| r != "public")
+            .collect();
+        roles.sort();
+        let command = match cell(r, 4) {
+            Some("r") => PolicyCommand::Select,
+            Some("a") => PolicyCommand::Insert,
+            Some("w") => PolicyCommand::Update,
+            Some("d") => PolicyCommand::Delete,
+            _ => PolicyCommand::All,
+        };
+        let policy = Policy {
+            name: text(r, 2),
+            permissive: flag(r, 3),
+            command,
+            roles,
+            using: expr(cell(r, 6)),
+            with_check: expr(cell(r, 7)),
+            comment: cell(r, 8).map(str::to_string),
+        };
+        sink.provenance.locations.insert(
+            format!("policy {} on {table}", policy.name),
+            sink.origin.to_string(),
+        );
+        if let Some(t) = sink.schema.table_mut(&table) {
+            t.policies.push(policy);
+        }
+    }
+    // FORCE ROW LEVEL SECURITY (ENABLE is read with the tables).
+    let forced = db.query_bind(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relforcerowsecurity AND c.relnamespace = ANY($1::oid[])",
+        &[oids],
+    )?;
+    for r in &forced {
+        if let Some(t) = sink
+            .schema
+            .table_mut(&QualifiedName::new(text(r, 0), text(r, 1)))
+        {
+            match &mut t.options {
+                TableOptions::Postgres(o) => o.force_row_level_security = true,
+                other => {
+                    *other = TableOptions::Postgres(PgTableOptions {
+                        force_row_level_security: true,
+                        ..PgTableOptions::default()
+                    })
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn extensions(db: &mut Db, sink: &mut Sink) -> Result<(), LiveError> {
+    // Every database has plpgsql; an extension's stock comment and default version are what
+    // `CREATE EXTENSION` without options gives, so they read as not stated.
+    let rows = db.query(
+        "SELECT x.extname, n.nspname, x.extversion, a.default_version, \
+                obj_description(x.oid, 'pg_extension'), a.comment \
+         FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace \
+         LEFT JOIN pg_available_extensions a ON a.name = x.extname \
+         WHERE x.extname <> 'plpgsql' ORDER BY x.oid",
+    )?;
+    for r in &rows {
+        let name = text(r, 0);
+        let ns = text(r, 1);
+        let version = text(r, 2);
+        let comment = cell(r, 4).map(str::to_string);
+        sink.provenance
+            .locations
+            .insert(format!("extension {name}"), sink.origin.to_string());
+        sink.schema.extensions.insert(
+            name.clone(),
+            Extension {
+                name,
+                schema: (ns != "public").then_some(ns),
+                version: (cell(r, 3) != Some(version.as_str())).then_some(version),
+                comment: comment.filter(|c| Some(c.as_str()) != cell(r, 5)),
+            },
+        );
+    }
+    Ok(())
+}
