@@ -175,6 +175,9 @@ pub struct Migration {
     /// Likely table and column renames nobody confirmed or declined: planned as drop and add,
     /// each with a warning in `warnings`.
     pub rename_candidates: Vec<RenameCandidate>,
+    /// The warnings about `rename_candidates`, one per new object (also in `warnings`).
+    pub rename_warnings: Vec<Warning>,
+    /// The sources' warnings, then `rename_warnings`.
     pub warnings: Vec<Warning>,
 }
 
@@ -189,11 +192,6 @@ impl Migration {
 
     pub fn down_script(&self) -> String {
         to_script(&self.down_sql)
-    }
-
-    /// The warnings about `rename_candidates` (the last ones of `warnings`).
-    pub fn rename_warnings(&self) -> &[Warning] {
-        &self.warnings[self.warnings.len() - self.rename_candidates.len()..]
     }
 }
 
@@ -243,7 +241,8 @@ pub fn migration_with(
         .into_iter()
         .filter(|c| !declined.contains(c))
         .collect();
-    warnings.extend(rename_warnings(to, &undecided));
+    let rename_warnings = rename_warnings(to, &undecided);
+    warnings.extend(rename_warnings.iter().cloned());
     Ok(Migration {
         dialect,
         up,
@@ -252,22 +251,23 @@ pub fn migration_with(
         down_sql,
         renames: renames.clone(),
         rename_candidates: undecided,
+        rename_warnings,
         warnings,
     })
 }
 
-/// One warning per likely rename left unconfirmed: what the plan does instead and the
-/// `--rename` argument that would confirm it, located at the table's definition in TO.
+/// One warning per new table or column that likely renames something nobody confirmed: what
+/// the plan does instead and the `--rename` argument(s) that would confirm it, located at the
+/// table's definition in TO.
 pub fn rename_warnings(to: &Loaded, candidates: &[RenameCandidate]) -> Vec<Warning> {
-    candidates
-        .iter()
-        .filter(|c| c.kind.asks())
-        .map(|c| Warning {
-            message: renames::rename_warning(to.schema.dialect, c),
+    renames::by_target(candidates)
+        .into_iter()
+        .map(|group| Warning {
+            message: renames::rename_warning(to.schema.dialect, &group),
             location: to
                 .provenance
                 .locations
-                .get(&format!("table {}", c.table))
+                .get(&format!("table {}", group[0].table))
                 .cloned(),
         })
         .collect()

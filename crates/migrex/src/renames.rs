@@ -243,25 +243,72 @@ pub fn rename_question(dialect: Dialect, c: &RenameCandidate) -> String {
     }
 }
 
-/// The warning for a likely rename nobody confirmed: what the plan does instead, and the exact
-/// argument that would make it a rename.
-pub(crate) fn rename_warning(dialect: Dialect, c: &RenameCandidate) -> String {
-    let option = rename_option(dialect, c).unwrap_or_default();
-    match c.kind {
-        RenameKind::Table => format!(
-            "table {} was dropped and {} created with columns of the same definitions ({}): planned as a drop and a create, which loses its rows; if it is a rename, pass `{option}`",
+/// The warning for likely renames nobody confirmed, all to the same new object (`group`, the
+/// likeliest first): what the plan does instead, and the exact argument that would make it a
+/// rename.
+pub(crate) fn rename_warning(dialect: Dialect, group: &[&RenameCandidate]) -> String {
+    const LISTED: usize = 3;
+    let c = group[0];
+    let options: Vec<String> = group
+        .iter()
+        .take(LISTED)
+        .filter_map(|c| rename_option(dialect, c))
+        .map(|o| format!("`{o}`"))
+        .collect();
+    let more = match group.len().saturating_sub(LISTED) {
+        0 => String::new(),
+        n => format!(" (or one of {n} more pairings, listed in the JSON plan)"),
+    };
+    let t = short(dialect, &c.table);
+    let olds = |name: &dyn Fn(&RenameCandidate) -> String| {
+        group
+            .iter()
+            .take(LISTED)
+            .map(|c| name(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+            + if group.len() > LISTED { ", ..." } else { "" }
+    };
+    match (c.kind, group.len()) {
+        (RenameKind::Table, 1) => format!(
+            "table {} was dropped and {t} created with columns of the same definitions ({}): planned as a drop and a create, which loses its rows; if it is a rename, pass {}",
             short(dialect, &c.from_table),
-            short(dialect, &c.table),
-            c.description.trim_start_matches("columns ")
+            c.description.trim_start_matches("columns "),
+            options[0]
         ),
-        _ => {
-            let t = short(dialect, &c.table);
-            format!(
-                "column {t}.{} was dropped and {t}.{} added with the same definition ({}): planned as a drop and an add, which loses the column's data; if it is a rename, pass `{option}`",
-                c.from, c.to, c.description
-            )
+        (RenameKind::Table, n) => format!(
+            "table {t} was created with columns of the same definitions ({}) as {n} dropped tables ({}): planned as drops and a create, which loses their rows; if it is a rename of one of them, pass {}{more}",
+            c.description.trim_start_matches("columns "),
+            olds(&|c| short(dialect, &c.from_table)),
+            options.join(" or ")
+        ),
+        (_, 1) => format!(
+            "column {t}.{} was dropped and {t}.{} added with the same definition ({}): planned as a drop and an add, which loses the column's data; if it is a rename, pass {}",
+            c.from, c.to, c.description, options[0]
+        ),
+        (_, n) => format!(
+            "column {t}.{} was added with the same definition ({}) as {n} dropped columns ({}): planned as drops and an add, which loses their data; if it is a rename of one of them, pass {}{more}",
+            c.to,
+            c.description,
+            olds(&|c| format!("{t}.{}", c.from)),
+            options.join(" or ")
+        ),
+    }
+}
+
+/// Candidates grouped by the new object they would rename to, in order of first appearance.
+pub(crate) fn by_target(candidates: &[RenameCandidate]) -> Vec<Vec<&RenameCandidate>> {
+    let mut groups: Vec<Vec<&RenameCandidate>> = Vec::new();
+    for c in candidates.iter().filter(|c| c.kind.asks()) {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].kind == c.kind && g[0].table == c.table && g[0].to == c.to)
+        {
+            Some(g) => g.push(c),
+            None => groups.push(vec![c]),
         }
     }
+    groups
 }
 
 /// Finds `name` among `names`: as written, else the only case-insensitive match.

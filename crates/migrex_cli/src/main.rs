@@ -299,7 +299,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             print_warnings(cli.quiet, &[&a, &b]);
             let (renames, declined) = decide_renames(&a, &b, &renames)?;
             let m = migrex::migration_with(&a, &b, &renames, &declined)?;
-            print_rename_warnings(m.rename_warnings());
+            print_rename_warnings(&m.rename_warnings);
             if !cli.quiet {
                 for note in &m.up.notes {
                     eprintln!("note: {note}");

@@ -531,6 +531,69 @@ fn likely_renames_without_a_terminal_are_warnings_with_the_option() {
     );
 }
 
+#[test]
+fn one_warning_per_new_column_lists_every_likely_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(
+        dir.path(),
+        "v1.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, other TEXT, note_old TEXT);\n",
+    );
+    let v2 = write(
+        dir.path(),
+        "v2.sql",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT);\n",
+    );
+    let o = migrex(&["diff", &v1, &v2, "--dialect", "sqlite"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let warnings: Vec<String> = stderr(&o)
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .map(String::from)
+        .collect();
+    // The likelier source (by name) first.
+    assert_eq!(
+        warnings,
+        [format!(
+            "warning: {v2}:1:1: column t.note was added with the same definition (TEXT) as 2 dropped columns (t.note_old, t.other): planned as drops and an add, which loses their data; if it is a rename of one of them, pass `--rename t.note_old=note` or `--rename t.other=note`"
+        )]
+    );
+    // Either option confirms it; both at once are a contradiction.
+    let o = migrex(&[
+        "diff",
+        &v1,
+        &v2,
+        "--dialect",
+        "sqlite",
+        "--rename",
+        "t.other=note",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("RENAME COLUMN \"other\" TO \"note\""),
+        "{}",
+        stdout(&o)
+    );
+    let o = migrex(&[
+        "diff",
+        &v1,
+        &v2,
+        "--dialect",
+        "sqlite",
+        "--rename",
+        "t.other=note",
+        "--rename",
+        "t.note_old=note",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("column t.note cannot come from both note_old and other"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// `migrex` on a pseudo-terminal (util-linux `script`, which gives the child a terminal for
 /// stdin, stdout and stderr), driven like a person: wait for a question, answer it.
 struct Terminal {

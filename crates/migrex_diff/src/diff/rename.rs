@@ -363,11 +363,15 @@ pub(crate) fn candidates(working: &Schema, to: &Schema) -> Vec<RenameCandidate> 
             let exact = by_names.get(&column_names_key(t)).into_iter().flatten();
             let alike = by_types.get(&column_types_key(t)).into_iter().flatten();
             let mut seen: Vec<&QualifiedName> = Vec::new();
+            // (exact, similarity of the names, candidate): the likeliest is asked first, and
+            // once confirmed the other pairings for this table are gone.
+            let mut found: Vec<(bool, usize, RenameCandidate)> = Vec::new();
             for (old, ot) in exact.chain(alike) {
                 if seen.contains(&old) {
                     continue;
                 }
-                let description = if same_columns(ot, t) {
+                let exact = same_columns(ot, t);
+                let description = if exact {
                     describe_columns(t)
                 } else if alike_columns(ot, t) {
                     format!(
@@ -379,15 +383,21 @@ pub(crate) fn candidates(working: &Schema, to: &Schema) -> Vec<RenameCandidate> 
                     continue;
                 };
                 seen.push(old);
-                out.push(RenameCandidate {
-                    kind: RenameKind::Table,
-                    from_table: old.clone(),
-                    table: qn.clone(),
-                    from: old.name.clone(),
-                    to: qn.name.clone(),
-                    description,
-                });
+                found.push((
+                    exact,
+                    similarity(&old.name, &qn.name),
+                    RenameCandidate {
+                        kind: RenameKind::Table,
+                        from_table: old.clone(),
+                        table: qn.clone(),
+                        from: old.name.clone(),
+                        to: qn.name.clone(),
+                        description,
+                    },
+                ));
             }
+            found.sort_by_key(|(exact, sim, _)| std::cmp::Reverse((*exact, *sim)));
+            out.extend(found.into_iter().map(|(_, _, c)| c));
         }
     }
 
@@ -412,7 +422,12 @@ pub(crate) fn candidates(working: &Schema, to: &Schema) -> Vec<RenameCandidate> 
                 .filter(|c| !t.columns.contains_key(&c.name))
                 .collect();
             for new in &added {
-                for old in gone.iter().filter(|old| same_definition(old, new)) {
+                let mut olds: Vec<&&Column> = gone
+                    .iter()
+                    .filter(|old| same_definition(old, new))
+                    .collect();
+                olds.sort_by_key(|old| std::cmp::Reverse(similarity(&old.name, &new.name)));
+                for old in olds {
                     out.push(RenameCandidate {
                         kind: RenameKind::Column,
                         from_table: qn.clone(),
@@ -599,6 +614,20 @@ fn column_types_key(t: &Table) -> String {
         .map(|c| format!("{:?}", c.ty))
         .collect::<Vec<_>>()
         .join("\u{1}")
+}
+
+/// How alike two names look: the length of their common prefix plus that of their common
+/// suffix, case-insensitively (`t250` and `t250_old` share 4, `name` and `full_name` 4).
+fn similarity(a: &str, b: &str) -> usize {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let suffix = a
+        .chars()
+        .rev()
+        .zip(b.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    (prefix + suffix).min(a.chars().count().min(b.chars().count()))
 }
 
 fn column_names_key(t: &Table) -> String {
@@ -848,6 +877,32 @@ mod tests {
         // A comment does not make another definition.
         let to2 = "CREATE TABLE users (id int PRIMARY KEY, full_name varchar(100) NOT NULL, age int, note text);\nCOMMENT ON COLUMN users.full_name IS 'the name';";
         assert_eq!(found(d, from, to2, &Renames::default()).len(), 1);
+    }
+
+    #[test]
+    fn likelier_pairings_come_first() {
+        let d = Dialect::Sqlite;
+        let from = "CREATE TABLE t (id INTEGER, other TEXT, note_old TEXT);";
+        let to = "CREATE TABLE t (id INTEGER, note TEXT);";
+        assert_eq!(
+            found(d, from, to, &Renames::default()),
+            [
+                cand(RenameKind::Column, "t", "t", "note_old", "note"),
+                cand(RenameKind::Column, "t", "t", "other", "note")
+            ]
+        );
+        // Tables: the same columns before alike ones, then the likelier name.
+        let from = "CREATE TABLE a (id INTEGER, v TEXT);\nCREATE TABLE t2 (id INTEGER, v TEXT);\nCREATE TABLE t250 (id INTEGER, w TEXT);";
+        let to = "CREATE TABLE t250_old (id INTEGER, v TEXT);";
+        let got: Vec<String> = found(d, from, to, &Renames::default())
+            .into_iter()
+            .map(|c| c.3)
+            .collect();
+        assert_eq!(got, ["t2", "a", "t250"]);
+        assert_eq!(similarity("t250", "t250_old"), 4);
+        assert_eq!(similarity("name", "full_name"), 4);
+        assert_eq!(similarity("ab", "ab"), 2);
+        assert_eq!(similarity("bio", "about"), 0);
     }
 
     #[test]
