@@ -58,6 +58,9 @@ impl Lower<'_> {
             fixed.text = format!("{} ON {}", &piece.text[..at], &piece.text[at + 9..]);
             return Some(self.piece(&fixed));
         }
+        if w == "CREATE TABLE" && piece.text.to_ascii_uppercase().contains("WITH OPTIONS") {
+            return self.pg_partition_with_options(piece);
+        }
         if w != "ALTER TABLE" && w != "ALTER INDEX" {
             return None;
         }
@@ -92,6 +95,126 @@ impl Lower<'_> {
         })();
         if let Err(e) = result {
             self.pg_types_warn_parse(piece, "ATTACH/DETACH PARTITION", &e);
+        }
+        Some(Ok(()))
+    }
+
+    /// `CREATE TABLE p PARTITION OF parent (c WITH OPTIONS DEFAULT x NOT NULL, ...) ...`, which
+    /// sqlparser does not read: the column items are taken out of the list, the rest is read as
+    /// usual, and each item's options are then read as those of a column definition and set on
+    /// the partition's column.
+    fn pg_partition_with_options(&mut self, piece: &Piece) -> Option<Result<(), SqlError>> {
+        let d = PostgreSqlDialect {};
+        let tokens = sqlparser::tokenizer::Tokenizer::new(&d, &piece.text)
+            .tokenize()
+            .ok()?;
+        let open = tokens.iter().position(|t| *t == Token::LParen)?;
+        // Items of the top-level list: (start, end) token ranges.
+        let (mut depth, mut start, mut items, mut close) = (0i32, open + 1, Vec::new(), None);
+        for (i, t) in tokens.iter().enumerate().skip(open) {
+            match t {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        items.push((start, i));
+                        close = Some(i);
+                        break;
+                    }
+                }
+                Token::Comma if depth == 1 => {
+                    items.push((start, i));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        let close = close?;
+        let words = |r: (usize, usize)| -> Vec<&Token> {
+            tokens[r.0..r.1]
+                .iter()
+                .filter(|t| !matches!(t, Token::Whitespace(_)))
+                .collect()
+        };
+        let is_with_options = |r: (usize, usize)| {
+            let w = words(r);
+            w.len() >= 3
+                && matches!(w[1], Token::Word(x) if x.keyword == Keyword::WITH)
+                && matches!(w[2], Token::Word(x) if x.value.eq_ignore_ascii_case("OPTIONS"))
+        };
+        let (opts, kept): (Vec<_>, Vec<_>) = items.into_iter().partition(|r| is_with_options(*r));
+        if opts.is_empty() {
+            return None;
+        }
+        let text_of = |a: usize, b: usize| -> String {
+            tokens[a..b].iter().map(ToString::to_string).collect()
+        };
+        let mut rest = text_of(0, open);
+        if !kept.is_empty() {
+            let list: Vec<String> = kept.iter().map(|r| text_of(r.0, r.1)).collect();
+            rest.push_str(&format!("({})", list.join(",")));
+        }
+        rest.push_str(&text_of(close + 1, tokens.len()));
+        let mut stripped = piece.clone();
+        stripped.text = rest;
+        if let Err(e) = self.piece(&stripped) {
+            return Some(Err(e));
+        }
+        // The options, read as a column definition's.
+        let st = Parser::new(&d)
+            .try_with_sql(&stripped.text)
+            .and_then(|mut p| p.parse_statement());
+        let Ok(ast::Statement::CreateTable(ct)) = st else {
+            return Some(Ok(()));
+        };
+        let qn = self.qname(&ct.name);
+        for r in opts {
+            let w = words(r);
+            let col = w[0].to_string();
+            let after = tokens[r.0..r.1]
+                .iter()
+                .position(
+                    |t| matches!(t, Token::Word(x) if x.value.eq_ignore_ascii_case("OPTIONS")),
+                )
+                .map_or(r.1, |p| r.0 + p + 1);
+            let options = text_of(after, r.1);
+            let def = format!("CREATE TABLE x ({col} integer {options})");
+            let parsed = Parser::new(&d)
+                .try_with_sql(&def)
+                .and_then(|mut p| p.parse_statement());
+            let Ok(ast::Statement::CreateTable(ct)) = parsed else {
+                self.warn(
+                    piece,
+                    format!("column options `{options}` of {qn}.{col} not read"),
+                );
+                continue;
+            };
+            let Some(cd) = ct.columns.first() else {
+                continue;
+            };
+            let name = self.ident(&cd.name);
+            let Some(mut table) = self.schema.table(&qn).cloned() else {
+                continue;
+            };
+            let Some(mut column) = table.columns.get(&name).cloned() else {
+                self.warn(piece, format!("WITH OPTIONS on unknown column {qn}.{name}"));
+                continue;
+            };
+            for o in &cd.options {
+                self.column_option(
+                    piece,
+                    &qn,
+                    &mut table,
+                    &mut column,
+                    o.name.as_ref(),
+                    &o.option,
+                );
+            }
+            table.columns.insert(name, column);
+            self.schema
+                .namespace_mut(&qn.namespace)
+                .tables
+                .insert(qn.name.clone(), table);
         }
         Some(Ok(()))
     }

@@ -422,7 +422,34 @@ fn strip_nullability(text: &str) -> (String, bool) {
         out.push(t.clone());
         i += 1;
     }
-    (out.iter().map(ToString::to_string).collect(), not_null)
+    (
+        with_as(&out).iter().map(ToString::to_string).collect(),
+        not_null,
+    )
+}
+
+/// `CREATE DOMAIN name type`: PostgreSQL's `AS` is optional, sqlparser's is not.
+fn with_as(tokens: &[Token]) -> Vec<Token> {
+    let words: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t, Token::Whitespace(_)))
+        .map(|(i, _)| i)
+        .collect();
+    // CREATE DOMAIN a[.b] <here>
+    let mut k = 2;
+    while k + 1 < words.len() && matches!(tokens[words[k + 1]], Token::Period) {
+        k += 2;
+    }
+    let Some(&next) = words.get(k + 1) else {
+        return tokens.to_vec();
+    };
+    if matches!(&tokens[next], Token::Word(w) if w.keyword == Keyword::AS) {
+        return tokens.to_vec();
+    }
+    let mut out = tokens.to_vec();
+    out.insert(next, Token::make_keyword("AS "));
+    out
 }
 
 #[cfg(test)]
@@ -442,5 +469,7 @@ mod tests {
         let (t, nn) = strip_nullability("CREATE DOMAIN d AS text NULL");
         assert!(!nn);
         assert_eq!(t, "CREATE DOMAIN d AS text ");
+        let (t, _) = strip_nullability("CREATE DOMAIN \"Name\" varchar(50) NULL;");
+        assert_eq!(t, "CREATE DOMAIN \"Name\" AS varchar(50) ;");
     }
 }
