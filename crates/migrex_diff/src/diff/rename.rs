@@ -318,6 +318,11 @@ pub(crate) fn candidates_between(
     to: &Schema,
     renames: &Renames,
 ) -> Vec<RenameCandidate> {
+    // Without declared renames, PostgreSQL (which compares names exactly) implies none: the
+    // old schema is compared as it is, saving a copy of it.
+    if renames.is_empty() && from.dialect == to.dialect && to.dialect == Dialect::Postgres {
+        return candidates(from, to);
+    }
     let mut working = from.clone();
     working.dialect = to.dialect;
     apply(&mut working, to, renames, &mut Vec::new());
