@@ -594,6 +594,73 @@ fn one_warning_per_new_column_lists_every_likely_source() {
     );
 }
 
+/// `--rename` from a live PostgreSQL or MariaDB database (FROM by URL) to a DDL file: the plan
+/// renames, the rows stay, and the database then equals TO.
+#[test]
+fn rename_options_keep_the_rows_on_live_servers() {
+    use migrex_model::Dialect;
+    let dir = tempfile::tempdir().unwrap();
+    for (dialect, v1, v2) in [
+        (
+            Dialect::Postgres,
+            "CREATE TABLE users (id int PRIMARY KEY, name varchar(100) NOT NULL);\nCREATE TABLE logs (id int PRIMARY KEY, msg text);\nCREATE INDEX logs_msg ON logs (msg);",
+            "CREATE TABLE users (id int PRIMARY KEY, full_name varchar(100) NOT NULL);\nCREATE TABLE events (id int PRIMARY KEY, msg text);\nCREATE INDEX events_msg ON events (msg);",
+        ),
+        (
+            Dialect::Mysql,
+            "CREATE TABLE users (id int PRIMARY KEY, name varchar(100) NOT NULL);\nCREATE TABLE logs (id int PRIMARY KEY, msg varchar(50), KEY logs_msg (msg));",
+            "CREATE TABLE users (id int PRIMARY KEY, full_name varchar(100) NOT NULL);\nCREATE TABLE events (id int PRIMARY KEY, msg varchar(50), KEY events_msg (msg));",
+        ),
+    ] {
+        let Some(db) = migrex_test_support::TestDb::with_sql(dialect, v1) else {
+            continue;
+        };
+        let mut conn = db.connect();
+        conn.execute_script(
+            "INSERT INTO users (id, name) VALUES (1, 'Ada'), (2, 'Linus');\nINSERT INTO logs (id, msg) VALUES (1, 'boot');",
+        )
+        .unwrap();
+        let url = db.url_string();
+        let v2 = write(dir.path(), &format!("{dialect}.sql"), v2);
+        // Without the options: warnings naming them, and a plan that drops.
+        let o = migrex(&["diff", &url, &v2]);
+        assert_eq!(o.status.code(), Some(0), "{dialect}: {}", stderr(&o));
+        for want in ["`--rename logs=events`", "`--rename users.name=full_name`"] {
+            assert!(stderr(&o).contains(want), "{dialect}: {}", stderr(&o));
+        }
+        let o = migrex(&[
+            "diff",
+            &url,
+            &v2,
+            "--rename",
+            "logs=events",
+            "--rename",
+            "users.name=full_name",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{dialect}: {}", stderr(&o));
+        let up = stdout(&o);
+        assert!(!up.contains("DROP TABLE"), "{dialect}: {up}");
+        // The index keeps its definition under its new name: renamed in place, not rebuilt.
+        assert!(!up.contains("CREATE INDEX"), "{dialect}: {up}");
+        conn.execute_script(&up)
+            .unwrap_or_else(|e| panic!("{dialect}: {e}\n{up}"));
+        assert_eq!(
+            conn.query("SELECT full_name FROM users ORDER BY id")
+                .unwrap(),
+            texts(&["Ada", "Linus"]),
+            "{dialect}"
+        );
+        assert_eq!(
+            conn.query("SELECT msg FROM events").unwrap(),
+            texts(&["boot"]),
+            "{dialect}"
+        );
+        let o = migrex(&["diff", &url, &v2]);
+        assert_eq!(o.status.code(), Some(0), "{dialect}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{dialect}: not at TO after the plan");
+    }
+}
+
 /// `migrex` on a pseudo-terminal (util-linux `script`, which gives the child a terminal for
 /// stdin, stdout and stderr), driven like a person: wait for a question, answer it.
 struct Terminal {
