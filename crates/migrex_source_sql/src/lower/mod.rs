@@ -310,6 +310,12 @@ impl<'f> Lower<'f> {
         {
             return result;
         }
+        // SQLite triggers: the body is kept as written (see lower/sqlite/triggers.rs).
+        if self.dialect == Dialect::Sqlite
+            && let Some(result) = self.sqlite_trigger_piece(piece)
+        {
+            return result;
+        }
         // Domains, composite-type attributes and pg_dump's partition attachments.
         if self.dialect == Dialect::Postgres
             && let Some(result) = self
@@ -691,6 +697,9 @@ impl<'f> Lower<'f> {
             }
             Statement::DropTrigger(t) if self.dialect == Dialect::Postgres => {
                 self.pg_drop_trigger(piece, &t)
+            }
+            Statement::DropTrigger(t) if self.dialect == Dialect::Sqlite => {
+                self.sqlite_drop_trigger(piece, &t)
             }
             Statement::Grant(_) | Statement::Revoke(_) => {
                 self.ignore("GRANT/REVOKE", "privileges are not modeled")

@@ -11,7 +11,9 @@
 //!   in upper case.
 //!
 //! It also warns about what SQLite would refuse: AUTOINCREMENT outside an INTEGER PRIMARY KEY,
-//! indexes without a name.
+//! indexes without a name. Triggers are read in `sqlite/triggers.rs`.
+
+mod triggers;
 
 use super::info::LowerInfo;
 use migrex_dialect as dia;
@@ -44,6 +46,7 @@ pub(crate) fn finalize(schema: &mut Schema, info: &LowerInfo, warnings: &mut Vec
             check_autoincrement(&qn, table, warnings);
         }
     }
+    triggers::finalize(schema, warnings);
 }
 
 /// SQLite names are case-insensitive: `PRIMARY KEY (ID)` names column `id`, `REFERENCES ARTIST`
