@@ -9,7 +9,8 @@ use crate::{RenderError, SqlRenderer};
 use migrex_dialect::{format_type, quote_ident, quote_list, quote_string};
 use migrex_model::{
     Change, Check, Column, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
-    QualifiedName, Table, TableOptions, UniqueConstraint, View,
+    QualifiedName, Table, TableOptions, Trigger, TriggerAction, TriggerEvent, TriggerTiming,
+    UniqueConstraint, View,
 };
 
 const D: Dialect = Dialect::Sqlite;
@@ -113,8 +114,18 @@ impl SqlRenderer for SqliteRenderer {
                 }
                 Ok(vec![format!("DROP VIEW {}", table_ref(name))])
             }
-            // TODO(issue 3): triggers.
-            _ => bad("not rendered for SQLite yet"),
+            Change::CreateTrigger { trigger } => Ok(vec![create_trigger(change, trigger)?]),
+            Change::DropTrigger { trigger } => Ok(vec![format!(
+                "DROP TRIGGER {}",
+                quote_ident(D, &trigger.name)
+            )]),
+            Change::SetComment { .. } => bad("SQLite has no comments on objects"),
+            // Functions, domains, composite types, extensions, policies, partitions, enum
+            // recreation: objects SQLite does not have.
+            _ => bad(
+                "SQLite has no such object (functions, types, domains, extensions, policies and \
+                 partitions are PostgreSQL/MySQL objects)",
+            ),
         }
     }
 }
@@ -581,6 +592,61 @@ fn create_view(change: &Change, name: &QualifiedName, view: &View) -> R<String> 
     ))
 }
 
+/// `CREATE TRIGGER name timing event ON table [WHEN expr] BEGIN body END`. SQLite triggers are
+/// row triggers with one event and a body of statements, each ending in `;` (a body read from
+/// SQL keeps its last `;`; one built otherwise gets it here).
+fn create_trigger(change: &Change, t: &Trigger) -> R<String> {
+    let TriggerAction::Body { body } = &t.action else {
+        return Err(unsupported(
+            change,
+            "SQLite triggers run a body of statements, not a function",
+        ));
+    };
+    if !t.for_each_row || t.constraint.is_some() || t.old_table.is_some() || t.new_table.is_some() {
+        return Err(unsupported(
+            change,
+            "SQLite triggers are FOR EACH ROW only, without CONSTRAINT or REFERENCING",
+        ));
+    }
+    let event = match t.events.as_slice() {
+        [TriggerEvent::Insert] => "INSERT".to_string(),
+        [TriggerEvent::Delete] => "DELETE".to_string(),
+        [TriggerEvent::Update { columns }] if columns.is_empty() => "UPDATE".to_string(),
+        [TriggerEvent::Update { columns }] => format!("UPDATE OF {}", quote_list(D, columns)),
+        _ => {
+            return Err(unsupported(
+                change,
+                "a SQLite trigger fires on exactly one of INSERT, UPDATE, DELETE; split it into \
+                 one trigger per event",
+            ));
+        }
+    };
+    let timing = match t.timing {
+        TriggerTiming::Before => "BEFORE",
+        TriggerTiming::After => "AFTER",
+        TriggerTiming::InsteadOf => "INSTEAD OF",
+    };
+    let when = match &t.when {
+        Some(w) => format!(" WHEN {}", w.sql),
+        None => String::new(),
+    };
+    let mut body = body.sql.trim().to_string();
+    if body.is_empty() {
+        return Err(unsupported(
+            change,
+            "a SQLite trigger body needs a statement",
+        ));
+    }
+    if !body.ends_with(';') {
+        body.push(';');
+    }
+    Ok(format!(
+        "CREATE TRIGGER {} {timing} {event} ON {} FOR EACH ROW{when}\nBEGIN\n{body}\nEND",
+        quote_ident(D, &t.name),
+        table_ref(&t.table)
+    ))
+}
+
 /// The documented 12-step rebuild, as statements that work both on their own and inside the
 /// caller's transaction:
 /// - `PRAGMA foreign_keys = OFF` first: effective on its own (autocommit), a no-op inside a
@@ -594,10 +660,11 @@ fn create_view(change: &Change, name: &QualifiedName, view: &View) -> R<String> 
 /// With enforcement on, `DROP TABLE` deletes every row first: rows of other tables referencing
 /// this one would be deleted by ON DELETE CASCADE, or make the COMMIT fail. So the rebuild
 /// refuses, with an error naming the cause, when foreign keys are enforced and any table (the new
-/// one included) references this one. It also refuses when the table has triggers, which
-/// `DROP TABLE` would delete and the model cannot recreate yet. Views keep working: the rename
-/// runs with `legacy_alter_table` so SQLite does not re-check views that read the table while it
-/// is briefly missing.
+/// one included) references this one. It also refuses when the table still has triggers, which
+/// `DROP TABLE` would silently delete: the planner drops them before the rebuild and creates them
+/// again after it, as it does with the views that read the table (`migrex_diff`'s
+/// `plan/dependants.rs`). The rename runs with `legacy_alter_table` so SQLite does not re-check
+/// the other views and triggers that name the table while it is briefly missing.
 fn rebuild_table(
     change: &Change,
     name: &QualifiedName,
@@ -875,6 +942,66 @@ mod tests {
         assert_eq!(
             render(&add),
             vec!["ALTER TABLE \"album\" ADD COLUMN \"x\" TEXT NOT NULL DEFAULT 'x'"]
+        );
+    }
+
+    fn trigger(events: Vec<migrex_model::TriggerEvent>, body: &str) -> Trigger {
+        Trigger {
+            name: "it's".into(),
+            table: qn("album"),
+            timing: TriggerTiming::InsteadOf,
+            events,
+            for_each_row: true,
+            when: Some(e("new.id > 0")),
+            action: TriggerAction::Body {
+                body: migrex_dialect::body(D, body),
+            },
+            constraint: None,
+            old_table: None,
+            new_table: None,
+            order: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn triggers() {
+        let t = trigger(
+            vec![TriggerEvent::Update {
+                columns: vec!["a".into(), "b\"c".into()],
+            }],
+            "SELECT RAISE(ABORT, 'no')",
+        );
+        assert_eq!(
+            render(&Change::CreateTrigger { trigger: t.clone() }),
+            vec![
+                "CREATE TRIGGER \"it's\" INSTEAD OF UPDATE OF \"a\", \"b\"\"c\" ON \"album\" FOR \
+                 EACH ROW WHEN new.id > 0\nBEGIN\nSELECT RAISE(ABORT, 'no');\nEND"
+            ]
+        );
+        assert_eq!(
+            render(&Change::DropTrigger { trigger: t }),
+            vec!["DROP TRIGGER \"it's\""]
+        );
+        // One event per SQLite trigger, a body of statements.
+        let two = trigger(
+            vec![TriggerEvent::Insert, TriggerEvent::Delete],
+            "SELECT 1;",
+        );
+        assert!(
+            SqliteRenderer
+                .render_change(&Change::CreateTrigger { trigger: two })
+                .is_err()
+        );
+        let mut f = trigger(vec![TriggerEvent::Insert], "SELECT 1;");
+        f.action = TriggerAction::Function {
+            function: qn("f"),
+            args: vec![],
+        };
+        assert!(
+            SqliteRenderer
+                .render_change(&Change::CreateTrigger { trigger: f })
+                .is_err()
         );
     }
 
