@@ -1,5 +1,6 @@
 //! The planner: the differ's changes, adapted to the dialect and ordered into steps.
 
+mod dependants;
 mod order;
 pub(crate) mod sqlite;
 
@@ -61,7 +62,7 @@ pub(crate) fn build(from: &Schema, to: &Schema, renames: &Renames) -> Plan {
     }
     split_sequence_owners(&mut changes);
     break_cycles(&mut changes, dialect, &mut notes);
-    recreate_dependent_views(&mut changes, &working, to);
+    dependants::recreate(&mut changes, &working, to);
     let mut items: Vec<Item> = changes.into_iter().map(Item::new).collect();
     if dialect == Dialect::Mysql {
         mysql_auto_increment(&mut items, &working, to, &mut notes);
@@ -373,74 +374,6 @@ pub(crate) fn view_reads<'a>(
         .filter(|c| mentions(&view.definition.key, &c.name))
         .cloned()
         .collect()
-}
-
-/// Views over a table whose columns change shape (type, drop, SQLite rebuild) block the change
-/// (PostgreSQL) or would break (SQLite's rebuild, MySQL): they are dropped before and created
-/// again after, as are the views that read a recreated view.
-fn recreate_dependent_views(changes: &mut Vec<Change>, working: &Schema, to: &Schema) {
-    let mut changed: HashSet<QualifiedName> = HashSet::new();
-    for c in changes.iter() {
-        match c {
-            Change::RebuildTable { name, .. } | Change::DropTable { name, .. } => {
-                changed.insert(name.clone());
-            }
-            Change::DropColumn { table, .. } => {
-                changed.insert(table.clone());
-            }
-            Change::AlterColumn { table, from, to }
-                if from.ty != to.ty
-                    || from.collation != to.collation
-                    || from.generated != to.generated =>
-            {
-                changed.insert(table.clone());
-            }
-            Change::DropView { name, .. } => {
-                changed.insert(name.clone());
-            }
-            _ => {}
-        }
-    }
-    if changed.is_empty() {
-        return;
-    }
-    let mut recreated: HashSet<QualifiedName> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::DropView { name, .. } => Some(name.clone()),
-            _ => None,
-        })
-        .collect();
-    loop {
-        let mut found = Vec::new();
-        for (vq, v) in working.views() {
-            if recreated.contains(&vq) {
-                continue;
-            }
-            let Some(target) = to.view(&vq) else { continue };
-            if view_reads(v, changed.iter())
-                .iter()
-                .any(|d| changed.contains(d))
-            {
-                found.push((vq, v.clone(), target.clone()));
-            }
-        }
-        if found.is_empty() {
-            break;
-        }
-        for (vq, old, new) in found {
-            recreated.insert(vq.clone());
-            changed.insert(vq.clone());
-            changes.push(Change::DropView {
-                name: vq.clone(),
-                view: old,
-            });
-            changes.push(Change::CreateView {
-                name: vq,
-                view: new,
-            });
-        }
-    }
 }
 
 /// MySQL: an index a remaining foreign key relies on cannot be dropped before its replacement
