@@ -107,7 +107,7 @@ enum Command {
     /// Prove a migration on a scratch database: load FROM, apply up, compare with TO, apply down,
     /// compare with FROM.
     #[command(
-        after_help = "Examples:\n  migrex verify v1.sql v2.sql --dialect sqlite\n  migrex verify v1.sql v2.sql --dialect postgres --dev postgres://postgres@localhost/postgres\n\nSQLite uses a temporary file. PostgreSQL and MySQL need --dev: a server where migrex may\ncreate (and afterwards drop) its own scratch database."
+        after_help = "Examples:\n  migrex verify v1.sql v2.sql --dialect sqlite\n  migrex verify v1.sql v2.sql --dialect sqlite --rename users.name=full_name\n  migrex verify v1.sql v2.sql --dialect postgres --dev postgres://postgres@localhost/postgres\n\nSQLite uses a temporary file. PostgreSQL and MySQL need --dev: a server where migrex may\ncreate (and afterwards drop) its own scratch database."
     )]
     Verify {
         from: String,
