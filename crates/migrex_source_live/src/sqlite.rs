@@ -1,7 +1,7 @@
 //! sqlite catalog introspection.
 //!
-//! SQLite's catalog is its stored DDL: `sqlite_master.sql` holds each CREATE TABLE/INDEX/VIEW as
-//! written (ALTER TABLE rewrites that text in place). Reading it with the same reader as DDL files
+//! SQLite's catalog is its stored DDL: `sqlite_master.sql` holds each CREATE
+//! TABLE/INDEX/VIEW/TRIGGER as written (ALTER TABLE rewrites that text in place). Reading it with the same reader as DDL files
 //! (`migrex_source_sql::parse`) makes "file == live" hold by construction. The pragmas
 //! (`table_xinfo`, `index_list`/`index_xinfo`, `foreign_key_list`, `table_list`) are what SQLite
 //! actually built from that text; they are compared with the parsed model and any disagreement
@@ -56,8 +56,9 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     let kinds = table_kinds(db);
     let mut warnings = Vec::new();
 
-    // Tables first, then indexes, then views, so each statement finds what it refers to
-    // (creation order can differ after a table rebuild).
+    // Tables first, then indexes, then views, then triggers, so each statement finds what it
+    // refers to (creation order can differ after a table rebuild). A trigger's stored text is
+    // its whole CREATE TRIGGER statement, read by the DDL reader like the rest.
     let mut script = String::new();
     // Lines in `script` so far, kept as it grows (recounting it per object is quadratic).
     let mut script_lines: u64 = 0;
@@ -67,7 +68,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         .filter(|(_, k)| k.kind == "virtual")
         .map(|(n, _)| n.as_str())
         .collect();
-    for pass in ["table", "index", "view"] {
+    for pass in ["table", "index", "view", "trigger"] {
         for o in objects.iter().filter(|o| o.kind == pass) {
             let Some(sql) = &o.sql else { continue };
             let kind = kinds.get(&o.name).map(|k| k.kind.as_str());
@@ -89,7 +90,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                 });
                 continue;
             }
-            if pass == "index" && virtual_tables.contains(&o.table.as_str()) {
+            if (pass == "index" || pass == "trigger") && virtual_tables.contains(&o.table.as_str())
+            {
                 continue;
             }
             let line = script_lines + 1;
@@ -99,12 +101,6 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             script.push_str("\n;\n");
             script_lines += sql.matches('\n').count() as u64 + 2;
         }
-    }
-    for o in objects.iter().filter(|o| o.kind == "trigger") {
-        warnings.push(Warning {
-            message: format!("trigger {} on {} is not modeled yet", o.name, o.table),
-            location: Some(format!("trigger {}", o.name)),
-        });
     }
 
     let object_at = |line: u64| -> String {

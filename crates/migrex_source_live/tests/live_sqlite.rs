@@ -1,4 +1,5 @@
-//! Live SQLite: DDL file == introspection, render round trip, and the 12-step table rebuild.
+//! Live SQLite: DDL file == introspection, render round trip, the 12-step table rebuild, and
+//! triggers and views carried through it.
 //!
 //! SQLite is embedded (sqlx's bundled libsqlite3), so these tests always run.
 
@@ -36,8 +37,12 @@ fn render_from_empty(schema: &Schema) -> Vec<String> {
         name,
         view: view.clone(),
     });
+    let triggers = schema
+        .triggers()
+        .map(|t| Change::CreateTrigger { trigger: t.clone() });
     tables
         .chain(views)
+        .chain(triggers)
         .flat_map(|change| {
             renderer(D)
                 .render_change(&change)
@@ -139,7 +144,7 @@ fn every_fixture_survives_the_planned_migration_from_empty() {
 }
 
 #[test]
-fn triggers_and_virtual_tables_are_warnings() {
+fn virtual_tables_are_warnings_and_triggers_are_read() {
     let (_db, live) = load(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, updated TEXT);
          CREATE TRIGGER t_touch AFTER UPDATE ON t BEGIN
@@ -147,21 +152,15 @@ fn triggers_and_virtual_tables_are_warnings() {
          END;
          CREATE VIRTUAL TABLE doc USING fts5(title, body);",
     );
+    assert_eq!(live.warnings.len(), 1, "{:?}", live.warnings);
     assert!(
-        live.warnings
-            .iter()
-            .any(|w| w.message.contains("virtual table doc")),
-        "{:?}",
-        live.warnings
-    );
-    assert!(
-        live.warnings
-            .iter()
-            .any(|w| w.message.contains("trigger t_touch")),
+        live.warnings[0].message.contains("virtual table doc"),
         "{:?}",
         live.warnings
     );
     assert_eq!(live.schema.table_count(), 1);
+    let keys: Vec<&String> = live.schema.namespaces[""].triggers.keys().collect();
+    assert_eq!(keys, ["t.t_touch"]);
 }
 
 #[test]
@@ -591,4 +590,205 @@ fn rebuild_refuses_to_drop_triggers() {
         ),
         "1"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triggers and views around a rebuild.
+
+const STORE: &str = "
+CREATE TABLE item (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    price TEXT,
+    legacy TEXT,
+    qty INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX item_name ON item (name);
+CREATE TABLE item_log (id INTEGER PRIMARY KEY, item_id INTEGER, what TEXT);
+CREATE VIEW priced AS SELECT id, name, price FROM item WHERE price IS NOT NULL;
+CREATE VIEW cheap AS SELECT id, name, price FROM priced WHERE price < 10;
+CREATE TRIGGER item_ai AFTER INSERT ON item BEGIN
+  INSERT INTO item_log (item_id, what) VALUES (new.id, 'insert');
+END;
+CREATE TRIGGER item_bu BEFORE UPDATE OF price ON item WHEN CAST(new.price AS REAL) < 0 BEGIN
+  SELECT RAISE(ABORT, 'negative price');
+END;
+CREATE TRIGGER item_ad AFTER DELETE ON item BEGIN
+  INSERT INTO item_log (item_id, what) VALUES (old.id, 'delete');
+  DELETE FROM item_log WHERE item_id = old.id AND what = 'insert';
+END;
+CREATE TRIGGER cheap_ii INSTEAD OF INSERT ON cheap BEGIN
+  INSERT INTO item (name, price) VALUES (new.name, coalesce(new.price, 1));
+END;
+INSERT INTO item (name, price, legacy, qty) VALUES ('pen', '1.5', 'x', 10), ('ink', '12', NULL, 0),
+  ('pad', NULL, 'y', 3), ('cap', '0.5', 'z', 1);
+";
+
+/// The store after a release: price becomes NUMERIC(10,2) and legacy goes, which needs the
+/// rebuild; the views and triggers are unchanged.
+fn store_v2() -> String {
+    STORE
+        .replace(
+            "    price TEXT,\n    legacy TEXT,\n",
+            "    price NUMERIC(10,2),\n",
+        )
+        .split("INSERT INTO item (name, price, legacy")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// What the triggers and views of the store do, checked on a live database.
+fn store_behaves(db: &mut Db, when: &str) {
+    let before: i64 = one(db, "SELECT count(*) FROM item_log WHERE what = 'insert'")
+        .parse()
+        .unwrap_or(-1);
+    db.execute("INSERT INTO item (name, price, qty) VALUES ('new', '2', 1)")
+        .unwrap_or_else(|e| panic!("{when}: {e}"));
+    assert_eq!(
+        one(db, "SELECT count(*) FROM item_log WHERE what = 'insert'"),
+        (before + 1).to_string(),
+        "{when}: AFTER INSERT fired"
+    );
+    let err = db
+        .execute("UPDATE item SET price = -1 WHERE name = 'new'")
+        .expect_err("BEFORE UPDATE OF price ... WHEN refuses");
+    assert!(err.to_string().contains("negative price"), "{when}: {err}");
+    db.execute("INSERT INTO cheap (name) VALUES ('via view')")
+        .unwrap_or_else(|e| panic!("{when}: INSTEAD OF INSERT: {e}"));
+    assert_eq!(
+        one(db, "SELECT price FROM cheap WHERE name = 'via view'"),
+        "1",
+        "{when}: the row inserted through the view is seen through it"
+    );
+    db.execute("DELETE FROM item WHERE name IN ('new', 'via view')")
+        .unwrap_or_else(|e| panic!("{when}: {e}"));
+    assert_eq!(
+        one(db, "SELECT count(*) FROM item_log WHERE what = 'delete'"),
+        "2",
+        "{when}: AFTER DELETE fired"
+    );
+    db.execute("DELETE FROM item_log WHERE what = 'delete'")
+        .unwrap_or_else(|e| panic!("{when}: {e}"));
+}
+
+#[test]
+fn rebuild_under_views_and_triggers_keeps_rows_and_behavior_both_ways() {
+    let tdb = TestDb::with_sql(D, STORE).expect("sqlite");
+    let mut db = tdb.connect();
+    let a = introspect(&mut db);
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert_eq!(a.schema.triggers().count(), 4);
+    let b = read_ddl(D, &store_v2(), "store_v2.sql");
+    assert_eq!(b.schema.triggers().count(), 4);
+    let rows = |db: &mut Db| {
+        fingerprint(
+            db,
+            "item",
+            "id || ':' || name || ':' || ifnull(price, '-') || ':' || qty",
+        )
+    };
+    let items = rows(&mut db);
+    let cheap = one(&mut db, "SELECT group_concat(name) FROM cheap");
+    assert_eq!(cheap, "pen,cap");
+
+    let (plan, stmts) = planned_statements(&a.schema, &b.schema);
+    let kinds: Vec<String> = plan.steps.iter().map(|s| s.change.describe()).collect();
+    assert!(
+        kinds.contains(&"rebuild table item".to_string()),
+        "{kinds:?}"
+    );
+    apply(&mut db, &stmts).unwrap_or_else(|e| panic!("{e}\nSQL:\n{}", stmts.join(";\n")));
+
+    let after = introspect(&mut db);
+    let diff = schema_difference(&b.schema, &after.schema);
+    assert!(diff.is_empty(), "{diff}\nSQL:\n{}", stmts.join(";\n"));
+    assert!(after.warnings.is_empty(), "{:?}", after.warnings);
+    assert_eq!(rows(&mut db), items, "rows kept through the rebuild");
+    assert_eq!(one(&mut db, "SELECT group_concat(name) FROM cheap"), cheap);
+    assert_eq!(
+        one(&mut db, "SELECT typeof(price) FROM item WHERE name = 'pen'"),
+        "real",
+        "the new NUMERIC affinity applies"
+    );
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT seq FROM sqlite_sequence WHERE name = 'item'"
+        ),
+        "4"
+    );
+    store_behaves(&mut db, "after up");
+    let (rest, _) = planned_statements(&after.schema, &b.schema);
+    assert!(
+        rest.steps.is_empty(),
+        "re-diff: {:?}",
+        rest.steps
+            .iter()
+            .map(|s| s.change.describe())
+            .collect::<Vec<_>>()
+    );
+
+    // Down: back to the first version (legacy comes back empty), with the same behavior.
+    let (_, down) = planned_statements(&after.schema, &a.schema);
+    apply(&mut db, &down).unwrap_or_else(|e| panic!("{e}\nSQL:\n{}", down.join(";\n")));
+    let back = introspect(&mut db);
+    let diff = schema_difference(&a.schema, &back.schema);
+    assert!(diff.is_empty(), "{diff}\nSQL:\n{}", down.join(";\n"));
+    store_behaves(&mut db, "after down");
+    assert_eq!(
+        one(&mut db, "SELECT count(*) FROM item"),
+        "4",
+        "rows kept through the way back"
+    );
+}
+
+#[test]
+fn dropping_a_column_that_views_and_triggers_name() {
+    // SQLite's ALTER TABLE DROP COLUMN refuses a column a view or trigger names: the plan
+    // replaces them around the drop.
+    let v1 = "
+        CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT, note TEXT);
+        CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+        CREATE VIEW noted AS SELECT id, note FROM item;
+        CREATE TRIGGER item_note AFTER UPDATE OF note ON item BEGIN
+          INSERT INTO log (msg) VALUES (new.note);
+        END;
+        CREATE TRIGGER log_ai AFTER INSERT ON log WHEN new.msg = 'reset' BEGIN
+          UPDATE item SET note = NULL;
+        END;
+        INSERT INTO item (name, note) VALUES ('a', 'n1'), ('b', 'n2');";
+    let v2 = "
+        CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+        CREATE VIEW noted AS SELECT id, name FROM item;
+        CREATE TRIGGER item_note AFTER UPDATE OF name ON item BEGIN
+          INSERT INTO log (msg) VALUES (new.name);
+        END;
+        CREATE TRIGGER log_ai AFTER INSERT ON log WHEN new.msg = 'reset' BEGIN
+          UPDATE item SET name = NULL;
+        END;";
+    let tdb = TestDb::with_sql(D, v1).expect("sqlite");
+    let mut db = tdb.connect();
+    let a = introspect(&mut db);
+    let b = read_ddl(D, v2, "v2.sql");
+    let (plan, stmts) = planned_statements(&a.schema, &b.schema);
+    let kinds: Vec<String> = plan.steps.iter().map(|s| s.change.describe()).collect();
+    assert!(
+        kinds.contains(&"drop column item.note".to_string()),
+        "{kinds:?}"
+    );
+    apply(&mut db, &stmts).unwrap_or_else(|e| panic!("{e}\nSQL:\n{}", stmts.join(";\n")));
+    let after = introspect(&mut db);
+    let diff = schema_difference(&b.schema, &after.schema);
+    assert!(diff.is_empty(), "{diff}");
+    db.execute("UPDATE item SET name = 'c' WHERE id = 1")
+        .expect("update");
+    assert_eq!(
+        one(&mut db, "SELECT msg FROM log"),
+        "c",
+        "the new trigger fires"
+    );
+    let (rest, _) = planned_statements(&after.schema, &b.schema);
+    assert!(rest.steps.is_empty());
 }
