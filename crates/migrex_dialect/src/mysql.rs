@@ -5,6 +5,13 @@
 //! a `decimal(6,3)` equals the catalog's `1.500`. What differs between MariaDB and MySQL 8 is kept
 //! in one place: `Flavor`.
 
+mod objects;
+
+pub use objects::{
+    normalize_partitioning, partition_bound, partition_key, partition_method, routine_type,
+    split_top_level, split_type_charset,
+};
+
 use migrex_model::BinaryKind;
 use migrex_model::{ColumnType, Dialect, Expr as ModelExpr, FkAction, TextKind};
 use sqlparser::ast::{

@@ -34,6 +34,13 @@ pub(crate) struct SplitError {
 /// Splits `sql` into statements.
 pub(crate) fn split(sql: &str, dialect: Dialect) -> Result<Vec<Piece>, SplitError> {
     let mut pieces = Vec::new();
+    let unwrapped;
+    let sql = if dialect == Dialect::Mysql {
+        unwrapped = unwrap_executable_comments(sql);
+        unwrapped.as_str()
+    } else {
+        sql
+    };
     for region in regions(sql, dialect) {
         match region.delimiter {
             None => split_region(&region.text, region.line, dialect, &mut pieces)?,
@@ -153,7 +160,9 @@ fn split_region(
         }
         current.clear();
     };
-    for tok in &tokens {
+    // `END IF|LOOP|WHILE|REPEAT` closes a block whose opening word was not counted.
+    let mut skip_next_word = false;
+    for (i, tok) in tokens.iter().enumerate() {
         if let Token::Whitespace(Whitespace::SingleLineComment { comment, .. }) = &tok.token {
             let line = tok.span.start.line + first_line - 1;
             // A comment on the line the previous statement ended belongs to that statement.
@@ -177,10 +186,18 @@ fn split_region(
             if !body_statement && kw_is_body_start(&current, &kw) {
                 body_statement = true;
             }
-            if body_statement && w.quote_style.is_none() {
+            if std::mem::take(&mut skip_next_word) {
+            } else if body_statement && w.quote_style.is_none() {
                 match kw.as_str() {
                     "BEGIN" | "CASE" => depth += 1,
-                    "END" => depth = (depth - 1).max(0),
+                    "END" => match next_word(&tokens[i + 1..]).as_deref() {
+                        Some("IF" | "LOOP" | "WHILE" | "REPEAT") => skip_next_word = true,
+                        Some("CASE") => {
+                            skip_next_word = true;
+                            depth = (depth - 1).max(0);
+                        }
+                        _ => depth = (depth - 1).max(0),
+                    },
                     _ => {}
                 }
             }
@@ -307,6 +324,88 @@ fn kw_is_body_start(current: &[&sqlparser::tokenizer::TokenWithSpan], kw: &str) 
     words.first().is_some_and(|w| w == "CREATE")
 }
 
+/// The next word after `tokens`' leading whitespace, uppercased (unquoted words only).
+fn next_word(tokens: &[sqlparser::tokenizer::TokenWithSpan]) -> Option<String> {
+    match &tokens.iter().find(|t| !is_trivia(&t.token))?.token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    }
+}
+
+/// MySQL executable comments `/*!50100 ... */` and MariaDB's `/*M!100100 ... */` (what dump
+/// tools wrap version-specific clauses in: `PARTITION BY`, `DEFINER=`, whole trigger headers)
+/// are SQL to the server; their markers are blanked out (positions stay true) so the content is
+/// read as the server reads it.
+fn unwrap_executable_comments(sql: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    // Start of the executable comment whose `*/` is still to come.
+    let mut open = false;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == b'\\' && q != b'`' {
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\'' | b'"' | b'`' => quote = Some(c),
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
+                continue;
+            }
+            b'#' => {
+                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
+                continue;
+            }
+            b'*' if open && b.get(i + 1) == Some(&b'/') => {
+                out[i] = b' ';
+                out[i + 1] = b' ';
+                open = false;
+                i += 2;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let marker = match (b.get(i + 2), b.get(i + 3)) {
+                    (Some(b'!'), _) => Some(3),
+                    (Some(b'M'), Some(b'!')) => Some(4),
+                    _ => None,
+                };
+                match marker {
+                    Some(len) if !open => {
+                        let digits = b[i + len..].iter().take_while(|x| x.is_ascii_digit()).count();
+                        for o in &mut out[i..i + len + digits] {
+                            *o = b' ';
+                        }
+                        open = true;
+                        i += len + digits;
+                    }
+                    _ => {
+                        // An ordinary comment: skip it whole.
+                        i = b[i + 2..]
+                            .windows(2)
+                            .position(|w| w == b"*/")
+                            .map_or(b.len(), |p| i + 2 + p + 2);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced by spaces, so the text is still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|_| sql.to_string())
+}
+
 fn is_trivia(t: &Token) -> bool {
     matches!(t, Token::Whitespace(_))
 }
@@ -329,7 +428,20 @@ fn split_custom(text: &str, first_line: u64, delim: &str, out: &mut Vec<Piece>) 
             }
         } else if c == b'\'' || c == b'"' || c == b'`' {
             quote = Some(c);
-        } else if text[i..].starts_with(delim) {
+        } else if c == b'#' || (c == b'-' && bytes.get(i + 1) == Some(&b'-')) {
+            // A comment runs to the end of its line (a quote in it opens nothing).
+            i = bytes[i..]
+                .iter()
+                .position(|&x| x == b'\n')
+                .map_or(bytes.len(), |p| i + p);
+            continue;
+        } else if c == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            i = bytes[i + 2..]
+                .windows(2)
+                .position(|w| w == b"*/")
+                .map_or(bytes.len(), |p| i + 2 + p + 2);
+            continue;
+        } else if bytes[i..].starts_with(delim.as_bytes()) {
             push_custom(&text[start..i], text, start, first_line, out);
             i += delim.len();
             start = i;
@@ -379,6 +491,42 @@ mod tests {
         assert_eq!(split(sql, Dialect::Sqlite).unwrap().len(), 2);
         let pg = "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nCREATE TABLE c (x int);";
         assert_eq!(split(pg, Dialect::Postgres).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn mysql_compound_bodies_without_delimiter() {
+        // `END IF` / `END LOOP` / `END CASE` close blocks inside the body, labels included.
+        let sql = "CREATE TRIGGER t BEFORE UPDATE ON a FOR EACH ROW begin\nif x then\nif y then\ndelete from a;\nend if;\nelse\nset @v = case when 1 then 2 end;\nend if;\nlbl: loop\nleave lbl;\nend loop lbl;\ncase 1 when 1 then set @w = 1; end case;\nwhile 0 do set @z = 1; end while;\nend;\nCREATE TABLE c (x int);";
+        let p = split(sql, Dialect::Mysql).unwrap();
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert!(p[0].text.ends_with("end while;\nend"));
+        let proc = "CREATE PROCEDURE p() proc: BEGIN DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; END; REPEAT SET @a = 1; UNTIL 1 END REPEAT; END proc;\nSELECT 1;";
+        assert_eq!(split(proc, Dialect::Mysql).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn mysql_executable_comments_are_sql() {
+        let sql = "CREATE TABLE t (a int) /*!50100 PARTITION BY HASH (`a`) */;\n/* plain; comment */ CREATE TABLE u (b int);";
+        let p = split(sql, Dialect::Mysql).unwrap();
+        assert_eq!(p.len(), 2, "{p:#?}");
+        assert!(p[0].text.contains("PARTITION BY HASH (`a`)"), "{}", p[0].text);
+        assert!(!p[0].text.contains("*/"));
+        assert_eq!((p[1].line, p[1].column), (2, 22));
+        let dump = "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1 */;";
+        let p = split(dump, Dialect::Mysql).unwrap();
+        let words: Vec<&str> = p[0].text.split_whitespace().collect();
+        assert_eq!(
+            words.join(" "),
+            "CREATE DEFINER=`root`@`%` TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1"
+        );
+    }
+
+    #[test]
+    fn mysql_delimiter_regions_skip_quotes_in_comments() {
+        let sql = "DELIMITER //\nCREATE PROCEDURE p() BEGIN\n  -- don't stop here //\n  # nor 'here //\n  SELECT 1; /* it's // fine */\nEND //\nDELIMITER ;\n";
+        let p = split(sql, Dialect::Mysql).unwrap();
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(p[0].text.ends_with("END"));
     }
 
     #[test]

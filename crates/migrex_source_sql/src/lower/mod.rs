@@ -328,8 +328,20 @@ impl<'f> Lower<'f> {
             self.alter_sequence(piece);
             return Ok(());
         }
+        // MySQL triggers, routines and partition operations (read from tokens: lower/mysql/).
+        if self.dialect == Dialect::Mysql && self.mysql_statement(piece)? {
+            return Ok(());
+        }
         let d = dia::parser_dialect(self.dialect);
         let (mut text, check_option) = split_check_option(&piece.text);
+        // A MySQL `PARTITION BY` clause sqlparser cannot parse is read apart (lower/mysql/).
+        let mut partition_clause = None;
+        if self.dialect == Dialect::Mysql
+            && let Some((rest, clause)) = mysql::partitions::cut(&text)
+        {
+            text = rest;
+            partition_clause = Some(clause);
+        }
         let mut parsed = Parser::new(d.as_ref())
             .try_with_sql(&text)
             .and_then(|mut p| p.parse_statements());
@@ -373,7 +385,14 @@ impl<'f> Lower<'f> {
                 Statement::CreateView(cv) => Some(self.qname(&cv.name)),
                 _ => None,
             };
+            let partitioned = match (&st, &partition_clause) {
+                (Statement::CreateTable(ct), Some(clause)) => Some((self.qname(&ct.name), clause)),
+                _ => None,
+            };
             self.statement(piece, st)?;
+            if let Some((qn, clause)) = partitioned {
+                self.mysql_set_partitioning(piece, &qn, clause);
+            }
             if let (Some(qn), Some(opt)) = (view, &check_option)
                 && let Some(v) = self.schema.view_mut(&qn)
             {

@@ -15,6 +15,11 @@
 //! The database the DDL will be loaded into is assumed to have the server's default charset
 //! `utf8mb4` and collation `utf8mb4_general_ci`.
 
+mod objects;
+pub(crate) mod partitions;
+mod routines;
+mod tokens;
+
 use super::info::LowerInfo;
 use migrex_dialect::mysql::{self as my, Flavor};
 use migrex_model::{
