@@ -48,6 +48,9 @@ pub struct RenderedStep {
     pub statements: Vec<String>,
     /// False when the step must run outside a transaction.
     pub transactional: bool,
+    /// The dialect of the statements: it decides how `to_script` separates them.
+    #[serde(skip)]
+    pub dialect: Dialect,
 }
 
 /// Renders every step of a plan.
@@ -61,6 +64,7 @@ pub fn render_plan(plan: &Plan) -> Result<Vec<RenderedStep>, RenderError> {
                 description: s.change.describe(),
                 statements: r.render_change(&s.change)?,
                 transactional: s.transactional,
+                dialect: plan.dialect,
             })
         })
         .collect()
@@ -68,6 +72,9 @@ pub fn render_plan(plan: &Plan) -> Result<Vec<RenderedStep>, RenderError> {
 
 /// A SQL script of rendered steps: each step headed by a `-- description` comment, each statement
 /// ended by `;`. Empty when there are no steps.
+///
+/// MySQL: a statement with `;` inside (a trigger or routine body) is wrapped in client
+/// `DELIMITER` lines, so the `mysql`/`mariadb` command-line client reads it as one statement.
 pub fn to_script(steps: &[RenderedStep]) -> String {
     let mut out = String::new();
     for s in steps {
@@ -75,9 +82,94 @@ pub fn to_script(steps: &[RenderedStep]) -> String {
         out.push_str(&s.description);
         out.push('\n');
         for stmt in &s.statements {
+            if s.dialect == Dialect::Mysql && has_inner_semicolon(stmt) {
+                let d = ["$$", ";;", "//", "$$$"]
+                    .into_iter()
+                    .find(|d| !stmt.contains(d))
+                    .unwrap_or("$$$$");
+                out.push_str(&format!("DELIMITER {d}\n{stmt}{d}\nDELIMITER ;\n"));
+                continue;
+            }
             out.push_str(stmt);
             out.push_str(";\n");
         }
     }
     out
+}
+
+/// True when a MySQL statement holds a `;` outside quotes and comments (the client would end the
+/// statement there).
+fn has_inner_semicolon(stmt: &str) -> bool {
+    let b = stmt.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' && q != b'`' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod script_tests {
+    use super::*;
+
+    fn step(dialect: Dialect, statements: &[&str]) -> RenderedStep {
+        RenderedStep {
+            step: 1,
+            description: "d".into(),
+            statements: statements.iter().map(|s| s.to_string()).collect(),
+            transactional: true,
+            dialect,
+        }
+    }
+
+    #[test]
+    fn mysql_bodies_get_a_delimiter() {
+        let body = "CREATE TRIGGER `t` BEFORE INSERT ON `a` FOR EACH ROW\nBEGIN SET NEW.x = 1; END";
+        let script = to_script(&[step(
+            Dialect::Mysql,
+            &[body, "CREATE TABLE `b` (`s` varchar(3) DEFAULT ';')"],
+        )]);
+        assert_eq!(
+            script,
+            format!(
+                "-- d\nDELIMITER $$\n{body}$$\nDELIMITER ;\nCREATE TABLE `b` (`s` varchar(3) DEFAULT ';');\n"
+            )
+        );
+        // PostgreSQL's dollar-quoted bodies are read whole by psql.
+        let pg = "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql";
+        assert_eq!(
+            to_script(&[step(Dialect::Postgres, &[pg])]),
+            format!("-- d\n{pg};\n")
+        );
+    }
 }

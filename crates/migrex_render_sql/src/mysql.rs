@@ -6,11 +6,13 @@
 //! foreign key whose columns lead no index, so an index created after the table would be a second
 //! one.
 
+mod objects;
+
 use crate::{RenderError, SqlRenderer};
 use migrex_dialect::mysql as my;
 use migrex_dialect::{format_type, qualified, quote_ident, quote_list, quote_string};
 use migrex_model::{
-    BinaryKind, Change, Check, Column, ColumnType, Dialect, ForeignKey, Identity, Index, IndexKey,
+    BinaryKind, Change, Check, CommentTarget, Column, ColumnType, Dialect, ForeignKey, Identity, Index, IndexKey,
     QualifiedName, Table, TableOptions, TextKind, View,
 };
 
@@ -199,7 +201,25 @@ impl SqlRenderer for MysqlRenderer {
                 }
                 Vec::new()
             }
-            // TODO(issue 3): routines, triggers, partitioning.
+            Change::CreateFunction { name, function } => {
+                vec![objects::create_function(change, name, function)?]
+            }
+            Change::DropFunction { name, function } => vec![objects::drop_function(name, function)],
+            Change::ReplaceFunction { name, from, to } => vec![
+                objects::drop_function(name, from),
+                objects::create_function(change, name, to)?,
+            ],
+            Change::CreateTrigger { trigger } => vec![objects::create_trigger(change, trigger)?],
+            Change::DropTrigger { trigger } => vec![objects::drop_trigger(trigger)],
+            Change::AlterPartitioning { table, from, to } => {
+                objects::alter_partitioning(table, from.as_ref(), to.as_ref())
+            }
+            Change::SetComment {
+                target: CommentTarget::Function { name, function },
+                to,
+                ..
+            } => vec![objects::set_function_comment(name, function, to.as_deref())],
+            // TODO(issue 3): the objects MySQL does not have.
             _ => return Err(err("not rendered for MySQL yet")),
         })
     }
@@ -228,9 +248,6 @@ fn create_table(
     name: &QualifiedName,
     table: &Table,
 ) -> Result<Vec<String>, RenderError> {
-    if table.partitioning.is_some() {
-        return Err(unsupported(change, "partitioning is not rendered yet"));
-    }
     if !table.policies.is_empty() {
         return Err(unsupported(
             change,
@@ -285,6 +302,10 @@ fn create_table(
     }
     if let Some(c) = &table.comment {
         sql.push_str(&format!(" COMMENT={}", quote_string(D, c)));
+    }
+    if let Some(p) = &table.partitioning {
+        sql.push('\n');
+        sql.push_str(&objects::partition_clause(p));
     }
     Ok(vec![sql])
 }

@@ -7,6 +7,8 @@
 //! `json_valid` check; MySQL 8 marks expression defaults `DEFAULT_GENERATED`) are decided by
 //! `Flavor`, detected from `VERSION()`.
 
+mod routines;
+
 use crate::{Db, LiveError};
 use migrex_dialect::mysql::{self as my, Flavor};
 use migrex_model::{
@@ -73,6 +75,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
 
     // Tables and views.
     let mut facts: HashMap<String, TableFacts> = HashMap::new();
+    let mut any_partitioned = false;
     let ns = schema.namespace_mut("");
     for r in db.query(
         "SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_COMMENT \
@@ -115,11 +118,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             if let Some(v) = opt.strip_prefix("row_format=") {
                 options.row_format = Some(v.to_ascii_uppercase());
             } else if opt == "partitioned" {
-                warnings.push(warn(
-                    &location,
-                    &name,
-                    "partitioning is not modeled yet; the table is read without it",
-                ));
+                any_partitioned = true;
             } else if !opt.starts_with("stats_")
                 && !opt.starts_with("max_rows")
                 && !opt.starts_with("avg_row_length")
@@ -367,6 +366,16 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         sort_table(t);
     }
 
+    if any_partitioned {
+        routines::read_partitions(db, &mut schema, &location, &mut warnings)?;
+    }
+    routines::read_triggers(db, &mut schema, &location, &mut warnings)?;
+    let defaults = routines::DbDefaults {
+        flavor,
+        charset: &db_charset,
+        collation: &db_collation,
+    };
+    routines::read_routines(db, &defaults, &mut schema, &location, &mut warnings)?;
     not_modeled(db, &location, &mut warnings)?;
 
     Ok(Loaded {
@@ -494,14 +503,11 @@ fn warn(location: &str, object: &str, message: &str) -> Warning {
     }
 }
 
-/// Triggers, routines and events: reported, not read (the model has no MySQL bodies yet).
+/// Events: reported, not read (the model has no events).
 fn not_modeled(db: &mut Db, location: &str, warnings: &mut Vec<Warning>) -> Result<(), LiveError> {
     let rows = db.query(
-        "SELECT 'trigger', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() \
-         UNION ALL SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME FROM information_schema.ROUTINES \
-           WHERE ROUTINE_SCHEMA = DATABASE() \
-         UNION ALL SELECT 'event', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
-         ORDER BY 1, 2",
+        "SELECT 'event', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() \
+         ORDER BY 2",
     )?;
     for r in rows {
         warnings.push(warn(

@@ -40,7 +40,7 @@ fn every_fixture_introspects_to_its_ddl() {
 }
 
 /// Catalog facts the DDL reader cannot see (sqlparser does not read `WITH CHECK OPTION`), and
-/// warnings for objects the model does not hold.
+/// warnings for objects the model does not hold (events).
 #[test]
 fn introspection_reads_check_options_and_warns_about_the_rest() {
     let sql = "CREATE TABLE p (id INT PRIMARY KEY, a INT);
@@ -48,7 +48,8 @@ fn introspection_reads_check_options_and_warns_about_the_rest() {
         CREATE VIEW w AS SELECT id FROM v WITH LOCAL CHECK OPTION;
         CREATE TRIGGER p_bi BEFORE INSERT ON p FOR EACH ROW SET NEW.a = 1;
         CREATE PROCEDURE proc1() SELECT 1;
-        CREATE TABLE parts (id INT) PARTITION BY HASH (id) PARTITIONS 2;";
+        CREATE TABLE parts (id INT) PARTITION BY HASH (id) PARTITIONS 2;
+        CREATE EVENT ev1 ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM p;";
     let Some(db) = TestDb::with_sql(Dialect::Mysql, sql) else {
         return;
     };
@@ -61,7 +62,10 @@ fn introspection_reads_check_options_and_warns_about_the_rest() {
         vec![migrex_model::QualifiedName::new("", "v")]
     );
     let messages: Vec<String> = live.warnings.iter().map(|w| w.message.clone()).collect();
-    for expected in ["p_bi: trigger", "proc1: procedure", "parts: partitioning"] {
+    assert!(ns.triggers.contains_key("p.p_bi"));
+    assert!(ns.functions.contains_key("proc1()"));
+    assert!(ns.tables["parts"].partitioning.is_some());
+    for expected in ["ev1: event"] {
         assert!(
             messages.iter().any(|m| m.starts_with(expected)),
             "no warning `{expected}` in {messages:#?}"

@@ -399,6 +399,9 @@ fn sort(
     let mut fk_drops_into: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
     // Routines by name (any overload) and user types by name, for triggers and signatures.
     let mut create_fn: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
+    // MySQL has no overloading: a routine whose signature changes is dropped before it is
+    // created again under the same name.
+    let mut drop_fn: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
     let mut create_type: HashMap<&QualifiedName, usize> = HashMap::new();
     // Table renames sharing a name run in the order the differ applied them (a chain frees a
     // name before it is taken; a case-only rename passes through a temporary name).
@@ -449,6 +452,9 @@ fn sort(
             }
             Change::CreateFunction { name, .. } | Change::ReplaceFunction { name, .. } => {
                 create_fn.entry(name).or_default().push(i);
+            }
+            Change::DropFunction { name, .. } if dialect == Dialect::Mysql => {
+                drop_fn.entry(name).or_default().push(i);
             }
             Change::CreateDomain { name, .. } | Change::CreateCompositeType { name, .. } => {
                 create_type.insert(name, i);
@@ -799,7 +805,10 @@ fn sort(
                     }
                 }
             }
-            Change::CreateFunction { function, .. } => {
+            Change::CreateFunction { function, name } => {
+                for &j in drop_fn.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+                    edges.add(j, i);
+                }
                 for dep in &function.depends_on {
                     let creators = create_table
                         .get(dep)
