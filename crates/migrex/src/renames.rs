@@ -142,8 +142,8 @@ fn path(s: &str) -> Result<Vec<String>, String> {
                 if c == '.' {
                     break;
                 }
-                if c == '"' {
-                    return Err(format!("a quote inside a name in `{s}`"));
+                if c == '"' || c == '=' {
+                    return Err(format!("`{c}` inside a name in `{s}` (quote the name)"));
                 }
                 part.push(c);
                 chars.next();
@@ -620,6 +620,7 @@ mod tests {
             "\"a=b",
             "a..b=c",
             "a\"b=c",
+            "a=b=c",
         ] {
             assert!(RenameArg::parse(bad).is_err(), "{bad} parsed");
         }
