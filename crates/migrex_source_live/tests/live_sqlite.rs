@@ -792,3 +792,97 @@ fn dropping_a_column_that_views_and_triggers_name() {
     let (rest, _) = planned_statements(&after.schema, &b.schema);
     assert!(rest.steps.is_empty());
 }
+
+/// The issue's SQLite objects together: STRICT and WITHOUT ROWID tables, VIRTUAL and STORED
+/// generated columns, partial and expression indexes, a view joining both tables, triggers on
+/// both. Switching the options off (and back on) is a rebuild of each table, with the view and
+/// the triggers recreated around it.
+#[test]
+fn options_generated_columns_and_indexes_through_rebuilds_both_ways() {
+    let v1 = "
+        CREATE TABLE doc (
+          id INTEGER PRIMARY KEY,
+          title TEXT NOT NULL,
+          body TEXT,
+          words INTEGER GENERATED ALWAYS AS (length(body) - length(replace(body, ' ', '')) + 1) VIRTUAL,
+          slug TEXT GENERATED ALWAYS AS (lower(title)) STORED
+        ) STRICT;
+        CREATE INDEX doc_slug ON doc (slug) WHERE body IS NOT NULL;
+        CREATE INDEX doc_lower ON doc (lower(title), id DESC);
+        CREATE TABLE tag (doc_id INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (doc_id, name))
+          WITHOUT ROWID;
+        CREATE VIEW doc_tags AS SELECT d.slug, d.words, t.name FROM doc AS d JOIN tag AS t ON t.doc_id = d.id;
+        CREATE TRIGGER doc_ad AFTER DELETE ON doc BEGIN DELETE FROM tag WHERE doc_id = old.id; END;
+        CREATE TRIGGER tag_bi BEFORE INSERT ON tag
+          WHEN NOT EXISTS (SELECT 1 FROM doc WHERE id = new.doc_id)
+        BEGIN SELECT RAISE(ABORT, 'no such doc'); END;";
+    let rows = "
+        INSERT INTO doc (title, body) VALUES ('Alpha', 'one two three'), ('Beta', NULL), ('Gamma', 'x');
+        INSERT INTO tag VALUES (1, 'a'), (1, 'b'), (3, 'c');";
+    let v2 = v1
+        .replace(") STRICT;", ");")
+        .replace("\n          WITHOUT ROWID;", ";")
+        .replace("(lower(title)) STORED", "(upper(title)) STORED");
+    let tdb = TestDb::with_sql(D, &format!("{v1}{rows}")).expect("sqlite");
+    let mut db = tdb.connect();
+    let a = introspect(&mut db);
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    let b = read_ddl(D, &v2, "v2.sql");
+    let tags = |db: &mut Db| {
+        one(
+            db,
+            "SELECT group_concat(slug || ':' || ifnull(words, '-') || ':' || name, ',') FROM (SELECT * FROM doc_tags ORDER BY name)",
+        )
+    };
+    assert_eq!(tags(&mut db), "alpha:3:a,alpha:3:b,gamma:1:c");
+
+    let (plan, stmts) = planned_statements(&a.schema, &b.schema);
+    let kinds: Vec<String> = plan.steps.iter().map(|s| s.change.describe()).collect();
+    for k in [
+        "rebuild table doc",
+        "rebuild table tag",
+        "drop view doc_tags",
+        "create view doc_tags",
+    ] {
+        assert!(kinds.contains(&k.to_string()), "{k}: {kinds:?}");
+    }
+    apply(&mut db, &stmts).unwrap_or_else(|e| panic!("{e}\nSQL:\n{}", stmts.join(";\n")));
+    let after = introspect(&mut db);
+    let diff = schema_difference(&b.schema, &after.schema);
+    assert!(diff.is_empty(), "{diff}\nSQL:\n{}", stmts.join(";\n"));
+    assert_eq!(
+        tags(&mut db),
+        "ALPHA:3:a,ALPHA:3:b,GAMMA:1:c",
+        "rows kept, STORED recomputed"
+    );
+    assert_eq!(
+        one(
+            &mut db,
+            "SELECT count(*) FROM pragma_index_list('doc') WHERE partial = 1"
+        ),
+        "1"
+    );
+    let (again, _) = planned_statements(&after.schema, &b.schema);
+    assert!(again.steps.is_empty());
+    // The triggers still guard and cascade.
+    let err = db
+        .execute("INSERT INTO tag VALUES (9, 'z')")
+        .expect_err("no doc 9");
+    assert!(err.to_string().contains("no such doc"), "{err}");
+    db.execute("DELETE FROM doc WHERE id = 3").expect("delete");
+    assert_eq!(
+        one(&mut db, "SELECT count(*) FROM tag WHERE doc_id = 3"),
+        "0"
+    );
+
+    let (_, down) = planned_statements(&after.schema, &a.schema);
+    apply(&mut db, &down).unwrap_or_else(|e| panic!("{e}\nSQL:\n{}", down.join(";\n")));
+    let back = introspect(&mut db);
+    let diff = schema_difference(&a.schema, &back.schema);
+    assert!(diff.is_empty(), "{diff}\nSQL:\n{}", down.join(";\n"));
+    assert_eq!(tags(&mut db), "alpha:3:a,alpha:3:b");
+    let err = db
+        .execute("INSERT INTO doc (title) VALUES (X'00')")
+        .expect_err("STRICT again");
+    assert!(err.to_string().contains("cannot store"), "{err}");
+}
