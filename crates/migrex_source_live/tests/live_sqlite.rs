@@ -886,3 +886,55 @@ fn options_generated_columns_and_indexes_through_rebuilds_both_ways() {
         .expect_err("STRICT again");
     assert!(err.to_string().contains("cannot store"), "{err}");
 }
+
+/// SQLite rewrites the triggers and views that name a renamed table or column; the plan's own
+/// drops of those objects go by name, so they still find them afterwards.
+#[test]
+fn renames_under_triggers_and_views() {
+    let v1 = "
+        CREATE TABLE item (id INTEGER PRIMARY KEY, price TEXT);
+        CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+        CREATE VIEW priced AS SELECT id, price FROM item;
+        CREATE TRIGGER item_ai AFTER INSERT ON item BEGIN
+          INSERT INTO log (msg) VALUES (new.price);
+        END;
+        INSERT INTO item (price) VALUES ('1');";
+    let v2 = "
+        CREATE TABLE article ( -- @renamed from=item
+          id INTEGER PRIMARY KEY,
+          cost TEXT -- @renamed from=price
+        );
+        CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT);
+        CREATE VIEW priced AS SELECT id, cost FROM article;
+        CREATE TRIGGER item_ai AFTER INSERT ON article BEGIN
+          INSERT INTO log (msg) VALUES (new.cost);
+        END;";
+    let tdb = TestDb::with_sql(D, v1).expect("sqlite");
+    let mut db = tdb.connect();
+    let a = introspect(&mut db);
+    let b = read_ddl(D, v2, "v2.sql");
+    let plan = migrex_diff::plan(&a.schema, &b.schema, &b.renames);
+    let stmts: Vec<String> = migrex_render_sql::render_plan(&plan)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .flat_map(|s| s.statements)
+        .collect();
+    apply(&mut db, &stmts).unwrap_or_else(|e| panic!("{e}\nSQL:\n{}", stmts.join(";\n")));
+    let after = introspect(&mut db);
+    let diff = schema_difference(&b.schema, &after.schema);
+    assert!(diff.is_empty(), "{diff}\nSQL:\n{}", stmts.join(";\n"));
+    assert_eq!(
+        one(&mut db, "SELECT cost FROM article"),
+        "1",
+        "the row was renamed, not copied"
+    );
+    db.execute("INSERT INTO article (cost) VALUES ('2')")
+        .expect("insert");
+    assert_eq!(
+        one(&mut db, "SELECT group_concat(msg) FROM log"),
+        "1,2",
+        "the trigger fires on the renamed table"
+    );
+    let (again, _) = planned_statements(&after.schema, &b.schema);
+    assert!(again.steps.is_empty());
+}
