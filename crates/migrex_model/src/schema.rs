@@ -469,6 +469,10 @@ pub struct View {
     pub materialized: bool,
     /// `WITH [LOCAL|CASCADED] CHECK OPTION`.
     pub check_option: Option<String>,
+    /// MySQL `SQL SECURITY INVOKER` (DEFINER is MySQL's default); PostgreSQL 15
+    /// `WITH (security_invoker = true)`.
+    #[serde(default)]
+    pub security_invoker: bool,
     pub comment: Option<String>,
     /// Tables and views the query reads, for ordering. Filled by the readers where they can tell.
     pub depends_on: Vec<QualifiedName>,

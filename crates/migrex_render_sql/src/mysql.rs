@@ -480,7 +480,15 @@ fn create_view(change: &Change, name: &QualifiedName, view: &View) -> Result<Str
     if view.comment.is_some() {
         return Err(unsupported(change, "MySQL views cannot carry a comment"));
     }
-    let mut s = format!("CREATE VIEW {}", qn(name));
+    let mut s = format!(
+        "CREATE {}VIEW {}",
+        if view.security_invoker {
+            "SQL SECURITY INVOKER "
+        } else {
+            ""
+        },
+        qn(name)
+    );
     if !view.columns.is_empty() {
         s.push_str(&format!(" ({})", quote_list(D, &view.columns)));
     }

@@ -326,13 +326,6 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         // The server qualifies every table with the view's own database; without it the view
         // can be created in another database.
         let def = text(&r, 1).replace(&own_qualifier, "");
-        if cell(&r, 3).is_some_and(|s| !s.eq_ignore_ascii_case("DEFINER")) {
-            warnings.push(warn(
-                &location,
-                &name,
-                "SQL SECURITY INVOKER is not modeled; the view is read as SQL SECURITY DEFINER",
-            ));
-        }
         if let Some(a) = cell(&r, 4).filter(|a| !a.eq_ignore_ascii_case("UNDEFINED")) {
             warnings.push(warn(
                 &location,
@@ -354,6 +347,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             columns: Vec::new(),
             materialized: false,
             check_option,
+            security_invoker: cell(&r, 3).is_some_and(|s| s.eq_ignore_ascii_case("INVOKER")),
             comment: None,
         };
         provenance

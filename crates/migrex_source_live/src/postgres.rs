@@ -262,6 +262,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                         columns: Vec::new(),
                         materialized: kind == 'm',
                         check_option,
+                        security_invoker: false,
                         comment,
                         depends_on: Vec::new(),
                     },

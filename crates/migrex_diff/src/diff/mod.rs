@@ -232,6 +232,7 @@ pub(crate) fn same_view_body(a: &View, b: &View) -> bool {
         && a.columns == b.columns
         && a.materialized == b.materialized
         && a.check_option == b.check_option
+        && a.security_invoker == b.security_invoker
         && a.depends_on == b.depends_on
 }
 

@@ -311,6 +311,7 @@ mod tests {
             definition: dia::query_expr(Dialect::Postgres, q),
             materialized: false,
             check_option: None,
+            security_invoker: false,
             depends_on: vec![],
             comment: None,
         };

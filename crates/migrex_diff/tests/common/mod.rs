@@ -137,6 +137,7 @@ pub fn view(d: Dialect, name: &str, sql: &str, deps: &[&str]) -> View {
         columns: vec![],
         materialized: false,
         check_option: None,
+        security_invoker: false,
         comment: None,
         depends_on: deps.iter().map(|t| qn(d, t)).collect(),
     }

@@ -1620,6 +1620,10 @@ impl<'f> Lower<'f> {
             columns: cv.columns.iter().map(|c| self.ident(&c.name)).collect(),
             materialized: cv.materialized,
             check_option: None,
+            security_invoker: matches!(
+                cv.params.as_ref().and_then(|p| p.security.as_ref()),
+                Some(ast::CreateViewSecurity::Invoker)
+            ),
             comment: cv.comment.clone(),
             depends_on,
         };
