@@ -1,6 +1,7 @@
 //! The planner: the differ's changes, adapted to the dialect and ordered into steps.
 
 mod dependants;
+mod mysql;
 mod order;
 pub(crate) mod sqlite;
 
@@ -58,6 +59,9 @@ pub(crate) fn build(from: &Schema, to: &Schema, renames: &Renames) -> Plan {
         Dialect::Mysql | Dialect::Postgres => {
             replace_generated_columns(&mut changes, &working, dialect);
             release_foreign_keys(&mut changes, &working, to, dialect);
+            if dialect == Dialect::Mysql {
+                mysql::keep_foreign_key_index_names(&mut changes, &working, to);
+            }
         }
     }
     split_sequence_owners(&mut changes);
