@@ -231,6 +231,17 @@ fn skip_reason(case: &Case, dialect: Dialect, info: &ServerInfo) -> Option<Strin
     None
 }
 
+/// The suite's MySQL cases run in a database named `mysqldef_test` and some qualify names with
+/// it (`mysqldef_test.users` in view queries): that is the current database, so the qualifier
+/// goes (each case runs in scratch databases of other names).
+fn own_database(dialect: Dialect, sql: &str) -> String {
+    if dialect != Dialect::Mysql {
+        return sql.to_string();
+    }
+    sql.replace("`mysqldef_test`.", "")
+        .replace("mysqldef_test.", "")
+}
+
 /// Loads DDL the way the suite means it: as the database runs it.
 fn load(db: &mut Db, sql: &str) -> Result<(), String> {
     if sql.trim().is_empty() {
@@ -276,8 +287,8 @@ pub fn run_case(
         .take(24)
         .collect::<String>()
         .to_lowercase();
-    let current = case.current.clone().unwrap_or_default();
-    let desired = case.desired.clone().unwrap_or_default();
+    let current = own_database(dialect, case.current.as_deref().unwrap_or_default());
+    let desired = own_database(dialect, case.desired.as_deref().unwrap_or_default());
     let run = || -> Result<Outcome, String> {
         let a = Scratch::new(dialect, servers, &format!("a{tag}"))?;
         let mut db = a.connect()?;
@@ -292,7 +303,16 @@ pub fn run_case(
         let to = match migrex::parse_sql(&desired, dialect, "desired") {
             Ok(l) => l,
             Err(_) if case.error.is_some() => return Ok(Outcome::Passed),
-            Err(e) => return Ok(Outcome::Failed(format!("reading desired: {e}"))),
+            Err(e) => {
+                // Syntax of a newer server (MariaDB 11.7 VECTOR) is judged where it runs.
+                let b = Scratch::new(dialect, servers, &format!("b{tag}"))?;
+                if let Err(le) = load(&mut b.connect()?, &desired) {
+                    return Ok(Outcome::Skipped(format!(
+                        "`desired` does not load on this server: {le}"
+                    )));
+                }
+                return Ok(Outcome::Failed(format!("reading desired: {e}")));
+            }
         };
         // A case about objects the model does not hold yet would pass without testing anything.
         if let Some(w) = from

@@ -1,6 +1,7 @@
 //! The sqldef suite, judged on the real databases: the pass rate of the non-skipped cases of the
 //! files this stage covers (tables, columns, indexes, constraints, FK dependencies, renames,
-//! dependency ordering) must stay at or above the floor per dialect. The floor only goes up.
+//! dependency ordering; MySQL: every file) must stay at or above the floor per dialect. The
+//! floor only goes up.
 
 use migrex_conformance::{FileResult, Servers, run_dialect};
 use migrex_model::Dialect;
@@ -16,13 +17,19 @@ const FILES: &[&str] = &[
 ];
 
 /// Minimum pass rate (percent of cases run) per dialect: a little under what was measured when
-/// the floor was last raised (PostgreSQL 99.0%, MariaDB 99.0%, SQLite 100%), so a regression fails.
+/// the floor was last raised (PostgreSQL 99.0%, SQLite 100% on the files above; MariaDB 10.11
+/// 100% over all files, 208 cases run), so a regression fails.
 fn floor(d: Dialect) -> f64 {
     match d {
         Dialect::Postgres => 90.0,
-        Dialect::Mysql => 90.0,
+        Dialect::Mysql => 97.0,
         Dialect::Sqlite => 95.0,
     }
+}
+
+/// Dialects judged over every file of the suite, not just `FILES`.
+fn all_files(d: Dialect) -> bool {
+    d == Dialect::Mysql
 }
 
 #[test]
@@ -42,6 +49,7 @@ fn sqldef_pass_rates() {
             .iter()
             .map(|f| f.trim_start_matches("sqlite3def/").to_string())
             .filter(|f| dialect == Dialect::Sqlite || f != "tests.yml")
+            .filter(|_| !all_files(dialect))
             .collect();
         let results = run_dialect(&root, dialect, &servers, &filters, |r: &FileResult| {
             let (p, f, s) = r.count();
