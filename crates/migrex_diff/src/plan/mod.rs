@@ -588,6 +588,31 @@ fn mysql_auto_increment(
     to: &Schema,
     notes: &mut Vec<String>,
 ) {
+    // One AUTO_INCREMENT column per table: where it moves to another column, the column taking
+    // it waits until the one giving it up is altered (after the key additions).
+    let giving_up: HashSet<QualifiedName> = items
+        .iter()
+        .filter_map(|i| match &i.change {
+            Change::AlterColumn { table, from, to }
+                if is_auto_increment(from) && !is_auto_increment(to) =>
+            {
+                Some(table.clone())
+            }
+            Change::DropColumn { table, column } if is_auto_increment(column) => {
+                Some(table.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    for item in items.iter_mut() {
+        if let Change::AlterColumn { table, from, to } = &item.change
+            && is_auto_increment(to)
+            && !is_auto_increment(from)
+            && giving_up.contains(table)
+        {
+            item.slot = Slot::AfterKeyAddsColumn;
+        }
+    }
     let mut dropped_keys: HashSet<(QualifiedName, String)> = HashSet::new();
     let mut added_keys: HashSet<(QualifiedName, String)> = HashSet::new();
     for item in items.iter() {
