@@ -25,20 +25,27 @@
 use super::view_reads;
 use crate::names::mentions;
 use migrex_model::{Change, Dialect, QualifiedName, Schema, Trigger, TriggerAction, TriggerEvent};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What a plan does to relations that other objects read.
 #[derive(Default)]
 struct Affected {
     /// Relations whose every reader is affected (rebuilt or dropped tables, dropped views).
     whole: HashSet<QualifiedName>,
-    /// Columns changed in a way their readers block: (table, column).
-    columns: Vec<(QualifiedName, String)>,
+    /// Columns changed in a way their readers block, by table.
+    columns: HashMap<QualifiedName, Vec<String>>,
 }
 
 impl Affected {
-    fn column_tables(&self) -> impl Iterator<Item = &QualifiedName> {
-        self.columns.iter().map(|(t, _)| t)
+    fn add_column(&mut self, table: &QualifiedName, column: &str) {
+        self.columns
+            .entry(table.clone())
+            .or_default()
+            .push(column.to_string());
+    }
+
+    fn columns_of(&self, table: &QualifiedName) -> &[String] {
+        self.columns.get(table).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 
@@ -58,7 +65,7 @@ pub(crate) fn recreate(changes: &mut Vec<Change>, working: &Schema, to: &Schema)
                 affected.whole.insert(name.clone());
             }
             Change::DropColumn { table, column } if columns_matter => {
-                affected.columns.push((table.clone(), column.name.clone()));
+                affected.add_column(table, &column.name);
             }
             Change::AlterColumn { table, from, to }
                 if columns_matter
@@ -66,11 +73,11 @@ pub(crate) fn recreate(changes: &mut Vec<Change>, working: &Schema, to: &Schema)
                         || from.collation != to.collation
                         || from.generated != to.generated) =>
             {
-                affected.columns.push((table.clone(), from.name.clone()));
+                affected.add_column(table, &from.name);
             }
             Change::RecreateEnum { columns, .. } => {
                 for (t, col) in columns {
-                    affected.columns.push((t.clone(), col.name.clone()));
+                    affected.add_column(t, &col.name);
                 }
             }
             _ => {}
@@ -79,7 +86,7 @@ pub(crate) fn recreate(changes: &mut Vec<Change>, working: &Schema, to: &Schema)
     if affected.whole.is_empty() && affected.columns.is_empty() {
         return;
     }
-    let recreated_views = views(changes, working, to, &mut affected);
+    let recreated_views = views(changes, working, to, &affected);
     triggers(changes, working, to, &affected, &recreated_views, &rebuilt);
 }
 
@@ -111,7 +118,7 @@ fn views(
     changes: &mut Vec<Change>,
     working: &Schema,
     to: &Schema,
-    affected: &mut Affected,
+    affected: &Affected,
 ) -> HashSet<QualifiedName> {
     // Views the plan drops already (changed or gone) are the plan's business.
     let mut handled: HashSet<QualifiedName> = changes
@@ -122,26 +129,25 @@ fn views(
         })
         .collect();
     let mut recreated = HashSet::new();
+    // Breadth first: the first round looks for readers of the changed tables and columns, each
+    // further round for readers of the views the round before recreated (a view passed over
+    // once is not read by those relations, so it is not looked at for them again).
+    let mut whole: Vec<QualifiedName> = affected.whole.iter().cloned().collect();
+    let mut columns: Vec<&QualifiedName> = affected.columns.keys().collect();
     loop {
-        let candidates: Vec<QualifiedName> = affected
-            .whole
-            .iter()
-            .chain(affected.column_tables())
-            .cloned()
-            .collect();
+        let candidates: Vec<&QualifiedName> = whole.iter().chain(columns.iter().copied()).collect();
+        let round_whole: HashSet<&QualifiedName> = whole.iter().collect();
         let mut found = Vec::new();
         for (vq, v) in working.views() {
             if handled.contains(&vq) {
                 continue;
             }
             let Some(target) = to.view(&vq) else { continue };
-            let reads = view_reads(v, candidates.iter());
+            let reads = view_reads(v, candidates.iter().copied());
             let hit = reads.iter().any(|r| {
-                affected.whole.contains(r)
-                    || affected
-                        .columns
-                        .iter()
-                        .any(|(t, c)| t == r && reads_column(v, c))
+                round_whole.contains(r)
+                    || (columns.contains(&r)
+                        && affected.columns_of(r).iter().any(|c| reads_column(v, c)))
             });
             if hit {
                 found.push((vq, v.clone(), target.clone()));
@@ -150,10 +156,12 @@ fn views(
         if found.is_empty() {
             break;
         }
+        columns.clear();
+        whole.clear();
         for (vq, old, new) in found {
             handled.insert(vq.clone());
             recreated.insert(vq.clone());
-            affected.whole.insert(vq.clone());
+            whole.push(vq.clone());
             changes.push(Change::DropView {
                 name: vq.clone(),
                 view: old,
@@ -225,12 +233,18 @@ fn triggers(
     changes.retain(|c| {
         !matches!(c, Change::DropTrigger { trigger } if recreated_views.contains(&trigger.table))
     });
-    let column_blocked = |t: &Trigger| {
-        dialect == Dialect::Sqlite && rebuilt.contains(&t.table)
-            || affected
-                .columns
-                .iter()
-                .any(|(table, c)| blocked_by_column(dialect, t, table, c))
+    let column_blocked = |t: &Trigger| match dialect {
+        Dialect::Sqlite => {
+            rebuilt.contains(&t.table)
+                || affected.columns.iter().any(|(table, cols)| {
+                    cols.iter().any(|c| blocked_by_column(dialect, t, table, c))
+                })
+        }
+        // Only the trigger's own table's columns count: one lookup.
+        _ => affected
+            .columns_of(&t.table)
+            .iter()
+            .any(|c| blocked_by_column(dialect, t, &t.table, c)),
     };
     let mut extra = Vec::new();
     // Triggers that must be out of the way: dropped explicitly, before the change.
