@@ -1,10 +1,10 @@
 //! Corpus round trip on MariaDB: load Chinook and Sakila with the `mariadb` client (Sakila uses
 //! `DELIMITER` for its triggers and routines), introspect, render the schema from empty, load that
 //! script (with its `DELIMITER` lines) into a fresh database, and compare the introspections, the
-//! DDL reader's schema of the file, and `mariadb-dump --no-data --triggers --routines` of both
-//! databases. Nothing is skipped: Sakila's views (one `SQL SECURITY INVOKER`), triggers,
-//! functions and procedures are all compared; what the dumps print differently without being
-//! schema is normalized in both and listed at the comparison.
+//! DDL reader's schema of the file and of the server's own dump, and `mariadb-dump --no-data
+//! --triggers --routines` of both databases. Nothing is skipped: Sakila's views (one
+//! `SQL SECURITY INVOKER`), triggers, functions and procedures are all compared; what the dumps
+//! print differently without being schema is normalized in both and listed at the comparison.
 //!
 //! Run with `MIGREX_TEST_MYSQL=mysql://root@127.0.0.1:3306/test cargo test -p migrex_source_live --test corpus_mysql`.
 
@@ -68,6 +68,21 @@ impl Client {
             "mariadb failed loading into {db}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// `mariadb-dump --no-data --triggers --routines` of `db`, as it prints it.
+    fn raw_dump(&self, db: &str) -> String {
+        let out = self
+            .command("mariadb-dump")
+            .args(["--no-data", "--triggers", "--routines", db])
+            .output()
+            .expect("mariadb-dump runs");
+        assert!(
+            out.status.success(),
+            "mariadb-dump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// The schema dump of `db` with its triggers and routines, without data, comments or
@@ -166,6 +181,19 @@ fn round_trip(rel: &str, own_db: &str) -> Option<(String, String, Vec<String>, S
     assert_same_schema(
         &format!("{rel}: DDL reader (left) vs introspection (right)"),
         &file.schema,
+        &loaded.schema,
+    );
+    // And on the server's own dump (executable comments, DEFINER clauses, `DELIMITER ;;`).
+    let raw_dump = client.raw_dump(&db_name(&source));
+    let dumped = read_ddl(Dialect::Mysql, &raw_dump, "mariadb-dump");
+    assert!(
+        dumped.warnings.is_empty(),
+        "{rel}: warnings reading the dump: {:#?}",
+        dumped.warnings
+    );
+    assert_same_schema(
+        &format!("{rel}: DDL reader on mariadb-dump (left) vs introspection (right)"),
+        &dumped.schema,
         &loaded.schema,
     );
     let warnings = loaded.warnings.iter().map(ToString::to_string).collect();

@@ -335,7 +335,7 @@ fn next_word(tokens: &[sqlparser::tokenizer::TokenWithSpan]) -> Option<String> {
 /// MySQL executable comments `/*!50100 ... */` and MariaDB's `/*M!100100 ... */` (what dump
 /// tools wrap version-specific clauses in: `PARTITION BY`, `DEFINER=`, whole trigger headers)
 /// are SQL to the server; their markers are blanked out (positions stay true) so the content is
-/// read as the server reads it.
+/// read as the server reads it. Version `999999` (MariaDB dumps' client commands) stays a comment.
 fn unwrap_executable_comments(sql: &str) -> String {
     let b = sql.as_bytes();
     let mut out = b.to_vec();
@@ -379,8 +379,17 @@ fn unwrap_executable_comments(sql: &str) -> String {
                     (Some(b'M'), Some(b'!')) => Some(4),
                     _ => None,
                 };
+                // `999999` is no server version: MariaDB dumps mark client commands so.
+                let never = |len: usize| {
+                    let digits: String = b[i + len..]
+                        .iter()
+                        .take_while(|x| x.is_ascii_digit())
+                        .map(|&x| x as char)
+                        .collect();
+                    digits.parse::<u64>().is_ok_and(|v| v >= 999_999)
+                };
                 match marker {
-                    Some(len) if !open => {
+                    Some(len) if !open && !never(len) => {
                         let digits = b[i + len..].iter().take_while(|x| x.is_ascii_digit()).count();
                         for o in &mut out[i..i + len + digits] {
                             *o = b' ';
@@ -512,6 +521,8 @@ mod tests {
         assert!(p[0].text.contains("PARTITION BY HASH (`a`)"), "{}", p[0].text);
         assert!(!p[0].text.contains("*/"));
         assert_eq!((p[1].line, p[1].column), (2, 22));
+        let sandbox = "/*M!999999\\- enable the sandbox mode */ \nCREATE TABLE v (c int);";
+        assert_eq!(split(sandbox, Dialect::Mysql).unwrap().len(), 1);
         let dump = "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`%`*/ /*!50003 TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1 */;";
         let p = split(dump, Dialect::Mysql).unwrap();
         let words: Vec<&str> = p[0].text.split_whitespace().collect();
