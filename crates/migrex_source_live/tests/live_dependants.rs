@@ -222,3 +222,30 @@ fn mariadb_type_change_under_a_view_applies_without_touching_it() {
         &introspect(&mut conn).schema,
     );
 }
+
+#[test]
+fn postgres_enum_recreation_under_a_view() {
+    let d = Dialect::Postgres;
+    let v1 = "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+              CREATE TABLE person (id integer PRIMARY KEY, name text, mood mood DEFAULT 'happy');
+              CREATE VIEW moods AS SELECT id, mood FROM person WHERE mood <> 'sad';
+              CREATE VIEW happy AS SELECT id FROM moods WHERE mood = 'happy';";
+    let rows = "INSERT INTO person VALUES (1, 'a', 'happy'), (2, 'b', 'sad'), (3, 'c', 'happy');";
+    // 'ok' goes and the order changes: only a new type can do that.
+    let v2 = v1.replace("('sad', 'ok', 'happy')", "('happy', 'sad')");
+    let Some(db) = TestDb::with_sql(d, &format!("{v1}{rows}")) else {
+        return;
+    };
+    let Some(b) = live_schema(d, &v2) else { return };
+    let mut conn = db.connect();
+    let a = introspect(&mut conn);
+    let (plan, stmts) = planned_statements(&a.schema, &b.schema);
+    let k = kinds(&plan);
+    assert!(k.contains(&"drop view public.happy".to_string()), "{k:?}");
+    run(&mut conn, d, &stmts);
+    let after = introspect(&mut conn);
+    assert_same_schema("after up (left: target)", &b.schema, &after.schema);
+    let (again, _) = planned_statements(&after.schema, &b.schema);
+    assert!(again.steps.is_empty(), "re-diff: {:?}", kinds(&again));
+    assert_eq!(one(&mut conn, "SELECT count(*) FROM happy"), "2");
+}
