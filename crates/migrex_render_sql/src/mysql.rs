@@ -12,8 +12,8 @@ use crate::{RenderError, SqlRenderer};
 use migrex_dialect::mysql as my;
 use migrex_dialect::{format_type, qualified, quote_ident, quote_list, quote_string};
 use migrex_model::{
-    BinaryKind, Change, Check, CommentTarget, Column, ColumnType, Dialect, ForeignKey, Identity, Index, IndexKey,
-    QualifiedName, Table, TableOptions, TextKind, View,
+    BinaryKind, Change, Check, Column, ColumnType, CommentTarget, Dialect, ForeignKey, Identity,
+    Index, IndexKey, QualifiedName, Table, TableOptions, TextKind, View,
 };
 
 pub(crate) struct MysqlRenderer;

@@ -359,11 +359,17 @@ fn unwrap_executable_comments(sql: &str) -> String {
         match c {
             b'\'' | b'"' | b'`' => quote = Some(c),
             b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
+                i = b[i..]
+                    .iter()
+                    .position(|&x| x == b'\n')
+                    .map_or(b.len(), |p| i + p);
                 continue;
             }
             b'#' => {
-                i = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
+                i = b[i..]
+                    .iter()
+                    .position(|&x| x == b'\n')
+                    .map_or(b.len(), |p| i + p);
                 continue;
             }
             b'*' if open && b.get(i + 1) == Some(&b'/') => {
@@ -390,7 +396,10 @@ fn unwrap_executable_comments(sql: &str) -> String {
                 };
                 match marker {
                     Some(len) if !open && !never(len) => {
-                        let digits = b[i + len..].iter().take_while(|x| x.is_ascii_digit()).count();
+                        let digits = b[i + len..]
+                            .iter()
+                            .take_while(|x| x.is_ascii_digit())
+                            .count();
                         for o in &mut out[i..i + len + digits] {
                             *o = b' ';
                         }
@@ -518,7 +527,11 @@ mod tests {
         let sql = "CREATE TABLE t (a int) /*!50100 PARTITION BY HASH (`a`) */;\n/* plain; comment */ CREATE TABLE u (b int);";
         let p = split(sql, Dialect::Mysql).unwrap();
         assert_eq!(p.len(), 2, "{p:#?}");
-        assert!(p[0].text.contains("PARTITION BY HASH (`a`)"), "{}", p[0].text);
+        assert!(
+            p[0].text.contains("PARTITION BY HASH (`a`)"),
+            "{}",
+            p[0].text
+        );
         assert!(!p[0].text.contains("*/"));
         assert_eq!((p[1].line, p[1].column), (2, 22));
         let sandbox = "/*M!999999\\- enable the sandbox mode */ \nCREATE TABLE v (c int);";
