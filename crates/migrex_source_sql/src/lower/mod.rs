@@ -1584,6 +1584,20 @@ impl<'f> Lower<'f> {
                     }
                 }
             }
+            // A table's triggers move with it (their bodies are kept as written).
+            if let Some(ns) = self.schema.namespaces.get_mut(&from.namespace)
+                && ns.triggers.values().any(|t| t.table == *from)
+            {
+                let triggers = std::mem::take(&mut ns.triggers);
+                for (key, mut t) in triggers {
+                    if t.table == *from {
+                        t.table = new.clone();
+                        ns.triggers.insert(t.key(), t);
+                    } else {
+                        ns.triggers.insert(key, t);
+                    }
+                }
+            }
         }
     }
 

@@ -453,6 +453,18 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_table_keeps_its_triggers() {
+        let l = read(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY);
+             CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;
+             ALTER TABLE t RENAME TO u;",
+        );
+        let keys: Vec<&String> = l.schema.namespaces[""].triggers.keys().collect();
+        assert_eq!(keys, ["u.x"]);
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+    }
+
+    #[test]
     fn dropping_the_table_drops_its_triggers() {
         let l = read(
             "CREATE TABLE t (id INTEGER PRIMARY KEY);
