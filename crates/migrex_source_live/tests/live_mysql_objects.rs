@@ -347,3 +347,57 @@ fn body_layout_is_not_a_change() {
     let t = &other.schema.namespaces[""].triggers["t.t_bi"];
     assert!(matches!(&t.action, TriggerAction::Body { body } if body.sql.ends_with("END")));
 }
+
+/// A routine's comment alone changes in place (`ALTER FUNCTION ... COMMENT`); a changed return
+/// type drops and creates the function under the same name; a trigger moving to another table
+/// keeps its name.
+#[test]
+fn comments_return_types_and_moved_triggers() {
+    let a = "CREATE TABLE t (a INT); CREATE TABLE u (a INT);
+        CREATE FUNCTION f(x INT) RETURNS INT DETERMINISTIC COMMENT 'one' RETURN x + 1;
+        CREATE FUNCTION g() RETURNS INT RETURN 1;
+        CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1;";
+    let b = "CREATE TABLE t (a INT); CREATE TABLE u (a INT);
+        CREATE FUNCTION f(x INT) RETURNS INT DETERMINISTIC COMMENT 'two' RETURN x + 1;
+        CREATE FUNCTION g() RETURNS BIGINT RETURN 1;
+        CREATE TRIGGER trg BEFORE INSERT ON u FOR EACH ROW SET NEW.a = 1;";
+    let Some(db) = TestDb::with_sql(Dialect::Mysql, a) else {
+        eprintln!("SKIP: MIGREX_TEST_MYSQL unset");
+        return;
+    };
+    let before = db.introspect().schema;
+    let target = read_ddl(Dialect::Mysql, b, "b").schema;
+    let up = plan_and_render(&before, &target).1;
+    let statements: Vec<&String> = up.iter().flat_map(|s| &s.statements).collect();
+    assert!(
+        statements
+            .iter()
+            .any(|s| *s == "ALTER FUNCTION `f` COMMENT 'two'"),
+        "{statements:#?}"
+    );
+    assert!(
+        !statements
+            .iter()
+            .any(|s| s.starts_with("DROP FUNCTION `f`")),
+        "{statements:#?}"
+    );
+    run(&db, "up", &up);
+    let after = db.introspect().schema;
+    assert_same_schema("after up (left) vs b (right)", &after, &target);
+    assert!(
+        migrex_diff::plan(&after, &target, &Renames::default())
+            .steps
+            .is_empty()
+    );
+    let down = migrex_diff::down(&before, &target, &Renames::default());
+    run(
+        &db,
+        "down",
+        &migrex_render_sql::render_plan(&down).expect("down renders"),
+    );
+    assert_same_schema(
+        "after down (left) vs a (right)",
+        &db.introspect().schema,
+        &before,
+    );
+}

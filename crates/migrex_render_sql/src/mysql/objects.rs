@@ -266,3 +266,152 @@ pub(super) fn alter_partitioning(
     }
     alter(partition_clause(to))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migrex_model::{
+        Expr, FunctionArg, FunctionAttributes, IndexPart, PartitionDef, PartitionStrategy,
+        Partitioning, Trigger, TriggerAction, TriggerEvent, TriggerTiming,
+    };
+
+    fn t(name: &str) -> QualifiedName {
+        QualifiedName::new("", name)
+    }
+
+    fn body(sql: &str) -> Expr {
+        migrex_dialect::body(D, sql)
+    }
+
+    #[test]
+    fn routines_and_triggers() {
+        let f = Function {
+            name: "f".into(),
+            kind: RoutineKind::Procedure,
+            args: vec![
+                FunctionArg {
+                    mode: ArgMode::In,
+                    name: Some("a".into()),
+                    ty: "int".into(),
+                    default: None,
+                },
+                FunctionArg {
+                    mode: ArgMode::Out,
+                    name: Some("b`c".into()),
+                    ty: "varchar(10) CHARACTER SET latin1".into(),
+                    default: None,
+                },
+            ],
+            returns: None,
+            language: "sql".into(),
+            body: body("BEGIN SELECT 1; END"),
+            attributes: FunctionAttributes {
+                security_definer: false,
+                data_access: Some("READS SQL DATA".into()),
+                ..Default::default()
+            },
+            comment: Some("it's".into()),
+            depends_on: Vec::new(),
+        };
+        let change = Change::CreateFunction {
+            name: t("f"),
+            function: f.clone(),
+        };
+        assert_eq!(
+            create_function(&change, &t("f"), &f).expect("renders"),
+            "CREATE PROCEDURE `f`(IN `a` int, OUT `b``c` varchar(10) CHARACTER SET latin1)\n  READS SQL DATA\n  SQL SECURITY INVOKER\n  COMMENT 'it''s'\nBEGIN SELECT 1; END"
+        );
+        assert_eq!(drop_function(&t("f"), &f), "DROP PROCEDURE `f`");
+        assert_eq!(
+            set_function_comment(&t("f"), &f, None),
+            "ALTER PROCEDURE `f` COMMENT ''"
+        );
+        let trigger = Trigger {
+            name: "b".into(),
+            table: t("x"),
+            timing: TriggerTiming::Before,
+            events: vec![TriggerEvent::Update {
+                columns: Vec::new(),
+            }],
+            for_each_row: true,
+            when: None,
+            action: TriggerAction::Body {
+                body: body("SET NEW.a = 1"),
+            },
+            constraint: None,
+            old_table: None,
+            new_table: None,
+            order: Some("FOLLOWS a".into()),
+            comment: None,
+        };
+        let change = Change::CreateTrigger {
+            trigger: trigger.clone(),
+        };
+        assert_eq!(
+            create_trigger(&change, &trigger).expect("renders"),
+            "CREATE TRIGGER `b` BEFORE UPDATE ON `x` FOR EACH ROW FOLLOWS `a`\nSET NEW.a = 1"
+        );
+        let mut two = trigger.clone();
+        two.events.push(TriggerEvent::Insert);
+        assert!(create_trigger(&change, &two).is_err());
+    }
+
+    fn range(parts: &[(&str, &str)]) -> Partitioning {
+        Partitioning {
+            strategy: PartitionStrategy::Range,
+            columns: false,
+            linear: false,
+            key: vec![IndexPart::column("y")],
+            partitions: parts
+                .iter()
+                .map(|(n, b)| PartitionDef {
+                    name: n.to_string(),
+                    bound: Some(migrex_dialect::mysql::partition_bound(
+                        PartitionStrategy::Range,
+                        b,
+                    )),
+                    comment: None,
+                })
+                .collect(),
+            count: None,
+        }
+    }
+
+    #[test]
+    fn partitioning_changes() {
+        let a = range(&[("p0", "2020"), ("p1", "2021")]);
+        let b = range(&[("p0", "2020"), ("p1", "2021"), ("pmax", "MAXVALUE")]);
+        assert_eq!(
+            alter_partitioning(&t("s"), Some(&a), Some(&b)),
+            vec!["ALTER TABLE `s` ADD PARTITION (PARTITION `pmax` VALUES LESS THAN MAXVALUE)"]
+        );
+        assert_eq!(
+            alter_partitioning(&t("s"), Some(&b), Some(&a)),
+            vec!["ALTER TABLE `s` DROP PARTITION `pmax`"]
+        );
+        // A changed bound in the middle re-partitions the whole table.
+        let c = range(&[("p0", "2019"), ("p1", "2021")]);
+        assert_eq!(
+            alter_partitioning(&t("s"), Some(&a), Some(&c)),
+            vec![
+                "ALTER TABLE `s` PARTITION BY RANGE (`y`)\n(PARTITION `p0` VALUES LESS THAN (2019),\n PARTITION `p1` VALUES LESS THAN (2021))"
+            ]
+        );
+        assert_eq!(
+            alter_partitioning(&t("s"), Some(&a), None),
+            vec!["ALTER TABLE `s` REMOVE PARTITIONING"]
+        );
+        let hash = Partitioning {
+            strategy: PartitionStrategy::Key,
+            columns: false,
+            linear: true,
+            key: Vec::new(),
+            partitions: Vec::new(),
+            count: Some(4),
+        };
+        assert_eq!(
+            partition_clause(&hash),
+            "PARTITION BY LINEAR KEY ()\nPARTITIONS 4"
+        );
+    }
+}
