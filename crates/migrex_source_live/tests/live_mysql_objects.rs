@@ -71,7 +71,8 @@ proc: BEGIN
   SELECT COUNT(*) INTO p_count FROM film WHERE rental_rate >= p_min;
   SET p_note = CONCAT(p_note, '; counted');
 END;
-CREATE PROCEDURE touch_all() MODIFIES SQL DATA UPDATE film SET title = title;
+CREATE PROCEDURE touch_all(IN p_code VARCHAR(5) BINARY, IN p_c CHAR(2) CHARACTER SET ascii COLLATE ascii_bin, p_e ENUM('a','b'))
+  MODIFIES SQL DATA UPDATE film SET title = CONCAT(title, p_code, p_c, p_e);
 
 CREATE TABLE sales (
   id INT NOT NULL,

@@ -20,12 +20,17 @@ use migrex_model::{
 
 /// A string type spelled with its character set and collation clauses, split into the type and
 /// the clauses: `varchar(20) CHARSET latin1 COLLATE latin1_bin` →
-/// (`varchar(20)`, `latin1`, `latin1_bin`).
-pub fn split_type_charset(spelled: &str) -> (String, Option<String>, Option<String>) {
+/// (`varchar(20)`, `latin1`, `latin1_bin`). The `BINARY` attribute is the `_bin` collation of
+/// the type's character set (`db_charset` when none is written).
+pub fn split_type_charset(
+    spelled: &str,
+    db_charset: &str,
+) -> (String, Option<String>, Option<String>) {
     let words: Vec<&str> = spelled.split_whitespace().collect();
     let mut ty: Vec<&str> = Vec::new();
-    let mut charset = None;
+    let mut charset: Option<String> = None;
     let mut collation = None;
+    let mut binary = false;
     let mut i = 0;
     let word = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase());
     while i < words.len() {
@@ -49,11 +54,20 @@ pub fn split_type_charset(spelled: &str) -> (String, Option<String>, Option<Stri
                 collation = Some(unquote(words[i + 1]).to_ascii_lowercase());
                 i += 2;
             }
+            // `varchar(10) BINARY`, not the `BINARY(n)` type.
+            "BINARY" if !ty.is_empty() => {
+                binary = true;
+                i += 1;
+            }
             _ => {
                 ty.push(words[i]);
                 i += 1;
             }
         }
+    }
+    if binary && collation.is_none() {
+        let cs = charset.as_deref().unwrap_or(db_charset);
+        collation = Some(format!("{}_bin", cs.to_ascii_lowercase()));
     }
     (ty.join(" "), charset, collation)
 }
@@ -293,7 +307,7 @@ mod tests {
     fn routine_types_read_alike_from_ddl_and_catalog() {
         let f = Flavor::MariaDb;
         let ddl = |s: &str| {
-            let (ty, cs, coll) = split_type_charset(s);
+            let (ty, cs, coll) = split_type_charset(s, "utf8mb4");
             routine_type(
                 f,
                 &ty,
@@ -329,6 +343,11 @@ mod tests {
             live("varchar(20)", Some("utf8mb4"), Some("utf8mb4_bin"))
         );
         assert_eq!(ddl("BOOLEAN"), live("tinyint(1)", None, None));
+        assert_eq!(
+            ddl("varchar(5) BINARY"),
+            live("varchar(5)", Some("utf8mb4"), Some("utf8mb4_bin"))
+        );
+        assert_eq!(ddl("BINARY(4)"), live("binary(4)", None, None));
     }
 
     #[test]

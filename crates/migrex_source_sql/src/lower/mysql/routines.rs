@@ -254,7 +254,7 @@ fn params(c: &mut Cursor) -> Result<Vec<FunctionArg>, String> {
 /// A type in the model's form (see `migrex_dialect::mysql::routine_type`). The database the DDL
 /// is loaded into is assumed to have the server's default charset and collation, as for tables.
 fn model_type(spelled: &str) -> String {
-    let (ty, cs, coll) = my::split_type_charset(spelled);
+    let (ty, cs, coll) = my::split_type_charset(spelled, DB_CHARSET);
     let flavor: Flavor = FLAVOR;
     my::routine_type(
         flavor,
