@@ -312,9 +312,12 @@ fn skip_type(c: &mut Cursor) -> Result<(), String> {
     }
 }
 
-/// The rest of the statement, verbatim: the body as the server stores it.
+/// The rest of the statement, verbatim: the body as the server stores it (a `;` written before a
+/// custom delimiter, `END; //`, ends the statement and is no part of it).
 fn body(c: &Cursor) -> Result<migrex_model::Expr, String> {
-    let text = c.text[c.offset()..].trim();
+    let text = c.text[c.offset()..]
+        .trim()
+        .trim_end_matches(|ch: char| ch == ';' || ch.is_whitespace());
     if text.is_empty() {
         return Err("the body is missing".into());
     }
@@ -399,7 +402,8 @@ mod tests {
         assert!(!p.attributes.security_definer);
         assert!(p.body.sql.starts_with("proc: BEGIN"));
 
-        let Object::Routine(f) = read_ok("CREATE FUNCTION f() RETURNS int NO SQL RETURN 42") else {
+        let Object::Routine(f) = read_ok("CREATE FUNCTION f() RETURNS int NO SQL RETURN 42 ;")
+        else {
             panic!("a routine")
         };
         assert_eq!(f.body.sql, "RETURN 42");
