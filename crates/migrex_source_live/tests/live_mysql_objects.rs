@@ -402,3 +402,42 @@ fn comments_return_types_and_moved_triggers() {
         &before,
     );
 }
+
+/// MySQL fires a table's triggers of one timing and event in creation order: changing the first
+/// one's body creates the ones after it again too, so the order stays.
+#[test]
+fn trigger_firing_order_is_kept() {
+    let triggers = |first: &str| {
+        format!(
+            "CREATE TABLE t (a INT, log VARCHAR(20) DEFAULT '');
+             CREATE TRIGGER t1 BEFORE INSERT ON t FOR EACH ROW SET NEW.log = CONCAT(NEW.log, '{first}');
+             CREATE TRIGGER t2 BEFORE INSERT ON t FOR EACH ROW SET NEW.log = CONCAT(NEW.log, 'b');
+             CREATE TRIGGER t3 BEFORE INSERT ON t FOR EACH ROW SET NEW.log = CONCAT(NEW.log, 'c');
+             CREATE TRIGGER t4 AFTER INSERT ON t FOR EACH ROW SET @x = 1;"
+        )
+    };
+    let Some(db) = TestDb::with_sql(Dialect::Mysql, &triggers("a")) else {
+        eprintln!("SKIP: MIGREX_TEST_MYSQL unset");
+        return;
+    };
+    let before = db.introspect().schema;
+    let target = read_ddl(Dialect::Mysql, &triggers("A"), "target").schema;
+    let up = plan_and_render(&before, &target).1;
+    run(&db, "up", &up);
+    let mut c = db.connect();
+    c.execute("INSERT INTO t (a) VALUES (1)").expect("insert");
+    let rows = c.query("SELECT log FROM t").expect("select");
+    assert_eq!(rows, vec![vec![Some("Abc".to_string())]]);
+    let after = db.introspect().schema;
+    assert!(
+        migrex_diff::plan(&after, &target, &Renames::default())
+            .steps
+            .is_empty()
+    );
+    // The AFTER trigger was not touched.
+    let statements: Vec<&String> = up.iter().flat_map(|s| &s.statements).collect();
+    assert!(
+        !statements.iter().any(|s| s.contains("`t4`")),
+        "{statements:#?}"
+    );
+}

@@ -316,6 +316,81 @@ fn triggers(
             }
         }
     }
+    if to.dialect == Dialect::Mysql {
+        keep_firing_order(working, to, changes);
+    }
+}
+
+/// MySQL fires the triggers of one table, timing and event in the order they were created (the
+/// new schema's order): a trigger created again would fire last, so the ones after it are
+/// created again too, and all are created in the new schema's order. Groups with a written
+/// `FOLLOWS`/`PRECEDES` keep the order they state.
+fn keep_firing_order(working: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    let created: HashSet<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTrigger { trigger } => {
+                Some((trigger.table.namespace.clone(), trigger.key()))
+            }
+            _ => None,
+        })
+        .collect();
+    if created.is_empty() {
+        return;
+    }
+    let empty = Namespace::default();
+    let mut again = Vec::new();
+    for (ns_name, ns) in &to.namespaces {
+        let old = working.namespaces.get(ns_name).unwrap_or(&empty);
+        let mut groups: Vec<Vec<&Trigger>> = Vec::new();
+        for t in ns.triggers.values() {
+            match groups.iter_mut().find(|g| {
+                g[0].table == t.table && g[0].timing == t.timing && g[0].events == t.events
+            }) {
+                Some(g) => g.push(t),
+                None => groups.push(vec![t]),
+            }
+        }
+        for g in groups
+            .iter()
+            .filter(|g| g.iter().all(|t| t.order.is_none()))
+        {
+            let mut after_created = false;
+            for t in g {
+                if created.contains(&(ns_name.clone(), t.key())) {
+                    after_created = true;
+                } else if after_created && let Some(w) = old.triggers.get(&t.key()) {
+                    again.push(Change::DropTrigger { trigger: w.clone() });
+                    again.push(Change::CreateTrigger {
+                        trigger: (*t).clone(),
+                    });
+                }
+            }
+        }
+    }
+    changes.extend(again);
+    // The creations, in the new schema's order, after everything else (same rank).
+    let position = |t: &Trigger| {
+        to.namespaces.get_index_of(&t.table.namespace).zip(
+            to.namespaces
+                .get(&t.table.namespace)
+                .and_then(|ns| ns.triggers.get_index_of(&t.key())),
+        )
+    };
+    let mut creates: Vec<Change> = Vec::new();
+    changes.retain(|c| {
+        if matches!(c, Change::CreateTrigger { .. }) {
+            creates.push(c.clone());
+            false
+        } else {
+            true
+        }
+    });
+    creates.sort_by_key(|c| match c {
+        Change::CreateTrigger { trigger } => position(trigger),
+        _ => None,
+    });
+    changes.extend(creates);
 }
 
 fn policies(table: &QualifiedName, old: &[Policy], new: &[Policy], changes: &mut Vec<Change>) {
