@@ -1644,6 +1644,18 @@ impl<'f> Lower<'f> {
         if cv.if_not_exists && self.schema.view(&qn).is_some() {
             return Ok(());
         }
+        // As live introspection reports it.
+        if let Some(a) = cv.params.as_ref().and_then(|p| p.algorithm.as_ref())
+            && !matches!(a, ast::CreateViewAlgorithm::Undefined)
+        {
+            self.warn(
+                piece,
+                format!(
+                    "{}: ALGORITHM={a} is not modeled; the view is read without it",
+                    qn.name
+                ),
+            );
+        }
         self.provenance
             .locations
             .insert(format!("view {qn}"), self.loc(piece));
