@@ -206,8 +206,31 @@ fn ordered_sequence_options(words: &[&str]) -> Option<String> {
 /// it: options reordered for sqlparser, and `SEQUENCE NAME` dropped (an identity's sequence is
 /// owned by its column and not modeled apart from it).
 fn reorder_identity_options(text: &str) -> Option<String> {
-    let upper = text.to_ascii_uppercase();
-    let at = upper.find("AS IDENTITY")? + "AS IDENTITY".len();
+    // Every identity column of the statement, each after the one before.
+    let mut out = String::new();
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.to_ascii_uppercase().find("AS IDENTITY") {
+        let at = at + "AS IDENTITY".len();
+        match reorder_one_identity(rest, at) {
+            Some((done, tail)) => {
+                changed = true;
+                out.push_str(&done);
+                rest = &rest[tail..];
+            }
+            None => {
+                out.push_str(&rest[..at]);
+                rest = &rest[at..];
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out).filter(|o| o != text)
+}
+
+/// The identity option list after `at` reordered: the text up to its end, and where the rest
+/// of `text` starts.
+fn reorder_one_identity(text: &str, at: usize) -> Option<(String, usize)> {
     let open = at + text[at..].find(|c: char| !c.is_whitespace())?;
     if !text[open..].starts_with('(') {
         return None;
@@ -234,12 +257,7 @@ fn reorder_identity_options(text: &str) -> Option<String> {
     } else {
         format!("({ordered})")
     };
-    Some(format!(
-        "{}{}{}",
-        &text[..open],
-        replacement,
-        &text[close + 1..]
-    ))
+    Some((format!("{}{}", &text[..open], replacement), close + 1))
 }
 /// Byte offset of sqlparser's "at Line: L, Column: C" inside `text`.
 pub(crate) fn error_offset(text: &str, error: &str) -> Option<usize> {

@@ -403,6 +403,7 @@ fn sort(
     // created again under the same name.
     let mut drop_fn: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
     let mut create_type: HashMap<&QualifiedName, usize> = HashMap::new();
+    let mut drop_type: HashMap<&QualifiedName, usize> = HashMap::new();
     // Table renames sharing a name run in the order the differ applied them (a chain frees a
     // name before it is taken; a case-only rename passes through a temporary name).
     let mut last_rename: HashMap<&QualifiedName, usize> = HashMap::new();
@@ -458,6 +459,9 @@ fn sort(
             }
             Change::CreateDomain { name, .. } | Change::CreateCompositeType { name, .. } => {
                 create_type.insert(name, i);
+            }
+            Change::DropDomain { name, .. } | Change::DropCompositeType { name, .. } => {
+                drop_type.insert(name, i);
             }
             Change::DropForeignKey { foreign_key, .. } if item.slot == Slot::Usual => {
                 fk_drops_into
@@ -832,6 +836,60 @@ fn sort(
                     && let Some(&j) = drop_table.get(&p.parent)
                 {
                     edges.add(i, j);
+                }
+            }
+            // A domain or composite type after the types it is built on and the functions its
+            // checks and default call; dropped before the types it is built on.
+            Change::CreateDomain { .. } | Change::CreateCompositeType { .. } => {
+                let (uses, exprs): (Vec<&QualifiedName>, Vec<&str>) = match c {
+                    Change::CreateDomain { domain, .. } => (
+                        domain.base.user_type().into_iter().collect(),
+                        domain
+                            .checks
+                            .iter()
+                            .map(|k| k.expr.key.as_str())
+                            .chain(domain.default.iter().map(|d| d.key.as_str()))
+                            .collect(),
+                    ),
+                    Change::CreateCompositeType { composite, .. } => (
+                        composite
+                            .attributes
+                            .iter()
+                            .filter_map(|a| a.ty.user_type())
+                            .collect(),
+                        Vec::new(),
+                    ),
+                    _ => (Vec::new(), Vec::new()),
+                };
+                for ty in uses {
+                    let creators = create_type
+                        .get(ty)
+                        .into_iter()
+                        .chain(enum_adds.get(ty).into_iter().flatten());
+                    for &j in creators {
+                        edges.add(j, i);
+                    }
+                }
+                for (f, js) in &create_fn {
+                    if exprs.iter().any(|e| mentions(e, &f.name)) {
+                        for &j in js {
+                            edges.add(j, i);
+                        }
+                    }
+                }
+            }
+            Change::DropDomain { domain, .. } => {
+                if let Some(ty) = domain.base.user_type()
+                    && let Some(&j) = drop_type.get(ty)
+                {
+                    edges.add(i, j);
+                }
+            }
+            Change::DropCompositeType { composite, .. } => {
+                for ty in composite.attributes.iter().filter_map(|a| a.ty.user_type()) {
+                    if let Some(&j) = drop_type.get(ty) {
+                        edges.add(i, j);
+                    }
                 }
             }
             Change::AttachPartition { partition_of, .. } => {

@@ -603,13 +603,12 @@ fn datetime(s: &str, kind: Kind) -> Option<String> {
         Some(i) => (&rest[..i], Some(&rest[i..])),
         None => (rest, None),
     };
-    let time = time.trim();
-    let mut t = time.split(':');
-    let h: i64 = if time.is_empty() {
-        0
-    } else {
-        t.next()?.parse().ok()?
+    let time = match time.trim() {
+        "" => "0",
+        t => t,
     };
+    let mut t = time.split(':');
+    let h: i64 = t.next()?.parse().ok()?;
     let mi: i64 = t.next().map_or(Some(0), |x| x.parse().ok())?;
     let sec = t.next().unwrap_or("0");
     let (sec, frac) = match sec.split_once('.') {
@@ -750,6 +749,10 @@ mod tests {
         assert_eq!(
             datetime("2020-02-01 10:11:12.50", Kind::Timestamp).as_deref(),
             Some("2020-02-01 10:11:12.5")
+        );
+        assert_eq!(
+            datetime("2024-01-01", Kind::Timestamp).as_deref(),
+            Some("2024-01-01 00:00:00")
         );
         assert_eq!(datetime("infinity", Kind::Timestamp), None);
     }
