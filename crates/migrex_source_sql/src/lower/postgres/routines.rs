@@ -783,3 +783,126 @@ impl Lower<'_> {
         self.schema.namespace_mut(ns).functions.insert(key, f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use migrex_model::{ArgMode, Dialect, RoutineKind, Schema, Volatility};
+
+    fn read(sql: &str) -> (Schema, Vec<String>) {
+        let l = crate::parse(sql, Dialect::Postgres, "t.sql").unwrap_or_else(|e| panic!("{e}"));
+        (
+            l.schema,
+            l.warnings.iter().map(ToString::to_string).collect(),
+        )
+    }
+
+    #[test]
+    fn attributes_at_their_defaults_read_as_unstated() {
+        let (s, w) = read(
+            "CREATE FUNCTION f(a varchar(10), b char(3)[], c numeric(10,2) = 1.5) RETURNS SETOF timestamp(3) with time zone
+               LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT SECURITY INVOKER PARALLEL UNSAFE
+               NOT LEAKPROOF COST 100 ROWS 1000 AS $$ BEGIN END $$;
+             CREATE FUNCTION g() RETURNS integer LANGUAGE sql STABLE STRICT SECURITY DEFINER
+               LEAKPROOF PARALLEL RESTRICTED COST 0.5 ROWS 10 SET search_path TO 'a', b
+               SET work_mem = 65536 AS 'SELECT 1';",
+        );
+        assert!(w.is_empty(), "{w:?}");
+        let ns = &s.namespaces["public"];
+        let f = &ns.functions["f(character varying, bpchar[], numeric)"];
+        assert_eq!(f.returns.as_deref(), Some("SETOF timestamp with time zone"));
+        assert_eq!(f.attributes, Default::default());
+        assert_eq!(
+            f.args[2].default.as_ref().map(|d| d.sql.as_str()),
+            Some("1.5")
+        );
+        assert_eq!(f.body.sql, " BEGIN END ");
+        let g = &ns.functions["g()"];
+        let a = &g.attributes;
+        assert_eq!(a.volatility, Volatility::Stable);
+        assert!(a.strict && a.security_definer && a.leakproof);
+        assert_eq!(a.parallel.as_deref(), Some("restricted"));
+        assert_eq!(a.cost.as_deref(), Some("0.5"));
+        // ROWS only means something for a set-returning function.
+        assert_eq!(a.rows, None);
+        assert_eq!(
+            a.set,
+            vec![
+                ("search_path".to_string(), "a, b".to_string()),
+                ("work_mem".to_string(), "65536".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn results_of_out_arguments_and_tables() {
+        let (s, _) = read(
+            "CREATE FUNCTION one(x int, OUT y text) LANGUAGE sql AS $$ SELECT 'a' $$;
+             CREATE FUNCTION two(x int, OUT y text, INOUT z int) LANGUAGE sql AS $$ SELECT 'a', 1 $$;
+             CREATE FUNCTION tab(x int) RETURNS TABLE (A int, \"B\" text) LANGUAGE sql AS $$ SELECT 1, 'b' $$;
+             CREATE PROCEDURE p(x int, INOUT y int) LANGUAGE sql AS $$ SELECT 1 $$;",
+        );
+        let ns = &s.namespaces["public"];
+        assert_eq!(
+            ns.functions["one(integer)"].returns.as_deref(),
+            Some("text")
+        );
+        assert_eq!(
+            ns.functions["two(integer, integer)"].returns.as_deref(),
+            Some("record")
+        );
+        assert_eq!(
+            ns.functions["tab(integer)"].returns.as_deref(),
+            Some("TABLE(\"a\" integer, \"B\" text)")
+        );
+        let p = &ns.functions["p(integer, integer)"];
+        assert_eq!((p.kind, p.returns.as_ref()), (RoutineKind::Procedure, None));
+        assert_eq!(p.args[1].mode, ArgMode::InOut);
+    }
+
+    #[test]
+    fn types_resolve_in_the_search_path_and_make_dependencies() {
+        let (s, _) = read(
+            "CREATE TABLE t (id int);
+             SET search_path = app, public;
+             CREATE SCHEMA app;
+             CREATE TYPE mood AS ENUM ('a');
+             CREATE FUNCTION f(m mood, r t, x pg_catalog.int4, v void) RETURNS SETOF public.t
+               LANGUAGE sql AS $$ SELECT * FROM public.t $$;",
+        );
+        let f = &s.namespaces["app"].functions["f(\"app\".\"mood\", \"t\", integer, void)"];
+        assert_eq!(f.returns.as_deref(), Some("SETOF \"t\""));
+        let deps: Vec<String> = f.depends_on.iter().map(ToString::to_string).collect();
+        assert_eq!(deps, vec!["app.mood", "public.t"]);
+    }
+
+    #[test]
+    fn comments_drops_renames_and_bad_input() {
+        let (s, w) = read(
+            "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;
+             CREATE FUNCTION f(a text) RETURNS text LANGUAGE sql AS $$ SELECT a $$;
+             CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+             COMMENT ON FUNCTION f(integer) IS 'int f';
+             COMMENT ON FUNCTION f IS 'ambiguous';
+             COMMENT ON FUNCTION g IS 'g';
+             ALTER FUNCTION g() RENAME TO h;
+             ALTER FUNCTION h() OWNER TO someone;
+             DROP FUNCTION f(text);
+             DROP FUNCTION IF EXISTS nothing(int);
+             CREATE FUNCTION broken(a int RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;",
+        );
+        let ns = &s.namespaces["public"];
+        let keys: Vec<&String> = ns.functions.keys().collect();
+        assert_eq!(keys, vec!["f(integer)", "h()"]);
+        assert_eq!(ns.functions["f(integer)"].comment.as_deref(), Some("int f"));
+        assert_eq!(ns.functions["h()"].comment.as_deref(), Some("g"));
+        assert!(
+            w.iter().any(|w| w.contains("unknown routine public.f")),
+            "{w:?}"
+        );
+        assert!(
+            w.iter()
+                .any(|w| w.starts_with("t.sql:11:") && w.contains("routine not read")),
+            "{w:?}"
+        );
+    }
+}

@@ -13,6 +13,135 @@ use migrex_model::{Dialect, Extension, Policy, PolicyCommand, QualifiedName};
 use sqlparser::ast;
 use sqlparser::parser::{Parser, ParserError};
 
+/// The comment `CREATE EXTENSION` gives each extension of the PostgreSQL distribution (and two
+/// common others), from their control files. pg_dump writes it for every extension; the database
+/// reads it as no comment of the user's, so a dump reads that way too.
+const STOCK_COMMENTS: &[(&str, &str)] = &[
+    ("adminpack", "administrative functions for PostgreSQL"),
+    ("amcheck", "functions for verifying relation integrity"),
+    ("autoinc", "functions for autoincrementing fields"),
+    ("bloom", "bloom access method - signature file based index"),
+    ("btree_gin", "support for indexing common datatypes in GIN"),
+    (
+        "btree_gist",
+        "support for indexing common datatypes in GiST",
+    ),
+    ("citext", "data type for case-insensitive character strings"),
+    ("cube", "data type for multidimensional cubes"),
+    (
+        "dblink",
+        "connect to other PostgreSQL databases from within a database",
+    ),
+    ("dict_int", "text search dictionary template for integers"),
+    (
+        "dict_xsyn",
+        "text search dictionary template for extended synonym processing",
+    ),
+    (
+        "earthdistance",
+        "calculate great-circle distances on the surface of the Earth",
+    ),
+    ("file_fdw", "foreign-data wrapper for flat file access"),
+    (
+        "fuzzystrmatch",
+        "determine similarities and distance between strings",
+    ),
+    ("hstore", "data type for storing sets of (key, value) pairs"),
+    (
+        "insert_username",
+        "functions for tracking who changed a table",
+    ),
+    ("intagg", "integer aggregator and enumerator (obsolete)"),
+    (
+        "intarray",
+        "functions, operators, and index support for 1-D arrays of integers",
+    ),
+    (
+        "isn",
+        "data types for international product numbering standards",
+    ),
+    ("lo", "Large Object maintenance"),
+    ("ltree", "data type for hierarchical tree-like structures"),
+    (
+        "moddatetime",
+        "functions for tracking last modification time",
+    ),
+    (
+        "old_snapshot",
+        "utilities in support of old_snapshot_threshold",
+    ),
+    (
+        "pageinspect",
+        "inspect the contents of database pages at a low level",
+    ),
+    ("pg_buffercache", "examine the shared buffer cache"),
+    ("pg_freespacemap", "examine the free space map (FSM)"),
+    ("pg_prewarm", "prewarm relation data"),
+    (
+        "pg_stat_statements",
+        "track planning and execution statistics of all SQL statements executed",
+    ),
+    (
+        "pg_surgery",
+        "extension to perform surgery on a damaged relation",
+    ),
+    (
+        "pg_trgm",
+        "text similarity measurement and index searching based on trigrams",
+    ),
+    (
+        "pg_visibility",
+        "examine the visibility map (VM) and page-level visibility info",
+    ),
+    (
+        "pg_walinspect",
+        "functions to inspect contents of PostgreSQL Write-Ahead Log",
+    ),
+    ("pgcrypto", "cryptographic functions"),
+    ("pgrowlocks", "show row-level locking information"),
+    ("pgstattuple", "show tuple-level statistics"),
+    (
+        "postgres_fdw",
+        "foreign-data wrapper for remote PostgreSQL servers",
+    ),
+    (
+        "refint",
+        "functions for implementing referential integrity (obsolete)",
+    ),
+    (
+        "seg",
+        "data type for representing line segments or floating-point intervals",
+    ),
+    ("sslinfo", "information about SSL certificates"),
+    (
+        "tablefunc",
+        "functions that manipulate whole tables, including crosstab",
+    ),
+    ("tcn", "Triggered change notifications"),
+    (
+        "tsm_system_rows",
+        "TABLESAMPLE method which accepts number of rows as a limit",
+    ),
+    (
+        "tsm_system_time",
+        "TABLESAMPLE method which accepts time in milliseconds as a limit",
+    ),
+    ("unaccent", "text search dictionary that removes accents"),
+    (
+        "uuid-ossp",
+        "generate universally unique identifiers (UUIDs)",
+    ),
+    ("xml2", "XPath querying and XSLT"),
+    (
+        "postgis",
+        "PostGIS geometry and geography spatial types and functions",
+    ),
+    (
+        "vector",
+        "vector data type and ivfflat and hnsw access methods",
+    ),
+];
+
 fn unnest(e: &ast::Expr) -> &ast::Expr {
     match e {
         ast::Expr::Nested(inner) => unnest(inner),
@@ -225,8 +354,11 @@ impl Lower<'_> {
         text: Option<String>,
     ) {
         let name = self.qname(name).name;
+        let stock = STOCK_COMMENTS
+            .iter()
+            .any(|(n, c)| *n == name && text.as_deref() == Some(*c));
         match self.schema.extensions.get_mut(&name) {
-            Some(e) => e.comment = text,
+            Some(e) => e.comment = text.filter(|_| !stock),
             None if name == "plpgsql" => {}
             None => self.warn(
                 piece,

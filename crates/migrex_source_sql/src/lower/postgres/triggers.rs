@@ -363,3 +363,72 @@ impl Lower<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use migrex_model::{Deferrable, Dialect, TriggerAction, TriggerEvent, TriggerTiming};
+
+    #[test]
+    fn triggers_read_as_pg_trigger_holds_them() {
+        let sql = "
+            CREATE TABLE t (a int, b int);
+            CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+            CREATE TRIGGER x AFTER DELETE OR UPDATE OF b, a OR INSERT ON t
+                FOR EACH ROW WHEN ((OLD.a IS DISTINCT FROM NEW.a)) EXECUTE PROCEDURE f('x''y', 42, Word);
+            CREATE CONSTRAINT TRIGGER c AFTER INSERT ON t INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION f();
+            CREATE TRIGGER ts BEFORE INSERT ON t FOR EACH ROW
+                EXECUTE FUNCTION tsvector_update_trigger(a, 'pg_catalog.english', b);
+            CREATE TRIGGER s AFTER INSERT ON t REFERENCING NEW TABLE AS n EXECUTE FUNCTION f();
+            COMMENT ON TRIGGER s ON t IS 'statement';
+            ALTER TRIGGER c ON t RENAME TO c2;
+            CREATE TRIGGER gone BEFORE TRUNCATE ON t EXECUTE FUNCTION f();
+            DROP TRIGGER gone ON t;
+        ";
+        let l = crate::parse(sql, Dialect::Postgres, "t.sql").unwrap();
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let ns = &l.schema.namespaces["public"];
+        let keys: Vec<&String> = ns.triggers.keys().collect();
+        assert_eq!(keys, vec!["t.x", "t.ts", "t.s", "t.c2"]);
+        let x = &ns.triggers["t.x"];
+        assert_eq!(x.timing, TriggerTiming::After);
+        assert_eq!(
+            x.events,
+            vec![
+                TriggerEvent::Insert,
+                TriggerEvent::Update {
+                    columns: vec!["b".into(), "a".into()]
+                },
+                TriggerEvent::Delete
+            ]
+        );
+        assert!(x.for_each_row);
+        assert_eq!(
+            x.when,
+            Some(migrex_dialect::expr(
+                Dialect::Postgres,
+                "old.a IS DISTINCT FROM new.a"
+            ))
+        );
+        assert_eq!(
+            x.action,
+            TriggerAction::Function {
+                function: migrex_model::QualifiedName::new("public", "f"),
+                args: vec!["x'y".into(), "42".into(), "word".into()]
+            }
+        );
+        assert_eq!(
+            ns.triggers["t.c2"].constraint,
+            Some(Some(Deferrable::InitiallyDeferred))
+        );
+        let TriggerAction::Function { function, .. } = &ns.triggers["t.ts"].action else {
+            panic!()
+        };
+        assert_eq!(function.namespace, "pg_catalog");
+        let s = &ns.triggers["t.s"];
+        assert_eq!((s.for_each_row, s.new_table.as_deref()), (false, Some("n")));
+        assert_eq!(s.comment.as_deref(), Some("statement"));
+        // A dropped table takes its triggers along.
+        let l = crate::parse(&format!("{sql}\nDROP TABLE t;"), Dialect::Postgres, "t.sql").unwrap();
+        assert!(l.schema.namespaces["public"].triggers.is_empty());
+    }
+}
