@@ -38,7 +38,7 @@ enum Bound {
 enum Value {
     Min,
     Max,
-    Expr(AstExpr),
+    Expr(Box<AstExpr>),
 }
 
 impl Lower<'_> {
@@ -246,7 +246,7 @@ impl Lower<'_> {
                         .map(|b| match b {
                             ast::PartitionBoundValue::MinValue => Value::Min,
                             ast::PartitionBoundValue::MaxValue => Value::Max,
-                            ast::PartitionBoundValue::Expr(e) => Value::Expr(e.clone()),
+                            ast::PartitionBoundValue::Expr(e) => Value::Expr(Box::new(e.clone())),
                         })
                         .collect()
                 };
@@ -426,7 +426,7 @@ fn parse_bound(p: &mut Parser) -> Result<Bound, ParserError> {
             } else if p.parse_keyword(Keyword::MAXVALUE) {
                 Ok(Value::Max)
             } else {
-                p.parse_expr().map(Value::Expr)
+                p.parse_expr().map(|e| Value::Expr(Box::new(e)))
             }
         })?;
         p.expect_token(&Token::RParen)?;

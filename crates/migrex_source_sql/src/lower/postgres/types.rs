@@ -274,11 +274,7 @@ impl Lower<'_> {
             Ok(x) => x,
             Err(e) => return self.pg_types_warn_parse(piece, "ALTER TYPE", &e),
         };
-        let ops: Vec<(
-            String,
-            Option<(migrex_model::ColumnType, Option<String>)>,
-            bool,
-        )> = ops
+        let ops: Vec<AttrEdit> = ops
             .into_iter()
             .map(|op| match op {
                 AttrOp::Add(n, t, c) => (
@@ -340,6 +336,13 @@ enum DomainOp {
     Owner,
     Other,
 }
+
+/// An attribute's name, its new type and collation (`None` when dropped), and whether it is new.
+type AttrEdit = (
+    String,
+    Option<(migrex_model::ColumnType, Option<String>)>,
+    bool,
+);
 
 enum AttrOp {
     Add(ast::Ident, ast::DataType, Option<ast::ObjectName>),
