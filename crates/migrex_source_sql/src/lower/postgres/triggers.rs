@@ -151,6 +151,7 @@ fn parse_trigger(p: &mut Parser) -> Result<TriggerDef, ParserError> {
             while let ast::Expr::Nested(inner) = e {
                 e = *inner;
             }
+            fold_identifiers(&mut e);
             def.when = Some(e);
         } else if word(p, "EXECUTE") {
             if !word(p, "FUNCTION") {
@@ -186,6 +187,31 @@ fn parse_trigger(p: &mut Parser) -> Result<TriggerDef, ParserError> {
         return p.expected("the end of the statement", p.peek_token());
     }
     Ok(def)
+}
+
+/// Unquoted identifiers in lower case, as PostgreSQL stores them (the expression key folds most
+/// of them, but not the `OLD.*` of `WHEN (OLD.* IS DISTINCT FROM NEW.*)`).
+fn fold_identifiers(e: &mut ast::Expr) {
+    let fold = |i: &mut ast::Ident| {
+        if i.quote_style.is_none() {
+            i.value = i.value.to_lowercase();
+        }
+    };
+    let _ = ast::visit_expressions_mut(e, |x| {
+        match x {
+            ast::Expr::Identifier(i) => fold(i),
+            ast::Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(fold),
+            ast::Expr::QualifiedWildcard(name, _) => {
+                for part in name.0.iter_mut() {
+                    if let ast::ObjectNamePart::Identifier(i) = part {
+                        fold(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
 }
 
 impl Lower<'_> {
