@@ -180,7 +180,7 @@ CREATE SCHEMA ext;
 CREATE SCHEMA ext2;
 CREATE EXTENSION citext;
 COMMENT ON EXTENSION citext IS 'case-insensitive strings';
-CREATE EXTENSION hstore WITH SCHEMA ext2;
+CREATE EXTENSION hstore;
 CREATE EXTENSION pg_trgm;
 COMMENT ON EXTENSION pg_trgm IS 'trigrams';
 CREATE TABLE tags (name citext PRIMARY KEY);
@@ -302,6 +302,15 @@ fn changes_apply_then_rediff_is_empty_and_down_returns() {
             "no step `{needle}` in:\n{}",
             kinds.join("\n")
         );
+    }
+    if !live_a.schema.extensions.is_empty() {
+        for needle in ["alter extension hstore", "create extension pg_trgm"] {
+            assert!(
+                kinds.iter().any(|k| k.contains(needle)),
+                "no step `{needle}` in:\n{}",
+                kinds.join("\n")
+            );
+        }
     }
     let up = migrex_render_sql::to_script(&steps);
     run(&db, &up);

@@ -81,7 +81,10 @@ fn extensions(working: &Schema, to: &Schema, changes: &mut Vec<Change>) {
             Some(w) => {
                 let differs =
                     |a: &Option<String>, b: &Option<String>| a.is_some() && b.is_some() && a != b;
-                if differs(&w.schema, &e.schema) || differs(&w.version, &e.version) {
+                // Both readers keep `public` (where an unqualified CREATE EXTENSION puts it) as
+                // `None`, so a move into or out of `public` is a change too.
+                let schema = |x: &Option<String>| x.clone().unwrap_or_else(|| "public".into());
+                if schema(&w.schema) != schema(&e.schema) || differs(&w.version, &e.version) {
                     changes.push(Change::AlterExtension {
                         from: w.clone(),
                         to: e.clone(),
