@@ -222,8 +222,10 @@ fn parse_set(p: &mut Parser) -> Result<(String, Option<String>), ParserError> {
                 }
             }
             Token::Number(n, _) => n.clone(),
+            // pg_get_functiondef prints every element as a string literal, dequoted
+            // (`SET search_path = "$user"` comes back as `'$user'`).
             Token::Word(w) if w.quote_style.is_none() => w.value.to_lowercase(),
-            Token::Word(w) => format!("\"{}\"", w.value.replace('"', "\"\"")),
+            Token::Word(w) => w.value.clone(),
             other => match string_value(other) {
                 Some(s) => s,
                 None => return p.expected("a setting value", t),
