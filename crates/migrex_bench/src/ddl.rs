@@ -1,4 +1,4 @@
-//! `cargo run --release -p migrex_bench -- [SIZES...] [--runs N]`: times `inspect` (reading a DDL
+//! The in-process bench (`migrex-bench [SIZES...] [--runs N]`): times `inspect` (reading a DDL
 //! file; introspecting a live SQLite database) and `diff` (plan + render of two versions) on
 //! generated schemas of 100, 1,000 and 5,000 tables, for each dialect's DDL. Prints the median of
 //! N runs and the peak memory (VmHWM) of a child process that runs each size alone.
@@ -44,10 +44,7 @@ fn generate(dialect: Dialect, n: usize, v2: bool) -> String {
     sql
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+use crate::median;
 
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     median(
@@ -73,7 +70,7 @@ fn peak_kib() -> u64 {
 }
 
 /// Runs one size in this process and prints one line per measurement.
-fn run_size(n: usize, runs: usize) {
+pub fn run_size(n: usize, runs: usize) {
     for dialect in Dialect::ALL {
         let v1 = generate(dialect, n, false);
         let v2 = generate(dialect, n, true);
@@ -112,41 +109,20 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let runs = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1)?.parse().ok())
-        .unwrap_or(5);
-    if let Some(i) = args.iter().position(|a| a == "--one") {
-        let n = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(100);
-        run_size(n, runs);
-        return;
-    }
-    let runs_value = args.iter().position(|a| a == "--runs").map(|i| i + 1);
-    let sizes: Vec<usize> = args
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != runs_value)
-        .filter_map(|(_, a)| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![100, 1000, 5000]
-    } else {
-        sizes
-    };
+/// Runs each size in a child process of this executable (`--one N`), so that each size's peak
+/// memory is its own.
+pub fn run_all(sizes: &[usize], runs: usize) -> Result<(), String> {
     println!(
         "migrex bench: median of {runs} runs; each size in its own process (peak memory is that process's)"
     );
-    let exe = std::env::current_exe().expect("own path");
+    let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
     for n in sizes {
         let status = Command::new(&exe)
             .args(["--one", &n.to_string(), "--runs", &runs.to_string()])
             .status();
         if !status.is_ok_and(|s| s.success()) {
-            eprintln!("size {n} failed");
-            std::process::exit(1);
+            return Err(format!("size {n} failed"));
         }
     }
+    Ok(())
 }
