@@ -884,6 +884,20 @@ fn sort(
                 {
                     edges.add(i, j);
                 }
+                // Before the functions its checks and default call.
+                let exprs: Vec<&str> = domain
+                    .checks
+                    .iter()
+                    .map(|k| k.expr.key.as_str())
+                    .chain(domain.default.iter().map(|d| d.key.as_str()))
+                    .collect();
+                for (j, other) in items.iter().enumerate() {
+                    if let Change::DropFunction { name, .. } = &other.change
+                        && exprs.iter().any(|e| mentions(e, &name.name))
+                    {
+                        edges.add(i, j);
+                    }
+                }
             }
             Change::DropCompositeType { composite, .. } => {
                 for ty in composite.attributes.iter().filter_map(|a| a.ty.user_type()) {
