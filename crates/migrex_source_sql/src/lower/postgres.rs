@@ -17,6 +17,7 @@ mod routines;
 mod security;
 mod triggers;
 mod types;
+
 use super::info::LowerInfo;
 use migrex_dialect::postgres as pg;
 use migrex_model::{
