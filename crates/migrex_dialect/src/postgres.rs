@@ -9,7 +9,8 @@
 
 mod objects;
 pub use objects::{
-    exclusion_from_ast, exclusion_from_text, index_part, partitioning_from_ast, partitioning_from_text,
+    exclusion_from_ast, exclusion_from_text, index_part, partitioning_from_ast,
+    partitioning_from_text,
 };
 
 use migrex_model::{BinaryKind, ColumnType, QualifiedName, TextKind};

@@ -49,10 +49,13 @@ fn partitions_of(s: &Schema, parent: &QualifiedName) -> Vec<QualifiedName> {
     out
 }
 
+/// An edit applied to each partition of a changed table.
+type PartitionEdit = Box<dyn Fn(&mut Table)>;
+
 /// Applies to the partitions of the table a column change acted on what PostgreSQL's recursion
 /// does to them (after the change itself was applied to the table).
 pub(crate) fn propagate(s: &mut Schema, change: &Change) {
-    let (table, edit): (&QualifiedName, Box<dyn Fn(&mut Table)>) = match change {
+    let (table, edit): (&QualifiedName, PartitionEdit) = match change {
         Change::AddColumn { table, column } => {
             let c = pg::partition_column(table, column);
             (
