@@ -7,13 +7,22 @@
 //! 3. apply migrex's down migration: the database must match FROM again.
 //!
 //! Input: the suite folder (never copied into the project) and server URLs. Output: per-case
-//! outcomes with the first difference; `Summary` prints passed/failed/skipped per file.
+//! outcomes; a failure carries its category (see `summary`), a skip its reason, and a file that
+//! cannot be run at all says why. `Summary` totals a dialect over its files and groups failures
+//! by category and skips by reason.
+
+mod summary;
+
+pub use summary::{Group, Summary, change_kind, changes_kind, parse_error_shape, shape};
 
 use indexmap::IndexMap;
-use migrex_model::{Dialect, Renames, Schema};
+use migrex_model::{Change, Dialect, Renames, Schema};
 use migrex_source_live::{Db, DbUrl};
 use serde::Deserialize;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One case as the suite writes it.
 #[derive(Debug, Deserialize, Default)]
@@ -47,8 +56,56 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Passed,
-    Failed(String),
-    Skipped(String),
+    Failed(Finding),
+    Skipped(Finding),
+}
+
+/// Why a case failed or was skipped: a category shared by cases with the same cause (no names),
+/// and the full message (with names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub category: String,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(category: impl Into<String>, message: impl Into<String>) -> Finding {
+        Finding {
+            category: category.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn failed(category: impl Into<String>, message: impl Into<String>) -> Outcome {
+    Outcome::Failed(Finding::new(category, message))
+}
+
+fn skipped(category: impl Into<String>, message: impl Into<String>) -> Outcome {
+    Outcome::Skipped(Finding::new(category, message))
+}
+
+/// A database error as a failure of `stage`: categorized by the error's shape.
+fn db_failure(stage: &str, message: &str) -> Outcome {
+    failed(
+        format!("{stage}: {}", shape(message)),
+        format!("{stage}: {}", first_line(message)),
+    )
+}
+
+/// Remaining differences as a failure of `stage`: categorized by the kinds of change.
+fn diff_failure(stage: &str, changes: &[Change]) -> Outcome {
+    let described: Vec<String> = changes.iter().map(Change::describe).collect();
+    failed(
+        format!("{stage}: {}", changes_kind(changes)),
+        format!("{stage}: {}", described.join("; ")),
+    )
 }
 
 /// Where cases run.
@@ -75,14 +132,29 @@ pub fn suite_files(root: &Path, dialect: Dialect) -> Vec<PathBuf> {
     files
 }
 
-pub fn read_cases(path: &Path) -> Result<IndexMap<String, Case>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    // Some files hold non-case top-level values (e.g. config); read each entry on its own.
+const NOT_A_CASE: &str = "not a test case";
+
+/// The entries of a suite file: each a case, or the reason it is not one (a top-level value
+/// that is not a mapping is sqldef configuration, e.g. `skip_tables: comments`; a mapping that
+/// does not read as a case says why). Err: the file cannot be read at all.
+pub fn read_cases(path: &Path) -> Result<IndexMap<String, Result<Case, String>>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let raw: IndexMap<String, serde_yaml_ng::Value> =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("not a YAML mapping of cases: {e}"))?;
     Ok(raw
         .into_iter()
-        .filter_map(|(k, v)| serde_yaml_ng::from_value::<Case>(v).ok().map(|c| (k, c)))
+        .map(|(k, v)| {
+            let entry = if v.is_mapping() {
+                serde_yaml_ng::from_value::<Case>(v).map_err(|e| format!("unreadable case: {e}"))
+            } else {
+                let value = serde_yaml_ng::to_string(&v).unwrap_or_default();
+                Err(format!(
+                    "{NOT_A_CASE}: top-level `{k}: {}` is sqldef configuration",
+                    value.trim()
+                ))
+            };
+            (k, entry)
+        })
         .collect())
 }
 
@@ -167,19 +239,64 @@ pub fn server_info(dialect: Dialect, servers: &Servers) -> Result<ServerInfo, St
     Ok(ServerInfo { version, mariadb })
 }
 
+/// `config:` keys that only shape how sqldef prints its DDL (one ALTER per table, CONCURRENTLY,
+/// no BEGIN/COMMIT), not the schema a case ends with: such cases are judged like the others.
+const OUTPUT_ONLY_CONFIG: &[&str] = &[
+    "bulk_alter",
+    "create_index_concurrently",
+    "disable_ddl_transaction",
+];
+
 /// Why a case is not run here, if it is not.
-fn skip_reason(case: &Case, dialect: Dialect, info: &ServerInfo) -> Option<String> {
+fn skip_reason(case: &Case, dialect: Dialect, info: &ServerInfo) -> Option<Finding> {
+    let skip = |category: &str, message: String| Some(Finding::new(category, message));
     if case.offline == Some(true) {
-        return Some("offline-only case (no database to judge on)".into());
+        return skip(
+            "offline-only case",
+            "offline-only case (no database to judge on)".into(),
+        );
     }
     if case.user.is_some() || case.managed_roles.is_some() || case.manage.is_some() {
-        return Some("privileges, roles and managed objects are not modeled yet".into());
+        let what: Vec<&str> = [
+            ("user", case.user.is_some()),
+            ("managed_roles", case.managed_roles.is_some()),
+            ("manage", case.manage.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(k, _)| *k)
+        .collect();
+        return skip(
+            "privileges, roles and managed objects are not modeled",
+            format!(
+                "privileges, roles and managed objects are not modeled yet ({})",
+                what.join(", ")
+            ),
+        );
     }
-    if case.config.is_some() {
-        return Some("sqldef-specific config options".into());
+    if let Some(config) = &case.config {
+        let other: Vec<String> = config
+            .as_mapping()
+            .map(|m| {
+                m.keys()
+                    .filter_map(|k| k.as_str())
+                    .filter(|k| !OUTPUT_ONLY_CONFIG.contains(k))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["(not a mapping)".into()]);
+        if !other.is_empty() {
+            return skip(
+                "sqldef config options that change the end state",
+                format!("sqldef config options {}", other.join(", ")),
+            );
+        }
     }
     if case.enable_drop == Some(false) {
-        return Some("enable_drop: false (migrex has no drop-suppression mode yet)".into());
+        return skip(
+            "enable_drop: false (no drop-suppression mode)",
+            "enable_drop: false (migrex has no drop-suppression mode yet)".into(),
+        );
     }
     if let Some(f) = &case.flavor {
         let ours = if dialect == Dialect::Mysql {
@@ -192,40 +309,46 @@ fn skip_reason(case: &Case, dialect: Dialect, info: &ServerInfo) -> Option<Strin
             None => f == ours,
         };
         if !runs {
-            return Some(format!(
-                "flavor {f} (server is {})",
-                if ours.is_empty() { "plain" } else { ours }
-            ));
+            let server = if ours.is_empty() { "plain" } else { ours };
+            return skip(
+                &format!("flavor {f} (server is {server})"),
+                format!("flavor {f} (server is {server})"),
+            );
         }
     }
     let mysql_versions_on_mariadb =
         dialect == Dialect::Mysql && info.mariadb && case.flavor.as_deref() != Some("mariadb");
-    if let Some(min) = &case.min_version {
+    for (bound, version, min) in [
+        ("min_version", &case.min_version, true),
+        ("max_version", &case.max_version, false),
+    ] {
+        let Some(v) = version else { continue };
         if mysql_versions_on_mariadb {
-            return Some(format!(
-                "min_version {min} is a MySQL version; the server is MariaDB {}",
-                info.version
-            ));
+            return skip(
+                &format!("{bound} is a MySQL version, the server is MariaDB"),
+                format!(
+                    "{bound} {v} is a MySQL version; the server is MariaDB {}",
+                    info.version
+                ),
+            );
         }
-        if version_lt(&info.version, min) {
-            return Some(format!(
-                "needs version >= {min}, server is {}",
-                info.version
-            ));
-        }
-    }
-    if let Some(max) = &case.max_version {
-        if mysql_versions_on_mariadb {
-            return Some(format!(
-                "max_version {max} is a MySQL version; the server is MariaDB {}",
-                info.version
-            ));
-        }
-        if version_lt(max, &info.version) {
-            return Some(format!(
-                "needs version <= {max}, server is {}",
-                info.version
-            ));
+        let out = if min {
+            version_lt(&info.version, v)
+        } else {
+            version_lt(v, &info.version)
+        };
+        if out {
+            return skip(
+                &format!(
+                    "needs a server version {} {v}",
+                    if min { ">=" } else { "<=" }
+                ),
+                format!(
+                    "needs version {} {v}, server is {}",
+                    if min { ">=" } else { "<=" },
+                    info.version
+                ),
+            );
         }
     }
     None
@@ -263,12 +386,12 @@ fn is_unmodeled(message: &str) -> bool {
         && !message.contains("ignored:")
 }
 
-fn differences(actual: &Schema, expected: &Schema) -> Vec<String> {
+fn differences(actual: &Schema, expected: &Schema) -> Vec<Change> {
     migrex_diff::diff(actual, expected, &Renames::default())
-        .iter()
-        .map(|c| c.describe())
-        .collect()
 }
+
+/// Scratch databases of cases running at the same time need distinct names.
+static SCRATCH_SEQ: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs one case.
 pub fn run_case(
@@ -281,37 +404,52 @@ pub fn run_case(
     if let Some(reason) = skip_reason(case, dialect, info) {
         return Outcome::Skipped(reason);
     }
-    let tag = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .take(24)
-        .collect::<String>()
-        .to_lowercase();
+    let tag = format!(
+        "{}{}",
+        SCRATCH_SEQ.fetch_add(1, Ordering::Relaxed),
+        name.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(20)
+            .collect::<String>()
+            .to_lowercase()
+    );
     let current = own_database(dialect, case.current.as_deref().unwrap_or_default());
     let desired = own_database(dialect, case.desired.as_deref().unwrap_or_default());
-    let run = || -> Result<Outcome, String> {
-        let a = Scratch::new(dialect, servers, &format!("a{tag}"))?;
-        let mut db = a.connect()?;
+    let run = || -> Result<Outcome, Outcome> {
+        let setup = |e: String| failed("harness: scratch database", e);
+        let introspect = |stage: &str, e: &dyn fmt::Display| {
+            let message = e.to_string();
+            failed(
+                format!("introspect {stage}: {}", shape(&message)),
+                format!("introspect {stage}: {}", first_line(&message)),
+            )
+        };
+        let a = Scratch::new(dialect, servers, &format!("a{tag}")).map_err(setup)?;
+        let mut db = a.connect().map_err(setup)?;
         if let Err(e) = load(&mut db, &current) {
-            return Ok(Outcome::Skipped(format!(
-                "`current` does not load on this server: {e}"
-            )));
+            return Ok(skipped(
+                format!("`current` does not load on this server: {}", shape(&e)),
+                format!("`current` does not load on this server: {e}"),
+            ));
         }
-        let from = db
-            .introspect()
-            .map_err(|e| format!("introspect current: {e}"))?;
+        let from = db.introspect().map_err(|e| introspect("current", &e))?;
         let to = match migrex::parse_sql(&desired, dialect, "desired") {
             Ok(l) => l,
             Err(_) if case.error.is_some() => return Ok(Outcome::Passed),
             Err(e) => {
                 // Syntax of a newer server (MariaDB 11.7 VECTOR) is judged where it runs.
-                let b = Scratch::new(dialect, servers, &format!("b{tag}"))?;
-                if let Err(le) = load(&mut b.connect()?, &desired) {
-                    return Ok(Outcome::Skipped(format!(
-                        "`desired` does not load on this server: {le}"
-                    )));
+                let b = Scratch::new(dialect, servers, &format!("b{tag}")).map_err(setup)?;
+                if let Err(le) = load(&mut b.connect().map_err(setup)?, &desired) {
+                    return Ok(skipped(
+                        format!("`desired` does not load on this server: {}", shape(&le)),
+                        format!("`desired` does not load on this server: {le}"),
+                    ));
                 }
-                return Ok(Outcome::Failed(format!("reading desired: {e}")));
+                let message = e.to_string();
+                return Ok(failed(
+                    format!("reading desired: {}", parse_error_shape(&message)),
+                    format!("reading desired: {}", first_line(&message)),
+                ));
             }
         };
         // A case about objects the model does not hold yet would pass without testing anything.
@@ -321,83 +459,83 @@ pub fn run_case(
             .chain(&to.warnings)
             .find(|w| is_unmodeled(&w.message))
         {
-            return Ok(Outcome::Skipped(format!(
-                "not modeled yet: {}",
-                first_line(&w.message)
-            )));
+            return Ok(skipped(
+                format!("not modeled yet: {}", shape(&w.message)),
+                format!("not modeled yet: {}", first_line(&w.message)),
+            ));
         }
         let migration = match migrex::migration(&from, &to) {
             Ok(m) => m,
             Err(_) if case.error.is_some() => return Ok(Outcome::Passed),
-            Err(e) => return Ok(Outcome::Failed(format!("planning: {e}"))),
+            Err(e) => {
+                let message = e.to_string();
+                return Ok(failed(
+                    format!("planning: {}", shape(&message)),
+                    format!("planning: {}", first_line(&message)),
+                ));
+            }
         };
         // An expected error the tool did not raise: the migration must then at least fail to apply.
         let applied = migrex_apply::apply(&mut db, &migration.up_sql);
         if case.error.is_some() {
             return Ok(match applied {
                 Err(_) => Outcome::Passed,
-                Ok(_) => Outcome::Failed(format!(
-                    "expected an error ({}) but migrex planned and applied it",
-                    first_line(case.error.as_deref().unwrap_or(""))
-                )),
+                Ok(_) => failed(
+                    "expected an error, migrex planned and applied it",
+                    format!(
+                        "expected an error ({}) but migrex planned and applied it",
+                        first_line(case.error.as_deref().unwrap_or(""))
+                    ),
+                ),
             });
         }
         if let Err(e) = applied {
-            return Ok(Outcome::Failed(format!(
-                "up failed: {}",
-                first_line(&e.to_string())
-            )));
+            return Ok(db_failure("up failed", &e.to_string()));
         }
-        let after_up = db
-            .introspect()
-            .map_err(|e| format!("introspect after up: {e}"))?;
-        let b = Scratch::new(dialect, servers, &format!("b{tag}"))?;
-        let mut expected_db = b.connect()?;
+        let after_up = db.introspect().map_err(|e| introspect("after up", &e))?;
+        let b = Scratch::new(dialect, servers, &format!("b{tag}")).map_err(setup)?;
+        let mut expected_db = b.connect().map_err(setup)?;
         if let Err(e) = load(&mut expected_db, &desired) {
-            return Ok(Outcome::Skipped(format!(
-                "`desired` does not load on this server: {e}"
-            )));
+            return Ok(skipped(
+                format!("`desired` does not load on this server: {}", shape(&e)),
+                format!("`desired` does not load on this server: {e}"),
+            ));
         }
         let expected = expected_db
             .introspect()
-            .map_err(|e| format!("introspect desired: {e}"))?;
+            .map_err(|e| introspect("desired", &e))?;
         let diff = differences(&after_up.schema, &expected.schema);
         if !diff.is_empty() {
-            return Ok(Outcome::Failed(format!(
-                "after up, still differs from desired: {}",
-                diff.join("; ")
-            )));
+            return Ok(diff_failure("after up, still differs from desired", &diff));
         }
         let again = migrex_diff::plan(&after_up.schema, &to.schema, &Renames::default());
         if !again.steps.is_empty() {
-            let d: Vec<String> = again.steps.iter().map(|s| s.change.describe()).collect();
-            return Ok(Outcome::Failed(format!(
-                "not idempotent: re-diff after up plans {}",
-                d.join("; ")
-            )));
+            let changes: Vec<Change> = again.steps.iter().map(|s| s.change.clone()).collect();
+            return Ok(diff_failure(
+                "not idempotent: re-diff after up plans",
+                &changes,
+            ));
         }
         if let Err(e) = migrex_apply::apply(&mut db, &migration.down_sql) {
-            return Ok(Outcome::Failed(format!(
-                "down failed: {}",
-                first_line(&e.to_string())
-            )));
+            return Ok(db_failure("down failed", &e.to_string()));
         }
-        let after_down = db
-            .introspect()
-            .map_err(|e| format!("introspect after down: {e}"))?;
+        let after_down = db.introspect().map_err(|e| introspect("after down", &e))?;
         let diff = differences(&after_down.schema, &from.schema);
         if !diff.is_empty() {
-            return Ok(Outcome::Failed(format!(
-                "after down, differs from current: {}",
-                diff.join("; ")
-            )));
+            return Ok(diff_failure("after down, differs from current", &diff));
         }
         Ok(Outcome::Passed)
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(Ok(o)) => o,
-        Ok(Err(e)) => Outcome::Failed(e),
-        Err(_) => Outcome::Failed("panicked".into()),
+        Ok(Ok(o) | Err(o)) => o,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failed("panicked", format!("panicked: {}", first_line(&what)))
+        }
     }
 }
 
@@ -405,6 +543,8 @@ pub fn run_case(
 pub struct FileResult {
     pub file: String,
     pub cases: Vec<(String, Outcome)>,
+    /// Why the file could not be run at all (its cases are then unknown).
+    pub skipped_whole: Option<String>,
 }
 
 impl FileResult {
@@ -418,6 +558,10 @@ impl FileResult {
         (p, f, self.cases.len() - p - f)
     }
 }
+
+/// Cases of one file run at the same time: each holds its own scratch databases and the servers
+/// do the work, so a few overlap well even on two cores.
+const WORKERS: usize = 3;
 
 /// Runs every case of the files of one dialect whose name contains one of `filters` (all when empty).
 pub fn run_dialect(
@@ -437,14 +581,60 @@ pub fn run_dialect(
         if !filters.is_empty() && !filters.iter().any(|f| file.contains(f.as_str())) {
             continue;
         }
-        let cases = read_cases(&path)?;
         let mut result = FileResult {
             file,
             cases: Vec::new(),
+            skipped_whole: None,
         };
-        for (name, case) in &cases {
-            let outcome = run_case(name, case, dialect, servers, &info);
-            result.cases.push((name.clone(), outcome));
+        match read_cases(&path) {
+            Err(why) => result.skipped_whole = Some(why),
+            // `config3.yml`: sqldef's configuration for other files' runs, no case in it.
+            Ok(entries)
+                if entries
+                    .values()
+                    .all(|e| e.as_ref().is_err_and(|why| why.starts_with(NOT_A_CASE))) =>
+            {
+                result.skipped_whole = Some(format!(
+                    "sqldef configuration (keys {}), no test case in it",
+                    entries.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            Ok(entries) => {
+                let entries: Vec<(String, Result<Case, String>)> = entries.into_iter().collect();
+                let outcomes: Vec<Mutex<Option<Outcome>>> =
+                    entries.iter().map(|_| Mutex::new(None)).collect();
+                let next = AtomicUsize::new(0);
+                std::thread::scope(|scope| {
+                    for _ in 0..WORKERS.min(entries.len()) {
+                        scope.spawn(|| {
+                            loop {
+                                let i = next.fetch_add(1, Ordering::Relaxed);
+                                let Some((name, entry)) = entries.get(i) else {
+                                    break;
+                                };
+                                let outcome = match entry {
+                                    Ok(case) => run_case(name, case, dialect, servers, &info),
+                                    Err(why) => skipped(
+                                        why.split(':').next().unwrap_or(why).to_string(),
+                                        why.clone(),
+                                    ),
+                                };
+                                if let Ok(mut slot) = outcomes[i].lock() {
+                                    *slot = Some(outcome);
+                                }
+                            }
+                        });
+                    }
+                });
+                for ((name, _), outcome) in entries.into_iter().zip(outcomes) {
+                    let outcome = outcome
+                        .into_inner()
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| failed("harness: worker lost", "worker lost"));
+                    result.cases.push((name, outcome));
+                }
+            }
         }
         progress(&result);
         out.push(result);

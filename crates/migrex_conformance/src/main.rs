@@ -4,7 +4,7 @@
 //! or `MIGREX_TEST_PG`/`MIGREX_TEST_MYSQL`; SQLite always runs.
 
 use clap::Parser;
-use migrex_conformance::{FileResult, Outcome, Servers, run_dialect};
+use migrex_conformance::{FileResult, Outcome, Servers, Summary, run_dialect};
 use migrex_model::Dialect;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +33,9 @@ struct Args {
     /// Print skipped cases with their reason too.
     #[arg(long)]
     show_skipped: bool,
+    /// Example cases shown per failure category and skip reason in the summary.
+    #[arg(long, default_value_t = 3)]
+    examples: usize,
 }
 
 fn main() -> ExitCode {
@@ -69,10 +72,13 @@ fn main() -> ExitCode {
         println!("== {dialect}");
         let print_file = |r: &FileResult| {
             let (p, f, s) = r.count();
-            println!(
-                "{:<34} passed {p:>4}  failed {f:>4}  skipped {s:>4}",
-                r.file
-            );
+            match &r.skipped_whole {
+                Some(why) => println!("{:<34} skipped whole: {why}", r.file),
+                None => println!(
+                    "{:<34} passed {p:>4}  failed {f:>4}  skipped {s:>4}",
+                    r.file
+                ),
+            }
             let mut shown = 0;
             for (name, o) in &r.cases {
                 match o {
@@ -80,7 +86,7 @@ fn main() -> ExitCode {
                         shown += 1;
                         println!(
                             "    FAIL {name}: {}",
-                            why.chars().take(400).collect::<String>()
+                            why.message.chars().take(400).collect::<String>()
                         );
                     }
                     Outcome::Skipped(why) if args.show_skipped => {
@@ -92,19 +98,13 @@ fn main() -> ExitCode {
         };
         match run_dialect(&args.suite, dialect, &servers, &args.filter, print_file) {
             Ok(results) => {
-                let (p, f, s) = results
-                    .iter()
-                    .map(FileResult::count)
-                    .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-                let rate = if p + f > 0 {
-                    100.0 * p as f64 / (p + f) as f64
-                } else {
-                    0.0
-                };
-                println!(
-                    "{dialect} total: passed {p}, failed {f}, skipped {s} ({rate:.1}% of the cases run)"
+                let summary = Summary::new(dialect, &results);
+                print!("{}", summary.render(args.examples));
+                grand = (
+                    grand.0 + summary.passed,
+                    grand.1 + summary.failed,
+                    grand.2 + summary.skipped,
                 );
-                grand = (grand.0 + p, grand.1 + f, grand.2 + s);
             }
             Err(e) => {
                 eprintln!("error: {dialect}: {e}");

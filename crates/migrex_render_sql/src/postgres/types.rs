@@ -257,9 +257,9 @@ fn recreate_enum(
                 q(&col.name)
             )
         };
-        if col.default.is_some() {
-            out.push(alter("DROP DEFAULT".into()));
-        }
+        // Always: the old default (which the new schema may no longer have) cannot be cast to
+        // the new type; dropping a missing default is a no-op.
+        out.push(alter("DROP DEFAULT".into()));
         let (via, ty) = match &col.ty {
             ColumnType::Array { .. } => ("::text[]", pg::format_type(&col.ty)),
             other => ("::text", pg::format_type(other)),

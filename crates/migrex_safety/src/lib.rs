@@ -1,0 +1,18 @@
+//! What a schema change does to a running database, per dialect and server version.
+//!
+//! Two producers share one vocabulary: the planner's steps (`Change`s, which know the schema on
+//! both sides) and the linter's statements (SQL written by hand, which may not). Both are
+//! lowered to [`Action`]s: one DDL or data operation as the server executes it, with what is
+//! known about it (an unknown field is `None`, and the analysis then assumes the worse case and
+//! says so). [`effect`] turns an action on a [`Target`] (dialect, flavor, version) into an
+//! [`Effect`]: the locks taken and on which tables, what they block, whether the table is
+//! rewritten or scanned under the lock, and whether the statement can run in a transaction.
+//! The facts come from ../shared/docs/ddl-behavior.md (each rule cites its section).
+
+mod action;
+mod effect;
+mod target;
+
+pub use action::{Action, DefaultKind, IndexMethod, MysqlAlgorithm, MysqlLockClause};
+pub use effect::{Blocks, Effect, LockLevel, LockSpan, TableLock, effect};
+pub use target::{Flavor, Target, Version};
