@@ -163,6 +163,16 @@ pub fn infer_dialect(sql: &str) -> Option<Dialect> {
     (max > 0 && winners.len() == 1).then(|| winners[0].0)
 }
 
+/// How a plan is built beyond the two schemas and their renames.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Expand, backfill and contract with online DDL (`diff --online`) instead of the plain plan.
+    pub online: bool,
+    /// The server the plan is for: lock facts depend on flavor and version. None: read from a
+    /// live source, else the oldest supported release of the dialect.
+    pub target: Option<migrex_safety::Target>,
+}
+
 /// An up and a down migration between two schemas.
 #[derive(Debug, Clone, Serialize)]
 pub struct Migration {

@@ -11,8 +11,10 @@
 
 mod action;
 mod effect;
+mod severity;
 mod target;
 
 pub use action::{Action, DefaultKind, IndexMethod, MysqlAlgorithm, MysqlLockClause};
 pub use effect::{Blocks, Effect, LockLevel, LockSpan, TableLock, effect};
+pub use severity::Severity;
 pub use target::{Flavor, Target, Version};
