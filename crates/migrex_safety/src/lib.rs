@@ -15,6 +15,6 @@ mod severity;
 mod target;
 
 pub use action::{Action, DefaultKind, IndexMethod, MysqlAlgorithm, MysqlLockClause};
-pub use effect::{Blocks, Effect, LockLevel, LockSpan, TableLock, effect};
+pub use effect::{Blocks, Effect, LockLevel, LockSpan, TableLock, effect, effect_with_clauses};
 pub use severity::Severity;
 pub use target::{Flavor, Target, Version};
