@@ -248,12 +248,9 @@ pub(super) fn effect(target: &Target, action: &Action) -> Effect {
             e.note(note);
             e
         }
-        RenameIndex { table } => {
+        RenameIndex { .. } => {
             let mut e = Effect::none();
-            if let Some(t) = table {
-                e.lock(t, SUE, Brief);
-            }
-            e.note("ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE since PostgreSQL 12, catalog only");
+            e.note("ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE on the index only (PostgreSQL 12+), not on its table; catalog only");
             e
         }
         Reindex {
