@@ -241,6 +241,12 @@ pub enum Action {
         partition: QualifiedName,
         concurrently: bool,
     },
+    /// PostgreSQL `CREATE TABLE ... PARTITION OF parent`: a new table, but ACCESS EXCLUSIVE on
+    /// the parent (unlike ATTACH PARTITION).
+    CreatePartition {
+        parent: QualifiedName,
+        partition: QualifiedName,
+    },
     /// The table is copied: SQLite's 12-step rebuild, `VACUUM FULL`, `CLUSTER`, MySQL
     /// `ALTER TABLE ... FORCE`/`ENGINE=`, `OPTIMIZE TABLE`.
     RebuildTable {
@@ -317,7 +323,9 @@ impl Action {
             | InsertRows { table }
             | LockTable { table, .. } => Some(table),
             RenameTable { from, .. } => Some(from),
-            AttachPartition { parent, .. } | DetachPartition { parent, .. } => Some(parent),
+            AttachPartition { parent, .. }
+            | DetachPartition { parent, .. }
+            | CreatePartition { parent, .. } => Some(parent),
             DropIndex { table, .. } | Reindex { table, .. } | RenameIndex { table } => {
                 table.as_ref()
             }

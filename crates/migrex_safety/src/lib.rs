@@ -10,11 +10,15 @@
 //! The facts come from ../shared/docs/ddl-behavior.md (each rule cites its section).
 
 mod action;
+mod analyze;
 mod effect;
+mod from_change;
 mod severity;
 mod target;
 
 pub use action::{Action, DefaultKind, IndexMethod, MysqlAlgorithm, MysqlLockClause};
+pub use analyze::{Assumptions, Reason, StepSafety, TableSize, TableStats, analyze, analyze_with};
 pub use effect::{Blocks, Effect, LockLevel, LockSpan, TableLock, effect, effect_with_clauses};
+pub use from_change::{actions_of, create_index, default_kind};
 pub use severity::Severity;
 pub use target::{Flavor, Target, Version};

@@ -11,8 +11,10 @@ mod conn;
 mod mysql;
 mod postgres;
 mod sqlite;
+mod stats;
 
 pub use conn::{Db, DbUrl, LiveError, redact_url};
+pub use stats::TableStat;
 
 use migrex_model::{Dialect, Loaded};
 

@@ -365,7 +365,9 @@ pub(super) fn effect(
             e.note("an exclusive metadata lock on the table, brief");
             return e;
         }
-        AttachPartition { parent, .. } | DetachPartition { parent, .. } => {
+        AttachPartition { parent, .. }
+        | DetachPartition { parent, .. }
+        | CreatePartition { parent, .. } => {
             let mut e = ddl();
             e.lock(parent, MetadataExclusive, Brief);
             e.assume("partition maintenance takes an exclusive metadata lock on the table");

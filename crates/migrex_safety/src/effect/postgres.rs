@@ -400,6 +400,11 @@ pub(super) fn effect(target: &Target, action: &Action) -> Effect {
                 e
             }
         }
+        CreatePartition { parent, .. } => {
+            let mut e = Effect::locking(parent, AE, Brief);
+            e.note("CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE on the parent (all its partitions wait briefly); CREATE TABLE then ATTACH PARTITION takes only SHARE UPDATE EXCLUSIVE (A.2)");
+            e
+        }
         RebuildTable { table } => {
             let mut e = Effect::locking(table, AE, Statement);
             e.rewrites = true;

@@ -215,6 +215,7 @@ pub(super) fn effect(target: &Target, action: &Action) -> Effect {
         | RowSecurity { .. }
         | AttachPartition { .. }
         | DetachPartition { .. }
+        | CreatePartition { .. }
         | AlterTableOptions { .. }
         | LockTable { .. } => {
             let mut e = Effect::none();

@@ -1,0 +1,58 @@
+//! `Db::table_stats` on the three databases: a table with rows reports them and a non-zero size,
+//! an empty table reports zero rows.
+
+use migrex_model::Dialect;
+use migrex_source_live::TableStat;
+use migrex_test_support::TestDb;
+
+fn check(dialect: Dialect, setup: &str) {
+    let Some(db) = TestDb::with_sql(dialect, setup) else {
+        return;
+    };
+    let stats = db.connect().table_stats().expect("table stats");
+    let find = |name: &str| -> &TableStat {
+        stats
+            .iter()
+            .find(|s| s.table.name == name)
+            .unwrap_or_else(|| panic!("{dialect}: no stats for {name}: {stats:?}"))
+    };
+    let full = find("full_t");
+    assert_eq!(full.rows, Some(500), "{dialect}: {full:?}");
+    assert!(full.bytes.is_some_and(|b| b > 0), "{dialect}: {full:?}");
+    let empty = find("empty_t");
+    assert_eq!(empty.rows, Some(0), "{dialect}: {empty:?}");
+    if dialect == Dialect::Postgres {
+        assert_eq!(full.table.namespace, "public");
+    }
+}
+
+#[test]
+fn postgres_table_stats() {
+    check(
+        Dialect::Postgres,
+        "CREATE TABLE full_t (id int PRIMARY KEY, v text);
+         CREATE TABLE empty_t (id int);
+         INSERT INTO full_t SELECT g, repeat('x', 100) FROM generate_series(1, 500) g;",
+    );
+}
+
+#[test]
+fn mysql_table_stats() {
+    check(
+        Dialect::Mysql,
+        "CREATE TABLE full_t (id int PRIMARY KEY, v text);
+         CREATE TABLE empty_t (id int);
+         INSERT INTO full_t SELECT seq, REPEAT('x', 100) FROM seq_1_to_500;",
+    );
+}
+
+#[test]
+fn sqlite_table_stats() {
+    check(
+        Dialect::Sqlite,
+        "CREATE TABLE full_t (id integer PRIMARY KEY, v text);
+         CREATE TABLE empty_t (id int);
+         WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 500)
+         INSERT INTO full_t SELECT n, printf('%.100c', 'x') FROM g;",
+    );
+}
