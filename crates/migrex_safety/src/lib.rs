@@ -15,6 +15,7 @@ mod effect;
 mod from_change;
 mod severity;
 mod target;
+mod verify_query;
 
 pub use action::{Action, DefaultKind, IndexMethod, MysqlAlgorithm, MysqlLockClause};
 pub use analyze::{Assumptions, Reason, StepSafety, TableSize, TableStats, analyze, analyze_with};
@@ -22,3 +23,4 @@ pub use effect::{Blocks, Effect, LockLevel, LockSpan, TableLock, effect, effect_
 pub use from_change::{actions_of, create_index, default_kind};
 pub use severity::Severity;
 pub use target::{Flavor, Target, Version};
+pub use verify_query::verification_query;
