@@ -1,6 +1,7 @@
 //! The `migrex` command. Commands mirror the pipeline; every command builds a report and this file
 //! is the one place that prints. Exit codes: 0 ok, 1 a verdict or findings, 2 usage or runtime error.
 
+mod plan;
 mod prompt;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -122,6 +123,12 @@ enum Command {
         #[command(flatten)]
         renames: RenameOpts,
     },
+    /// Print the migration step by step with what each does to a running database: locks, what
+    /// they block and how long, rewrite or scan, risk, duration estimate, rollback, verification.
+    #[command(
+        after_help = "Examples:\n  migrex plan postgres://user@localhost/app desired.sql\n  migrex plan v1.sql v2.sql --dialect postgres --server-version 16.4 --format json\n  migrex plan mysql://root@localhost/app desired.sql --fail-on warning\n  migrex plan v1.sql v2.sql --dialect mysql --flavor mariadb --server-version 10.11\n\nExit codes: 0 no step reaches --fail-on (default error), 1 one does, 2 usage or runtime error.\nA live FROM gives the server version and table sizes (for duration estimates)."
+    )]
+    Plan(plan::PlanArgs),
 }
 
 fn main() -> ExitCode {
@@ -272,6 +279,7 @@ fn plan_json(m: &migrex::Migration) -> String {
 
 fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
     match cli.command {
+        Command::Plan(args) => plan::run(args, cli.quiet),
         Command::Inspect {
             source,
             dialect,
