@@ -274,3 +274,49 @@ fn live_postgres_sizes_give_a_duration_and_the_server_version() {
     );
     assert!(!out.contains("duration:  unknown"), "{out}");
 }
+
+#[test]
+fn live_mariadb_flavor_and_sizes_come_from_the_server() {
+    let Some(db) = TestDb::with_sql(
+        Dialect::Mysql,
+        "CREATE TABLE users (id int PRIMARY KEY, name varchar(20), age int) DEFAULT CHARSET=utf8mb4;
+         INSERT INTO users SELECT seq, CONCAT('n', seq), seq FROM seq_1_to_5000;",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let b = write(
+        dir.path(),
+        "v2.sql",
+        "CREATE TABLE users (id int PRIMARY KEY, name varchar(20), age bigint) DEFAULT CHARSET=utf8mb4;\n",
+    );
+    let o = migrex(&[
+        "plan",
+        &db.url_string(),
+        &b,
+        "--format",
+        "json",
+        "--fail-on",
+        "warning",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = json(&o);
+    assert_eq!(r["target"]["flavor"], "mariadb");
+    assert_eq!(r["target"]["version_from"], "server");
+    let s = step(&r, "alter column");
+    // A type change is a COPY: writes wait, reads continue, the table is rewritten.
+    assert_eq!(s["algorithm"], "copy");
+    assert_eq!(s["locks"][0]["blocks_writes"], true);
+    assert_eq!(s["locks"][0]["blocks_reads"], false);
+    assert_eq!(s["transactional"], false);
+    assert!(
+        s["duration_seconds"].as_f64().is_some_and(|d| d > 0.0),
+        "{s:#}"
+    );
+    assert!(s["reasons"].to_string().contains("5000 rows"), "{s:#}");
+}
