@@ -51,7 +51,7 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCE
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 ";
 
-const PG_TABLES: [&str; 4] = ["users", "orders", "m", "m_1"];
+const PG_TABLES: [&str; 5] = ["users", "orders", "m", "m_1", "m_2"];
 
 #[test]
 fn postgres_locks_and_rewrites_match_the_table() {
@@ -167,6 +167,45 @@ fn postgres_locks_and_rewrites_match_the_table() {
             },
         ),
         (
+            "ALTER TABLE orders ADD CONSTRAINT total_pos CHECK (total > 0) NOT VALID",
+            Action::AddCheck {
+                table: q("orders"),
+                name: Some("total_pos".into()),
+                not_valid: true,
+            },
+        ),
+        (
+            "CREATE TABLE m_3 PARTITION OF m FOR VALUES FROM ('2023-01-01') TO ('2024-01-01')",
+            Action::CreatePartition {
+                parent: q("m"),
+                partition: q("m_3"),
+            },
+        ),
+        (
+            "ALTER TABLE m DETACH PARTITION m_2",
+            Action::DetachPartition {
+                parent: q("m"),
+                partition: q("m_2"),
+                concurrently: false,
+            },
+        ),
+        (
+            "DROP INDEX users_name_idx",
+            Action::DropIndex {
+                name: q("users_name_idx"),
+                table: Some(q("users")),
+                concurrently: false,
+            },
+        ),
+        (
+            "ALTER TABLE users ALTER COLUMN name SET DEFAULT 'x'",
+            Action::SetDefault {
+                table: q("users"),
+                column: "name".into(),
+                default: DefaultKind::Constant,
+            },
+        ),
+        (
             "ALTER TABLE orders ALTER COLUMN total SET DEFAULT 0",
             Action::SetDefault {
                 table: q("orders"),
@@ -224,6 +263,55 @@ fn postgres_locks_and_rewrites_match_the_table() {
         );
         session.execute("ROLLBACK").unwrap();
     }
+}
+
+#[test]
+fn postgres_drop_table_with_a_foreign_key_locks_the_referenced_table() {
+    let Some(db) = TestDb::with_sql(Dialect::Postgres, PG_SETUP) else {
+        return;
+    };
+    let mut probe = db.connect();
+    let target = Target::from_server_version(Dialect::Postgres, &probe.server_version().unwrap());
+    let orders = migrex_test_support::introspect(&mut db.connect())
+        .schema
+        .tables()
+        .find(|(n, _)| n.name == "orders")
+        .map(|(_, t)| t.clone())
+        .expect("orders");
+    let change = migrex_model::Change::DropTable {
+        name: q("orders"),
+        table: orders,
+    };
+    let e = migrex_safety::Effect::merge(
+        migrex_safety::actions_of(&change, Dialect::Postgres)
+            .iter()
+            .map(|a| effect(&target, a)),
+    );
+    let mut s = db.connect();
+    let pid = cell(s.query("SELECT pg_backend_pid()::text").unwrap());
+    s.execute("BEGIN").unwrap();
+    s.execute("DROP TABLE orders").unwrap();
+    for table in ["orders", "users"] {
+        let held = cell(
+            probe
+                .query_bind(
+                    "SELECT l.mode FROM pg_locks l WHERE l.pid = $1::int AND l.relation = (SELECT c.oid FROM pg_class c WHERE c.relname = $2) ORDER BY l.mode",
+                    &[&pid, table],
+                )
+                .unwrap(),
+        );
+        let expected = e
+            .locks
+            .iter()
+            .find(|l| l.table.name == table)
+            .map(|l| l.level);
+        assert_eq!(
+            Some(pg_level(&held)),
+            expected,
+            "DROP TABLE orders: lock on {table}"
+        );
+    }
+    s.execute("ROLLBACK").unwrap();
 }
 
 #[test]
