@@ -390,7 +390,47 @@ fn mariadb_accepts_algorithm_and_lock_as_the_table_says() {
     };
     use MysqlAlgorithm as A;
     use MysqlLockClause as L;
+    let drop_index = Action::DropIndex {
+        name: QualifiedName::new("", "k"),
+        table: Some(t()),
+        concurrently: false,
+    };
     let cases: Vec<(&str, Action, A, L)> = vec![
+        ("DROP INDEX k", drop_index.clone(), A::Instant, L::Default),
+        ("DROP INDEX k", drop_index, A::Nocopy, L::None),
+        (
+            "RENAME INDEX k TO k9",
+            Action::RenameIndex { table: Some(t()) },
+            A::Instant,
+            L::Default,
+        ),
+        (
+            "COMMENT = 'x'",
+            Action::AlterTableOptions {
+                table: t(),
+                rewrites: false,
+            },
+            A::Instant,
+            L::Default,
+        ),
+        (
+            "DROP PRIMARY KEY",
+            Action::DropPrimaryKey { table: t() },
+            A::Inplace,
+            L::Default,
+        ),
+        (
+            "ENGINE = InnoDB",
+            Action::RebuildTable { table: t() },
+            A::Inplace,
+            L::None,
+        ),
+        (
+            "ENGINE = InnoDB",
+            Action::RebuildTable { table: t() },
+            A::Instant,
+            L::Default,
+        ),
         ("ADD COLUMN c int", add.clone(), A::Instant, L::Default),
         ("ADD COLUMN c int", add.clone(), A::Instant, L::None),
         ("ADD COLUMN c int", add, A::Copy, L::None),
@@ -517,7 +557,7 @@ fn mariadb_accepts_algorithm_and_lock_as_the_table_says() {
         s.execute("DROP TABLE IF EXISTS t").unwrap();
         s.execute(
             "CREATE TABLE t (id int PRIMARY KEY, name varchar(20), name2 varchar(40), age int, \
-             kind enum('a','b')) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC",
+             kind enum('a','b'), KEY k (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC",
         )
         .unwrap();
         s.execute("INSERT INTO t VALUES (1, 'a', 'b', 3, 'a'), (2, 'c', 'd', 4, 'b')")

@@ -160,7 +160,7 @@ pub(super) fn effect(
             let mut e = Effect::none();
             e.loses_data = true;
             let s = if is_maria {
-                e.note("MariaDB 10.4+: DROP COLUMN is instant (B.4)");
+                e.note("MariaDB 10.4+: DROP COLUMN is instant (B.4), but not when the column is part of an index (checked on 10.11)");
                 INSTANT
             } else if at_least(target, 8, 0, 29) {
                 e.note("MySQL 8.0.29+: DROP COLUMN is instant (B.2)");
@@ -288,8 +288,14 @@ pub(super) fn effect(
         }
         RenameConstraint { table } | RenameIndex { table: Some(table) } => {
             let mut e = Effect::none();
-            e.note("renaming an index is in place, metadata only (B.2)");
-            (table, INPLACE_META, e)
+            if is_maria {
+                // Checked on MariaDB 10.11: RENAME INDEX accepts ALGORITHM=INSTANT.
+                e.note("MariaDB: renaming an index is instant");
+                (table, INSTANT, e)
+            } else {
+                e.note("renaming an index is in place, metadata only (B.2)");
+                (table, INPLACE_META, e)
+            }
         }
         DropIndex {
             table: Some(table), ..
@@ -353,6 +359,9 @@ pub(super) fn effect(
             let s = if *rewrites {
                 e.assume("options that change the storage format: CONVERT TO CHARACTER SET is a COPY (ROW_FORMAT/KEY_BLOCK_SIZE an in-place rebuild); COPY is assumed (B.2)");
                 COPY_ONLY
+            } else if is_maria {
+                e.note("MariaDB: COMMENT and AUTO_INCREMENT= are instant (B.4)");
+                INSTANT
             } else {
                 e.note("table options like COMMENT and AUTO_INCREMENT are metadata only (B.2)");
                 INPLACE_META
