@@ -43,9 +43,10 @@ pub fn actions_of(change: &Change, dialect: Dialect) -> Vec<Action> {
                     table: name.clone(),
                 },
             }];
-            // An inline foreign key locks the referenced table like ADD FOREIGN KEY (A.2).
+            // PostgreSQL: an inline foreign key locks the referenced table like ADD FOREIGN KEY
+            // (A.2). MySQL takes a brief metadata lock there; SQLite has only its database lock.
             for fk in &table.foreign_keys {
-                if fk.ref_table != *name {
+                if fk.ref_table != *name && dialect == Dialect::Postgres {
                     out.push(Action::AddForeignKey {
                         table: name.clone(),
                         references: fk.ref_table.clone(),
@@ -59,9 +60,9 @@ pub fn actions_of(change: &Change, dialect: Dialect) -> Vec<Action> {
             let mut out = vec![Action::DropTable {
                 table: name.clone(),
             }];
-            // Its foreign keys' triggers are removed from each referenced table (A.2).
+            // PostgreSQL removes its foreign keys' triggers from each referenced table (A.2).
             for fk in &table.foreign_keys {
-                if fk.ref_table != *name {
+                if fk.ref_table != *name && dialect == Dialect::Postgres {
                     out.push(Action::DropConstraint {
                         table: name.clone(),
                         name: fk.name.clone().unwrap_or_default(),
