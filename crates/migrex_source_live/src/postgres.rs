@@ -192,7 +192,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         db,
         &format!(
             "SELECT c.oid::text, n.nspname, c.relname, c.relkind::text, c.relpersistence::text, \
-                    c.relrowsecurity::text, c.relispartition::text, obj_description(c.oid, 'pg_class'), \
+                    c.relrowsecurity::text, c.relispartition::text, dsc.description, \
                     CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
                     array_to_string(c.reloptions, ','), \
                     CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
@@ -215,6 +215,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                     (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
                       WHERE i.inhrelid = c.oid AND c.relispartition) \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_description dsc ON dsc.objoid = c.oid \
+                  AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
              WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
                AND {} \
              ORDER BY c.oid",
@@ -342,7 +344,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                 a.attgenerated::text, \
                 CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END, \
                 CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN cn.nspname END, \
-                col_description(a.attrelid, a.attnum), a.attislocal::text, c.relispartition::text \
+                dsc.description, a.attislocal::text, c.relispartition::text \
          FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_type t ON t.oid = a.atttypid \
@@ -351,6 +353,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
          LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
          LEFT JOIN pg_collation co ON co.oid = a.attcollation \
          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         LEFT JOIN pg_description dsc ON dsc.objoid = a.attrelid \
+              AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum \
          WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'f') \
            AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY a.attrelid, a.attnum",
@@ -536,11 +540,15 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                     co.confupdtype::text, co.confdeltype::text, co.confmatchtype::text, \
                     co.condeferrable::text, co.condeferred::text, co.connoinherit::text, \
                     pg_get_expr(co.conbin, co.conrelid), {nnd}, co.convalidated::text, \
-                    obj_description(co.oid, 'pg_constraint'), pg_get_constraintdef(co.oid), \
+                    dsc.description, \
+                    CASE WHEN co.contype NOT IN ('p', 'u', 'f', 'c', 'n') \
+                         THEN pg_get_constraintdef(co.oid) END, \
                     co.conislocal::text, c.relispartition::text, co.conparentid::text \
              FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
              LEFT JOIN pg_class rc ON rc.oid = co.confrelid \
              LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
+             LEFT JOIN pg_description dsc ON dsc.objoid = co.oid \
+                  AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0 \
              WHERE c.relnamespace = ANY($1::oid[]) \
              ORDER BY co.conrelid, co.oid"
         ),
@@ -649,9 +657,11 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         &format!(
             "SELECT i.indrelid::text, i.indexrelid::text, ic.relname, i.indisunique::text, am.amname, \
                     i.indnkeyatts::text, pg_get_expr(i.indpred, i.indrelid), {nnd_ix}, \
-                    obj_description(i.indexrelid, 'pg_class'), array_to_string(ic.reloptions, ',') \
+                    dsc.description, array_to_string(ic.reloptions, ',') \
              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_class c ON c.oid = i.indrelid JOIN pg_am am ON am.oid = ic.relam \
+             LEFT JOIN pg_description dsc ON dsc.objoid = i.indexrelid \
+                  AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
              WHERE c.relnamespace = ANY($1::oid[]) \
                AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid \
                                AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) \
@@ -661,7 +671,9 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     )?;
     let part_rows = q(
         db,
-        "SELECT i.indexrelid::text, k.n::text, pg_get_indexdef(i.indexrelid, k.n, true), \
+        "SELECT i.indexrelid::text, k.n::text, \
+                CASE WHEN i.indkey[k.n - 1] <> 0 THEN a.attname \
+                     ELSE pg_get_indexdef(i.indexrelid, k.n, true) END, \
                 i.indkey[k.n - 1]::text, i.indoption[k.n - 1]::text, \
                 CASE WHEN NOT opc.opcdefault THEN opc.opcname END, opn.nspname, \
                 CASE WHEN i.indcollation[k.n - 1] <> 0 AND \
@@ -716,14 +728,15 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         };
         for p in parts_by_index.get(&text(r, 1)).into_iter().flatten() {
             let n = int(p, 1).unwrap_or(0);
+            // A column's name as stored; an expression as pg_get_indexdef prints it.
             let def = text(p, 2);
             let is_column = cell(p, 3).is_some_and(|k| k != "0");
             if n > nkey {
-                index.include.push(unquote_ident(&def));
+                index.include.push(if is_column { def } else { unquote_ident(&def) });
                 continue;
             }
             let key = if is_column {
-                IndexKey::Column(unquote_ident(&def))
+                IndexKey::Column(def)
             } else {
                 IndexKey::Expr(expr(strip_outer_parens(&def)))
             };
