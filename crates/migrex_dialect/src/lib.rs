@@ -15,7 +15,7 @@ pub mod sqlite;
 
 use migrex_model::{ColumnType, Dialect, Expr, QualifiedName};
 
-pub use normalize::{expr_key, query_key};
+pub use normalize::{expr_key, query_key, statements_key};
 
 /// Quotes an identifier by the dialect's rules, always (a hostile or reserved name can never
 /// become SQL): PostgreSQL and SQLite `"a""b"`, MySQL `` `a``b` ``.

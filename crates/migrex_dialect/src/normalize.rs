@@ -67,6 +67,44 @@ pub fn query_key(dialect: Dialect, sql: &str) -> String {
     }
 }
 
+/// The normalized comparison key of a list of statements (a PostgreSQL rule's actions):
+/// expressions and relation names normalized as in `query_key` (PostgreSQL's `public.`
+/// dropped), statements joined by `; `. Unparsable text keys on its collapsed, lowercased text.
+pub fn statements_key(dialect: Dialect, sql: &str) -> String {
+    let d = crate::parser_dialect(dialect);
+    let parsed = Parser::new(d.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements());
+    match parsed {
+        Ok(mut statements) => {
+            let mut out = Vec::new();
+            for st in &mut statements {
+                let _ = visit_expressions_mut(st, |x| {
+                    normalize_ast(dialect, x);
+                    ControlFlow::<()>::Continue(())
+                });
+                let _ = ast::visit_relations_mut(st, |name| {
+                    for part in name.0.iter_mut() {
+                        if let ast::ObjectNamePart::Identifier(id) = part {
+                            fold_ident(dialect, id);
+                        }
+                    }
+                    if dialect == Dialect::Postgres
+                        && name.0.len() == 2
+                        && name.0[0].to_string() == "public"
+                    {
+                        name.0.remove(0);
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                out.push(st.to_string());
+            }
+            out.join("; ")
+        }
+        Err(_) => collapse_ws(sql).to_lowercase(),
+    }
+}
+
 /// What databases rewrite in a query's shape when they store a view: parentheses around the
 /// branches of a UNION dropped, the column names of later branches (which the first branch
 /// decides) dropped, and PostgreSQL naming an unnamed call after its function (`count(*) AS count`).

@@ -80,6 +80,7 @@ pub(crate) fn run(schema: &Schema, plan: &Plan) -> Result<Schema, SimulateError>
             change: &step.change,
         };
         apply(&mut s, &step.change, &cx)?;
+        cluster_marks(&mut s, &step.change);
         if s.dialect == Dialect::Postgres {
             crate::diff::partitions::propagate(&mut s, &step.change);
         }
@@ -255,8 +256,9 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             check_table_unused(s, name, cx)?;
             if let Some(ns) = s.namespaces.get_mut(&name.namespace) {
                 ns.tables.shift_remove(&name.name);
-                // The database drops a table's triggers with it.
+                // The database drops a table's triggers and rules with it.
                 ns.triggers.retain(|_, t| &t.table != name);
+                ns.rules.retain(|_, r| &r.table != name);
             }
         }
         Change::RenameTable { from, to } => {
@@ -417,6 +419,34 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             };
             t.checks.remove(i);
         }
+        Change::CreateIndex { table, index } if s.table(table).is_none() => {
+            let v = matview_mut(s, table, cx)?;
+            if v.indexes.iter().any(|i| i.name == index.name) {
+                return Err(cx.exists(format!("index {} on {table}", index.name)));
+            }
+            v.indexes.push(index.clone());
+            v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        Change::DropIndex { table, index } if s.table(table).is_none() => {
+            let v = matview_mut(s, table, cx)?;
+            let Some(i) = v.indexes.iter().position(|x| x == index) else {
+                return Err(cx.missing(format!("index {} on {table}", index.name)));
+            };
+            v.indexes.remove(i);
+        }
+        Change::RenameIndex { table, from, to } if s.table(table).is_none() => {
+            let v = matview_mut(s, table, cx)?;
+            if v.indexes.iter().any(|i| &i.name == to) {
+                return Err(cx.exists(format!("index {to} on {table}")));
+            }
+            let i = v
+                .indexes
+                .iter_mut()
+                .find(|i| &i.name == from)
+                .ok_or_else(|| cx.missing(format!("index {from} on {table}")))?;
+            i.name = to.clone();
+            v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         Change::CreateIndex { table, index } => {
             let t = table_mut(s, table, cx)?;
             name_free(t, Some(&index.name), true, dialect, table, cx)?;
@@ -518,6 +548,7 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             if let Some(ns) = s.namespaces.get_mut(&name.namespace) {
                 ns.views.shift_remove(&name.name);
                 ns.triggers.retain(|_, t| &t.table != name);
+                ns.rules.retain(|_, r| &r.table != name);
             }
         }
         Change::SetViewComment { name, to, .. } => {
@@ -720,8 +751,96 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             table_mut(s, table, cx)?.partitioning = to.clone();
         }
         Change::SetComment { target, to, .. } => set_comment(s, target, to.clone(), cx)?,
+        Change::CreateRule { rule } => {
+            if s.table(&rule.table).is_none() && s.view(&rule.table).is_none() {
+                return Err(cx.missing(format!("table {}", rule.table)));
+            }
+            for dep in &rule.depends_on {
+                if s.table(dep).is_none() && s.view(dep).is_none() {
+                    return Err(cx.missing(format!("{dep} (used by rule {})", rule.name)));
+                }
+            }
+            let ns = namespace_for(s, &rule.table.namespace, cx)?;
+            if ns.rules.contains_key(&rule.key()) {
+                return Err(cx.exists(format!("rule {} on {}", rule.name, rule.table)));
+            }
+            ns.rules.insert(rule.key(), rule.clone());
+        }
+        Change::DropRule { rule } => {
+            s.namespaces
+                .get_mut(&rule.table.namespace)
+                .and_then(|ns| ns.rules.shift_remove(&rule.key()))
+                .ok_or_else(|| cx.missing(format!("rule {} on {}", rule.name, rule.table)))?;
+        }
+        Change::SetClusterOn { table, to, .. } => {
+            if let Some(t) = s.table_mut(table) {
+                if let Some(i) = to
+                    && !t.constraint_names().any(|n| n == i)
+                {
+                    return Err(cx.missing(format!("index {i} on {table}")));
+                }
+                t.cluster_on = to.clone();
+            } else {
+                let v = matview_mut(s, table, cx)?;
+                if let Some(i) = to
+                    && !v.indexes.iter().any(|x| &x.name == i)
+                {
+                    return Err(cx.missing(format!("index {i} on {table}")));
+                }
+                v.cluster_on = to.clone();
+            }
+        }
     }
     Ok(())
+}
+
+fn matview_mut<'s>(
+    s: &'s mut Schema,
+    name: &QualifiedName,
+    cx: &Ctx,
+) -> Result<&'s mut migrex_model::View, SimulateError> {
+    s.view_mut(name)
+        .filter(|v| v.materialized)
+        .ok_or_else(|| cx.missing(format!("table {name}")))
+}
+
+/// What the database does to a CLUSTER mark on its own: it follows a renamed index and goes
+/// with a dropped one.
+fn cluster_marks(s: &mut Schema, change: &Change) {
+    let (Some(table), rename) = (
+        change.table(),
+        match change {
+            Change::RenameIndex { from, to, .. } | Change::RenameConstraint { from, to, .. } => {
+                Some((from, to))
+            }
+            _ => None,
+        },
+    ) else {
+        return;
+    };
+    if let Some(t) = s.table_mut(table) {
+        if let (Some((from, to)), Some(mark)) = (rename, &mut t.cluster_on)
+            && mark == from
+        {
+            *mark = to.clone();
+        }
+        if let Some(mark) = &t.cluster_on
+            && !t.constraint_names().any(|n| n == mark)
+        {
+            t.cluster_on = None;
+        }
+    } else if let Some(v) = s.view_mut(table) {
+        if let (Some((from, to)), Some(mark)) = (rename, &mut v.cluster_on)
+            && mark == from
+        {
+            *mark = to.clone();
+        }
+        if let Some(mark) = &v.cluster_on
+            && !v.indexes.iter().any(|i| &i.name == mark)
+        {
+            v.cluster_on = None;
+        }
+    }
 }
 
 /// A domain or composite type must not be used by a column any more when it is dropped.
@@ -781,9 +900,24 @@ fn set_comment(
                 .comment
         }
         T::Index { table, name } => {
-            &mut s
-                .table_mut(table)
-                .and_then(|t| t.indexes.iter_mut().find(|i| &i.name == name))
+            let view_index = s.table(table).is_none();
+            if view_index {
+                &mut s
+                    .view_mut(table)
+                    .and_then(|v| v.indexes.iter_mut().find(|i| &i.name == name))
+                    .ok_or_else(missing)?
+                    .comment
+            } else {
+                &mut s
+                    .table_mut(table)
+                    .and_then(|t| t.indexes.iter_mut().find(|i| &i.name == name))
+                    .ok_or_else(missing)?
+                    .comment
+            }
+        }
+        T::Rule { rule } => {
+            &mut ns_of(s, &rule.table)
+                .and_then(|ns| ns.rules.get_mut(&rule.key()))
                 .ok_or_else(missing)?
                 .comment
         }

@@ -265,6 +265,7 @@ fn add_pg_triggers(s: &mut Schema, triggers: Vec<Trigger>) {
         attributes: FunctionAttributes::default(),
         comment: None,
         depends_on: vec![],
+        aggregate: None,
     };
     ns.functions.insert(f.identity(), f);
     for t in triggers {

@@ -5,7 +5,7 @@
 
 use crate::{
     Check, Column, CompositeType, Dialect, Domain, EnumType, Exclusion, Extension, ForeignKey,
-    Function, Index, PartitionOf, Partitioning, Policy, PrimaryKey, QualifiedName, Schema,
+    Function, Index, PartitionOf, Partitioning, Policy, PrimaryKey, QualifiedName, Rule, Schema,
     Sequence, Table, TableOptions, Trigger, UniqueConstraint, View, Warning,
 };
 use indexmap::IndexMap;
@@ -282,6 +282,21 @@ pub enum Change {
         from: Option<Partitioning>,
         to: Option<Partitioning>,
     },
+    /// PostgreSQL `CREATE RULE`.
+    CreateRule {
+        rule: Rule,
+    },
+    DropRule {
+        rule: Rule,
+    },
+    /// PostgreSQL `ALTER TABLE|MATERIALIZED VIEW ... CLUSTER ON index` (to `Some`) or
+    /// `SET WITHOUT CLUSTER` (to `None`): only the catalog mark, no CLUSTER is run.
+    SetClusterOn {
+        table: QualifiedName,
+        materialized_view: bool,
+        from: Option<String>,
+        to: Option<String>,
+    },
     /// `COMMENT ON` an object that has no comment change of its own.
     SetComment {
         target: CommentTarget,
@@ -330,6 +345,9 @@ pub enum CommentTarget {
 impl CommentTarget {
     pub fn describe(&self) -> String {
         match self {
+    Rule {
+        rule: Rule,
+    },
             CommentTarget::Enum { name } => format!("enum {name}"),
             CommentTarget::Sequence { name } => format!("sequence {name}"),
             CommentTarget::Domain { name } => format!("domain {name}"),
@@ -348,6 +366,7 @@ impl CommentTarget {
 }
 
 impl Change {
+            CommentTarget::Rule { rule } => format!("rule {} on {}", rule.name, rule.table),
     /// The table a table-scoped change acts on (by its name after a rename).
     pub fn table(&self) -> Option<&QualifiedName> {
         use Change::*;
@@ -381,7 +400,8 @@ impl Change {
             | AlterPolicy { table, .. }
             | AttachPartition { table, .. }
             | DetachPartition { table, .. }
-            | AlterPartitioning { table, .. } => Some(table),
+            | AlterPartitioning { table, .. }
+            | SetClusterOn { table, .. } => Some(table),
             CreateTrigger { trigger } | DropTrigger { trigger } => Some(&trigger.table),
             CreateNamespace { .. }
             | DropNamespace { .. }
@@ -389,6 +409,7 @@ impl Change {
             | CreateEnum { .. }
             | DropEnum { .. }
             | AddEnumValue { .. }
+            CreateRule { rule } | DropRule { rule } => Some(&rule.table),
             | CreateSequence { .. }
             | DropSequence { .. }
             | AlterSequence { .. }
@@ -605,6 +626,12 @@ impl Change {
 }
 
 fn routine(f: &Function) -> &'static str {
+            CreateRule { rule } => format!("create rule {} on {}", rule.name, rule.table),
+            DropRule { rule } => format!("drop rule {} on {}", rule.name, rule.table),
+            SetClusterOn { table, to, .. } => match to {
+                Some(i) => format!("mark index {i} for CLUSTER on {table}"),
+                None => format!("remove the CLUSTER mark on {table}"),
+            },
     match f.kind {
         crate::RoutineKind::Function => "function",
         crate::RoutineKind::Procedure => "procedure",
@@ -615,6 +642,7 @@ fn routine(f: &Function) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+        crate::RoutineKind::Aggregate => "aggregate",
     #[default]
     Expand,
     Backfill,

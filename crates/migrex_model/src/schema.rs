@@ -34,6 +34,10 @@ pub struct Namespace {
     pub functions: IndexMap<String, Function>,
     /// Triggers, keyed by `Trigger::key()` (`table.name`).
     pub triggers: IndexMap<String, Trigger>,
+    /// PostgreSQL rules (`CREATE RULE`), keyed by `Rule::key()` (`table.name`); a view's own
+    /// `_RETURN` rule is its definition, not a rule here.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub rules: IndexMap<String, Rule>,
 }
 
 impl Schema {
@@ -119,6 +123,10 @@ impl Schema {
         self.namespaces.values().flat_map(|n| n.triggers.values())
     }
 
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.namespaces.values().flat_map(|n| n.rules.values())
+    }
+
     pub fn table_count(&self) -> usize {
         self.namespaces.values().map(|n| n.tables.len()).sum()
     }
@@ -139,6 +147,7 @@ impl Namespace {
             && self.composites.is_empty()
             && self.functions.is_empty()
             && self.triggers.is_empty()
+            && self.rules.is_empty()
     }
 }
 
@@ -168,6 +177,10 @@ pub struct Table {
     /// PostgreSQL exclusion constraints (`EXCLUDE USING gist (...)`), in name order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclusions: Vec<Exclusion>,
+    /// PostgreSQL: the index (or primary key / unique constraint index) marked by
+    /// `ALTER TABLE ... CLUSTER ON` or `CLUSTER ... USING` (`pg_index.indisclustered`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_on: Option<String>,
 }
 
 impl Table {
@@ -476,6 +489,12 @@ pub struct View {
     pub comment: Option<String>,
     /// Tables and views the query reads, for ordering. Filled by the readers where they can tell.
     pub depends_on: Vec<QualifiedName>,
+    /// PostgreSQL materialized views: their indexes, in name order (created with the view).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    /// PostgreSQL materialized views: the index marked by `CLUSTER ... USING`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_on: Option<String>,
 }
 
 /// PostgreSQL `CREATE TYPE name AS ENUM (...)`.
@@ -516,6 +535,8 @@ pub enum RoutineKind {
     #[default]
     Function,
     Procedure,
+    /// PostgreSQL `CREATE AGGREGATE`; its definition is `Function::aggregate`.
+    Aggregate,
 }
 
 /// A function argument's mode.
@@ -601,6 +622,101 @@ pub struct Function {
     /// Filled by the readers where they can tell; not compared.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<QualifiedName>,
+    /// `Some` exactly for `RoutineKind::Aggregate` (whose `returns` is `None`, `language`
+    /// `internal` and `body` empty: the aggregate is its support functions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<Box<Aggregate>>,
+}
+
+/// What `pg_aggregate` holds for a PostgreSQL aggregate. Function names are qualified
+/// (`public._group_concat`, `pg_catalog.int4pl`), types spelled like routine argument types;
+/// an option at PostgreSQL's default is `None`/`false`. `PARALLEL` is in the function's
+/// attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Aggregate {
+    pub sfunc: QualifiedName,
+    pub stype: String,
+    pub sspace: Option<String>,
+    pub finalfunc: Option<QualifiedName>,
+    pub finalfunc_extra: bool,
+    /// `FINALFUNC_MODIFY` lowercased when not the default (`read_only` for normal aggregates,
+    /// `read_write` for ordered-set ones).
+    pub finalfunc_modify: Option<String>,
+    pub combinefunc: Option<QualifiedName>,
+    pub serialfunc: Option<QualifiedName>,
+    pub deserialfunc: Option<QualifiedName>,
+    pub initcond: Option<String>,
+    pub msfunc: Option<QualifiedName>,
+    pub minvfunc: Option<QualifiedName>,
+    pub mstype: Option<String>,
+    pub msspace: Option<String>,
+    pub mfinalfunc: Option<QualifiedName>,
+    pub mfinalfunc_extra: bool,
+    pub mfinalfunc_modify: Option<String>,
+    pub minitcond: Option<String>,
+    /// `SORTOP`, the operator as written without schema (`<`, `>`).
+    pub sortop: Option<String>,
+    /// Ordered-set aggregate: how many of the arguments are direct ones (before `ORDER BY`).
+    pub direct_args: Option<usize>,
+    /// Ordered-set aggregate declared `HYPOTHETICAL`.
+    pub hypothetical: bool,
+}
+
+impl Aggregate {
+    /// Every support function it names, for ordering.
+    pub fn functions(&self) -> impl Iterator<Item = &QualifiedName> {
+        std::iter::once(&self.sfunc).chain(
+            [
+                &self.finalfunc,
+                &self.combinefunc,
+                &self.serialfunc,
+                &self.deserialfunc,
+                &self.msfunc,
+                &self.minvfunc,
+                &self.mfinalfunc,
+            ]
+            .into_iter()
+            .flatten(),
+        )
+    }
+}
+
+/// PostgreSQL rule (`CREATE RULE name AS ON event TO table [WHERE cond] DO [INSTEAD] actions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub name: String,
+    /// The table or view it is on; always in the rule's own namespace.
+    pub table: QualifiedName,
+    /// `SELECT`, `INSERT`, `UPDATE` or `DELETE`.
+    pub event: String,
+    pub instead: bool,
+    /// The `WHERE` condition, normalized, without outer parentheses.
+    pub condition: Option<Expr>,
+    /// What follows `DO [ALSO|INSTEAD]`: `NOTHING`, one statement, or `(stmt; stmt)`, as the
+    /// database prints it (`pg_get_ruledef`); its key ignores layout, case and the qualifier of
+    /// the rule's own namespace.
+    pub actions: Expr,
+    pub comment: Option<String>,
+    /// Tables and views the actions and condition name, for ordering; not compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<QualifiedName>,
+}
+
+impl Rule {
+    /// The key in the namespace's `rules` map: `table.name` (rule names are per table).
+    pub fn key(&self) -> String {
+        format!("{}.{}", self.table.name, self.name)
+    }
+
+    /// Equality for diffing: everything but the comment and the ordering hints.
+    pub fn same_definition(&self, other: &Rule) -> bool {
+        self.name == other.name
+            && self.table == other.table
+            && self.event == other.event
+            && self.instead == other.instead
+            && self.condition == other.condition
+            && self.actions == other.actions
+    }
 }
 
 impl Function {

@@ -261,7 +261,27 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
         | SetComment { .. } => routines::render(change)?,
         CreateDomain { .. }
         | DropDomain { .. }
+        | CreateRule { .. }
+        | DropRule { .. }
         | AlterDomain { .. }
+        SetClusterOn {
+            table,
+            materialized_view,
+            to,
+            ..
+        } => vec![format!(
+            "ALTER {} {} {}",
+            if *materialized_view {
+                "MATERIALIZED VIEW"
+            } else {
+                "TABLE"
+            },
+            qn(table),
+            match to {
+                Some(i) => format!("CLUSTER ON {}", q(i)),
+                None => "SET WITHOUT CLUSTER".to_string(),
+            }
+        )],
         | CreateCompositeType { .. }
         | DropCompositeType { .. }
         | AlterCompositeType { .. }
@@ -1040,6 +1060,17 @@ fn create_view(name: &QualifiedName, v: &View) -> Vec<String> {
     }
     out
 }
+    // A materialized view's indexes and CLUSTER mark are created with it (and go with it).
+    for i in &v.indexes {
+        out.extend(create_index(name, i));
+    }
+    if let Some(i) = &v.cluster_on {
+        out.push(format!(
+            "ALTER MATERIALIZED VIEW {} CLUSTER ON {}",
+            qn(name),
+            q(i)
+        ));
+    }
 
 #[cfg(test)]
 mod tests {

@@ -349,6 +349,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             check_option,
             security_invoker: cell(&r, 3).is_some_and(|s| s.eq_ignore_ascii_case("INVOKER")),
             comment: None,
+            indexes: Vec::new(),
+            cluster_on: None,
         };
         provenance
             .locations

@@ -5,6 +5,7 @@
 //! an extension is read; what the model cannot hold yet becomes a `Warning`.
 
 mod routines;
+mod rules;
 mod types;
 
 use crate::{Db, LiveError};
@@ -267,6 +268,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                         security_invoker: false,
                         comment,
                         depends_on: Vec::new(),
+                        indexes: Vec::new(),
+                        cluster_on: None,
                     },
                 );
             }
@@ -646,7 +649,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         }
     }
 
-    // Indexes that do not implement a constraint.
+    // Indexes that do not implement a constraint (those only for their CLUSTER mark).
     let nnd_ix = if pg15 {
         "i.indnullsnotdistinct::text"
     } else {
@@ -657,14 +660,14 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         &format!(
             "SELECT i.indrelid::text, i.indexrelid::text, ic.relname, i.indisunique::text, am.amname, \
                     i.indnkeyatts::text, pg_get_expr(i.indpred, i.indrelid), {nnd_ix}, \
-                    dsc.description, array_to_string(ic.reloptions, ',') \
+                    dsc.description, array_to_string(ic.reloptions, ','), i.indisclustered::text, \
+                    EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid \
+                            AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))::text \
              FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
              JOIN pg_class c ON c.oid = i.indrelid JOIN pg_am am ON am.oid = ic.relam \
              LEFT JOIN pg_description dsc ON dsc.objoid = i.indexrelid \
                   AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
              WHERE c.relnamespace = ANY($1::oid[]) \
-               AND NOT EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid \
-                               AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')) \
                AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid) \
              ORDER BY i.indrelid, ic.relname"
         ),
@@ -699,12 +702,16 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         };
         let iname = text(r, 2);
         let path = format!("index {iname} on {}", rel.name);
-        if matches!(rel.kind, 'v' | 'm') {
-            warn(
-                &mut warnings,
-                path,
-                "indexes on materialized views are not modeled".into(),
-            );
+        // The CLUSTER mark, also on the index of a primary key or unique constraint.
+        if flag(r, 10) {
+            if let Some(t) = schema.table_mut(&rel.name) {
+                t.cluster_on = Some(iname.clone());
+            } else if let Some(v) = schema.view_mut(&rel.name) {
+                v.cluster_on = Some(iname.clone());
+            }
+        }
+        // The index of a constraint is the constraint's.
+        if flag(r, 11) {
             continue;
         }
         if let Some(o) = cell(r, 9) {
@@ -732,7 +739,9 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             let def = text(p, 2);
             let is_column = cell(p, 3).is_some_and(|k| k != "0");
             if n > nkey {
-                index.include.push(if is_column { def } else { unquote_ident(&def) });
+                index
+                    .include
+                    .push(if is_column { def } else { unquote_ident(&def) });
                 continue;
             }
             let key = if is_column {
@@ -757,6 +766,13 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         }
         if let Some(t) = schema.table_mut(&rel.name) {
             t.indexes.push(index);
+        } else if rel.kind == 'm'
+            && let Some(v) = schema.view_mut(&rel.name)
+        {
+            provenance
+                .locations
+                .insert(format!("index {}.{}", rel.name, index.name), origin.clone());
+            v.indexes.push(index);
         }
     }
 
@@ -812,17 +828,14 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
 
     types::read(db, &oids, &mut schema)?;
 
-    routines::read(
-        db,
-        &oids,
-        version >= 130000,
-        &mut routines::Sink {
-            schema: &mut schema,
-            warnings: &mut warnings,
-            provenance: &mut provenance,
-            origin: &origin,
-        },
-    )?;
+    let mut sink = routines::Sink {
+        schema: &mut schema,
+        warnings: &mut warnings,
+        provenance: &mut provenance,
+        origin: &origin,
+    };
+    routines::read(db, &oids, version >= 130000, &mut sink)?;
+    rules::read(db, &oids, &mut sink)?;
 
     // Objects the model does not hold yet.
     let other_rows = q(
@@ -836,11 +849,6 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                AND (t.typtype = 'r' \
                     OR (t.typtype = 'b' AND t.typcategory <> 'A')) \
              UNION ALL \
-             SELECT 'rule', format('%s on %s.%s', r.rulename, n.nspname, c.relname) \
-             FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY($1::oid[]) \
-             UNION ALL \
              SELECT 'statistics object', format('%s.%s', n.nspname, s.stxname) \
              FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace \
              WHERE s.stxnamespace = ANY($1::oid[]) \
@@ -848,11 +856,6 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
              SELECT 'collation', format('%s.%s', n.nspname, co.collname) \
              FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace \
              WHERE co.collnamespace = ANY($1::oid[]) AND {} \
-             UNION ALL \
-             SELECT 'CLUSTER ON mark', format('%s.%s on index %s', n.nspname, c.relname, ic.relname) \
-             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
-             JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE i.indisclustered AND c.relnamespace = ANY($1::oid[]) \
              UNION ALL \
              SELECT 'event trigger', e.evtname FROM pg_event_trigger e WHERE {}",
             not_ext("pg_type", "t.oid"),

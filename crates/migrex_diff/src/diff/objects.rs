@@ -57,6 +57,9 @@ pub(crate) fn compare(
         }
     }
     triggers(working, to, changes, &recreated_functions);
+    rules(working, to, changes);
+    view_indexes(working, to, changes);
+    cluster_marks(working, to, changes);
     for (qn, t) in to.tables() {
         let Some(w) = working.table(&qn) else {
             for p in &t.policies {
@@ -205,7 +208,18 @@ fn comments_of_types(ns_name: &str, old: &Namespace, new: &Namespace, changes: &
 /// True when `CREATE OR REPLACE` can turn `from` into `to`: PostgreSQL refuses to change the
 /// return type, argument names or modes, or to remove argument defaults.
 fn replaceable(from: &Function, to: &Function) -> bool {
-    from.kind == to.kind
+    // An aggregate's result type follows its state type and final function.
+    let same_result = match (&from.aggregate, &to.aggregate) {
+        (Some(a), Some(b)) => {
+            a.stype == b.stype
+                && a.finalfunc == b.finalfunc
+                && a.direct_args == b.direct_args
+                && a.hypothetical == b.hypothetical
+        }
+        _ => true,
+    };
+    same_result
+        && from.kind == to.kind
         && from.returns == to.returns
         && from.args.len() == to.args.len()
         && from.args.iter().zip(&to.args).all(|(a, b)| {
@@ -220,6 +234,7 @@ fn same_routine(a: &Function, b: &Function) -> bool {
         && a.language.eq_ignore_ascii_case(&b.language)
         && a.body == b.body
         && a.attributes == b.attributes
+        && a.aggregate == b.aggregate
 }
 
 fn functions(
@@ -479,4 +494,147 @@ fn partitions(
             });
         }
     }
+}
+
+/// Rules: like triggers, created again when their table or view goes and comes back in the
+/// plan; a changed rule is dropped and created (its comment follows it).
+fn rules(working: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    let gone: HashSet<QualifiedName> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable { name, .. } | Change::DropView { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let empty = Namespace::default();
+    for (ns_name, ns) in &to.namespaces {
+        let old = working.namespaces.get(ns_name).unwrap_or(&empty);
+        for (key, r) in &ns.rules {
+            match old.rules.get(key) {
+                Some(w) if gone.contains(&w.table) => {
+                    changes.push(Change::CreateRule { rule: r.clone() });
+                }
+                Some(w) if !w.same_definition(r) => {
+                    changes.push(Change::DropRule { rule: w.clone() });
+                    changes.push(Change::CreateRule { rule: r.clone() });
+                }
+                Some(w) => {
+                    if w.comment != r.comment {
+                        changes.push(Change::SetComment {
+                            target: CommentTarget::Rule { rule: r.clone() },
+                            from: w.comment.clone(),
+                            to: r.comment.clone(),
+                        });
+                    }
+                }
+                None => changes.push(Change::CreateRule { rule: r.clone() }),
+            }
+        }
+    }
+    for (ns_name, old) in &working.namespaces {
+        let new = to.namespaces.get(ns_name).unwrap_or(&empty);
+        for (key, w) in &old.rules {
+            if !new.rules.contains_key(key) && !gone.contains(&w.table) {
+                changes.push(Change::DropRule { rule: w.clone() });
+            }
+        }
+    }
+}
+
+/// Materialized views created (or created again) in this plan.
+fn created_views(changes: &[Change]) -> HashSet<QualifiedName> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateView { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Indexes of materialized views that stay: created, dropped and renamed like a table's. A view
+/// created in the plan creates its indexes with it.
+fn view_indexes(working: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    let created = created_views(changes);
+    for (qn, v) in to.views() {
+        if !v.materialized || created.contains(&qn) {
+            continue;
+        }
+        if let Some(w) = working.view(&qn) {
+            super::table::view_indexes(to.dialect, &qn, &w.indexes, &v.indexes, changes);
+        }
+    }
+}
+
+/// CLUSTER marks: set when they differ, and set again when the marked index is (re)created in
+/// the plan (a dropped index takes its mark along). A materialized view created in the plan
+/// sets its own.
+fn cluster_marks(working: &Schema, to: &Schema, changes: &mut Vec<Change>) {
+    let created = created_views(changes);
+    let made = |changes: &[Change], table: &QualifiedName, index: &str| {
+        changes.iter().any(|c| match c {
+            Change::CreateIndex { table: t, index: i } => t == table && i.name == index,
+            Change::AddPrimaryKey {
+                table: t,
+                primary_key,
+            } => t == table && primary_key.name.as_deref() == Some(index),
+            Change::AddUnique { table: t, unique } => {
+                t == table && unique.name.as_deref() == Some(index)
+            }
+            Change::AddExclusion {
+                table: t,
+                exclusion,
+            } => t == table && exclusion.name == index,
+            Change::CreateTable { name, .. } => name == table,
+            _ => false,
+        })
+    };
+    let mut marks = Vec::new();
+    for (qn, t) in to.tables() {
+        let from = working.table(&qn).and_then(|w| w.cluster_on.clone());
+        let again = t
+            .cluster_on
+            .as_deref()
+            .is_some_and(|i| made(changes, &qn, i));
+        if from != t.cluster_on || again {
+            marks.push(Change::SetClusterOn {
+                table: qn,
+                materialized_view: false,
+                from,
+                to: t.cluster_on.clone(),
+            });
+        }
+    }
+    for (qn, v) in to.views() {
+        if !v.materialized || created.contains(&qn) {
+            continue;
+        }
+        let from = working.view(&qn).and_then(|w| w.cluster_on.clone());
+        let again = v
+            .cluster_on
+            .as_deref()
+            .is_some_and(|i| made(changes, &qn, i));
+        if from != v.cluster_on || again {
+            marks.push(Change::SetClusterOn {
+                table: qn,
+                materialized_view: true,
+                from,
+                to: v.cluster_on.clone(),
+            });
+        }
+    }
+    changes.extend(marks);
+}
+
+/// A materialized view that the planner drops and creates again (dependants) creates its
+/// indexes and CLUSTER mark with it: the plan's own changes of those go.
+pub(crate) fn drop_parts_of_recreated_views(changes: &mut Vec<Change>) {
+    let created = created_views(changes);
+    changes.retain(|c| match c {
+        Change::CreateIndex { table, .. }
+        | Change::DropIndex { table, .. }
+        | Change::RenameIndex { table, .. }
+        | Change::SetClusterOn { table, .. } => !created.contains(table),
+        _ => true,
+    });
 }

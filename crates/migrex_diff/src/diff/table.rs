@@ -337,6 +337,38 @@ pub(crate) fn compare(
     // Partitioning, partitions and policies: see `objects`.
 }
 
+/// Indexes of a PostgreSQL materialized view present on both sides: the table rules.
+pub(crate) fn view_indexes(
+    dialect: Dialect,
+    view: &QualifiedName,
+    from: &[Index],
+    to: &[Index],
+    out: &mut Vec<Change>,
+) {
+    emit_pairs(
+        dialect,
+        from,
+        to,
+        |i| Some(i.name.as_str()),
+        same_index,
+        can_rename_index(dialect),
+        |i| Change::DropIndex {
+            table: view.clone(),
+            index: i.clone(),
+        },
+        |i| Change::CreateIndex {
+            table: view.clone(),
+            index: i.clone(),
+        },
+        |from, to| Change::RenameIndex {
+            table: view.clone(),
+            from,
+            to,
+        },
+        out,
+    );
+}
+
 /// Turns pairings into drop/add/rename changes. Drops come out in old-side order, adds in
 /// new-side order.
 #[allow(clippy::too_many_arguments)]

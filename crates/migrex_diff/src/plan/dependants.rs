@@ -328,6 +328,8 @@ mod tests {
             security_invoker: false,
             depends_on: vec![],
             comment: None,
+            indexes: vec![],
+            cluster_on: None,
         };
         assert!(reads_column(&v("SELECT * FROM t"), "price"));
         assert!(reads_column(&v("SELECT price FROM t"), "price"));

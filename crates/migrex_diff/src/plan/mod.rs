@@ -67,6 +67,7 @@ pub(crate) fn build(from: &Schema, to: &Schema, renames: &Renames) -> Plan {
     split_sequence_owners(&mut changes);
     break_cycles(&mut changes, dialect, &mut notes);
     dependants::recreate(&mut changes, &working, to);
+    crate::diff::objects::drop_parts_of_recreated_views(&mut changes);
     let mut items: Vec<Item> = changes.into_iter().map(Item::new).collect();
     if dialect == Dialect::Mysql {
         mysql_auto_increment(&mut items, &working, to, &mut notes);

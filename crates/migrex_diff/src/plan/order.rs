@@ -169,6 +169,11 @@ fn rank(item: &Item) -> (usize, usize) {
         SetComment { .. } => (CREATE_VIEWS, 5),
         DropTable { .. } => (DROP_TABLES, 0),
         DropFunction { .. } => (DROP_TYPES, 0),
+        // Rules name tables and views in their actions: after all of them, dropped before.
+        CreateRule { .. } => (CREATE_VIEWS, 2),
+        DropRule { .. } => (DROP_CONSTRAINTS, 0),
+        // A catalog mark on an index: once the index exists.
+        SetClusterOn { .. } => (CREATE_VIEWS, 6),
         DropSequence { .. } => (DROP_TYPES, 1),
         DropDomain { .. } => (DROP_TYPES, 2),
         DropCompositeType { .. } => (DROP_TYPES, 3),
@@ -202,6 +207,7 @@ fn is_drop(c: &Change) -> bool {
             | DropPolicy { .. }
             | DetachPartition { .. }
     )
+            | DropRule { .. }
 }
 
 fn namespace_of(c: &Change) -> Option<&str> {
@@ -475,6 +481,13 @@ fn sort(
     let on = |t: &QualifiedName| by_table.get(t).map(Vec::as_slice).unwrap_or(&[]);
     // Trigger functions of the old schema, with the tables and views whose triggers run them.
     let mut trigger_tables: HashMap<&QualifiedName, Vec<&QualifiedName>> = HashMap::new();
+    // Routines dropped, by name, for the aggregates that use them.
+    let mut drop_routine: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Change::DropFunction { name, .. } = &item.change {
+            drop_routine.entry(name).or_default().push(i);
+        }
+    }
     for t in working.triggers() {
         if let migrex_model::TriggerAction::Function { function, .. } = &t.action {
             trigger_tables.entry(function).or_default().push(&t.table);
@@ -531,6 +544,49 @@ fn sort(
 
     for (i, item) in items.iter().enumerate() {
         let c = &item.change;
+        // Indexes and CLUSTER marks of a materialized view come after the view; rules after
+        // what they are on and mention, and dropped before those; aggregates after their
+        // support functions, and dropped before them.
+        match c {
+            Change::CreateIndex { table, .. }
+            | Change::RenameIndex { table, .. }
+            | Change::SetClusterOn { table, .. } => {
+                if let Some(&j) = create_view.get(table) {
+                    edges.add(j, i);
+                }
+            }
+            Change::CreateRule { rule } => {
+                for t in std::iter::once(&rule.table).chain(&rule.depends_on) {
+                    for j in create_table.get(t).into_iter().chain(create_view.get(t)) {
+                        edges.add(*j, i);
+                    }
+                }
+            }
+            Change::DropRule { rule } => {
+                for t in std::iter::once(&rule.table).chain(&rule.depends_on) {
+                    for j in drop_table.get(t).into_iter().chain(drop_view.get(t)) {
+                        edges.add(i, *j);
+                    }
+                }
+            }
+            Change::CreateFunction { function, .. }
+            | Change::ReplaceFunction { to: function, .. } => {
+                for f in function.aggregate.iter().flat_map(|a| a.functions()) {
+                    for &j in create_fn.get(f).map(Vec::as_slice).unwrap_or(&[]) {
+                        edges.add(j, i);
+                    }
+                }
+            }
+            Change::DropFunction { function, .. } => {
+                for f in function.aggregate.iter().flat_map(|a| a.functions()) {
+                    for &j in drop_routine.get(f).map(Vec::as_slice).unwrap_or(&[]) {
+                        edges.add(i, j);
+                    }
+                }
+            }
+            _ => {}
+        }
+
 
         // Namespaces exist before what goes in them and go after it.
         if let Some(ns) = namespace_of(c) {

@@ -140,6 +140,8 @@ pub fn view(d: Dialect, name: &str, sql: &str, deps: &[&str]) -> View {
         security_invoker: false,
         comment: None,
         depends_on: deps.iter().map(|t| qn(d, t)).collect(),
+        indexes: vec![],
+        cluster_on: None,
     }
 }
 

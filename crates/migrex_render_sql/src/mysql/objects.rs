@@ -27,7 +27,8 @@ use migrex_model::{
 
 fn routine_word(f: &Function) -> &'static str {
     match f.kind {
-        RoutineKind::Function => "FUNCTION",
+        // MySQL has no user aggregates in SQL; a PostgreSQL one is refused in create_function.
+        RoutineKind::Function | RoutineKind::Aggregate => "FUNCTION",
         RoutineKind::Procedure => "PROCEDURE",
     }
 }
@@ -91,6 +92,9 @@ pub(super) fn create_function(
             return Err(unsupported(change, "a MySQL function needs a return type"));
         }
         (RoutineKind::Procedure, _) => {}
+        (RoutineKind::Aggregate, _) => {
+            return Err(unsupported(change, "MySQL has no CREATE AGGREGATE"));
+        }
     }
     if a.deterministic {
         s.push_str("\n  DETERMINISTIC");
@@ -312,6 +316,7 @@ mod tests {
             },
             comment: Some("it's".into()),
             depends_on: Vec::new(),
+            aggregate: None,
         };
         let change = Change::CreateFunction {
             name: t("f"),

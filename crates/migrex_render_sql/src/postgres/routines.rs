@@ -9,8 +9,9 @@ use super::{PG, comment_value, q, qn, unsupported};
 use crate::RenderError;
 use migrex_dialect::quote_string;
 use migrex_model::{
-    ArgMode, Change, CommentTarget, Deferrable, Extension, Function, PgTableOptions, Policy,
-    QualifiedName, RoutineKind, Trigger, TriggerAction, TriggerEvent, TriggerTiming, Volatility,
+    Aggregate, ArgMode, Change, CommentTarget, Deferrable, Extension, Function, PgTableOptions,
+    Policy, QualifiedName, RoutineKind, Rule, Trigger, TriggerAction, TriggerEvent, TriggerTiming,
+    Volatility,
 };
 
 /// The statements of a change of this module's kinds.
@@ -31,6 +32,18 @@ pub(super) fn render(change: &Change) -> Result<Vec<String>, RenderError> {
             "SET check_function_bodies = false".to_string(),
             create_routine(name, to, true),
         ],
+        CreateRule { rule } => {
+            let mut out = vec![create_rule(rule)];
+            if let Some(c) = &rule.comment {
+                out.push(comment_on_rule(rule, Some(c)));
+            }
+            out
+        }
+        DropRule { rule } => vec![format!(
+            "DROP RULE {} ON {}",
+            q(&rule.name),
+            qn(&rule.table)
+        )],
         DropFunction { name, function } => vec![format!(
             "DROP {} {}",
             routine_word(function),
@@ -74,18 +87,139 @@ fn routine_word(f: &Function) -> &'static str {
     match f.kind {
         RoutineKind::Function => "FUNCTION",
         RoutineKind::Procedure => "PROCEDURE",
+        RoutineKind::Aggregate => "AGGREGATE",
     }
 }
 
-/// `"ns"."name"(integer, text)`: the routine with its identity, for DROP and COMMENT.
+/// `"ns"."name"(integer, text)`: the routine with its identity, for DROP and COMMENT. An
+/// aggregate without arguments is `name(*)`; an ordered-set one has `ORDER BY` before its
+/// aggregated arguments.
 fn signature(name: &QualifiedName, f: &Function) -> String {
-    let types: Vec<&str> = f
+    let types: Vec<String> = f
         .args
         .iter()
         .filter(|a| a.mode.is_input())
-        .map(|a| a.ty.as_str())
+        .map(|a| match a.mode {
+            ArgMode::Variadic if f.aggregate.is_some() => format!("VARIADIC {}", a.ty),
+            _ => a.ty.clone(),
+        })
         .collect();
-    format!("{}({})", qn(name), types.join(", "))
+    format!("{}({})", qn(name), aggregate_args(f, types))
+}
+
+/// An argument list, with an aggregate's `*` or `ORDER BY`.
+fn aggregate_args(f: &Function, args: Vec<String>) -> String {
+    let Some(a) = &f.aggregate else {
+        return args.join(", ");
+    };
+    if args.is_empty() {
+        return "*".into();
+    }
+    match a.direct_args {
+        Some(n) if n <= args.len() => {
+            let (direct, agg) = args.split_at(n);
+            format!("{} ORDER BY {}", direct.join(", "), agg.join(", "))
+                .trim_start()
+                .to_string()
+        }
+        _ => args.join(", "),
+    }
+}
+
+/// `CREATE [OR REPLACE] AGGREGATE name(args) (SFUNC = ..., STYPE = ..., ...)`.
+fn create_aggregate(name: &QualifiedName, f: &Function, a: &Aggregate, replace: bool) -> String {
+    let args: Vec<String> = f
+        .args
+        .iter()
+        .map(|x| {
+            let mut s = String::new();
+            if x.mode == ArgMode::Variadic {
+                s.push_str("VARIADIC ");
+            }
+            if let Some(n) = &x.name {
+                s.push_str(&q(n));
+                s.push(' ');
+            }
+            s.push_str(&x.ty);
+            s
+        })
+        .collect();
+    let func = |k: &str, v: &Option<QualifiedName>| v.as_ref().map(|v| format!("{k} = {}", qn(v)));
+    let lit =
+        |k: &str, v: &Option<String>| v.as_ref().map(|v| format!("{k} = {}", quote_string(PG, v)));
+    let raw = |k: &str, v: &Option<String>| v.as_ref().map(|v| format!("{k} = {v}"));
+    let flag = |k: &str, v: bool| v.then(|| k.to_string());
+    let options: Vec<String> = [
+        Some(format!("SFUNC = {}", qn(&a.sfunc))),
+        Some(format!("STYPE = {}", a.stype)),
+        raw("SSPACE", &a.sspace),
+        func("FINALFUNC", &a.finalfunc),
+        flag("FINALFUNC_EXTRA", a.finalfunc_extra),
+        raw(
+            "FINALFUNC_MODIFY",
+            &a.finalfunc_modify.as_ref().map(|m| m.to_uppercase()),
+        ),
+        func("COMBINEFUNC", &a.combinefunc),
+        func("SERIALFUNC", &a.serialfunc),
+        func("DESERIALFUNC", &a.deserialfunc),
+        lit("INITCOND", &a.initcond),
+        func("MSFUNC", &a.msfunc),
+        func("MINVFUNC", &a.minvfunc),
+        raw("MSTYPE", &a.mstype),
+        raw("MSSPACE", &a.msspace),
+        func("MFINALFUNC", &a.mfinalfunc),
+        flag("MFINALFUNC_EXTRA", a.mfinalfunc_extra),
+        raw(
+            "MFINALFUNC_MODIFY",
+            &a.mfinalfunc_modify.as_ref().map(|m| m.to_uppercase()),
+        ),
+        lit("MINITCOND", &a.minitcond),
+        a.sortop
+            .as_ref()
+            .map(|o| format!("SORTOP = OPERATOR(pg_catalog.{o})")),
+        raw(
+            "PARALLEL",
+            &f.attributes.parallel.as_ref().map(|p| p.to_uppercase()),
+        ),
+        flag("HYPOTHETICAL", a.hypothetical),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    format!(
+        "CREATE {}AGGREGATE {}({}) (\n    {}\n)",
+        if replace { "OR REPLACE " } else { "" },
+        qn(name),
+        aggregate_args(f, args),
+        options.join(",\n    ")
+    )
+}
+
+fn create_rule(r: &Rule) -> String {
+    let mut s = format!(
+        "CREATE RULE {} AS ON {} TO {}",
+        q(&r.name),
+        r.event,
+        qn(&r.table)
+    );
+    if let Some(c) = &r.condition {
+        s.push_str(&format!(" WHERE {}", c.sql));
+    }
+    s.push_str(&format!(
+        " DO {}{}",
+        if r.instead { "INSTEAD " } else { "ALSO " },
+        r.actions.sql.trim().trim_end_matches(';').trim_end()
+    ));
+    s
+}
+
+fn comment_on_rule(r: &Rule, c: Option<&str>) -> String {
+    format!(
+        "COMMENT ON RULE {} ON {} IS {}",
+        q(&r.name),
+        qn(&r.table),
+        comment_value(c)
+    )
 }
 
 /// A dollar-quote tag that does not occur in `body`: `$$`, else `$body$`, `$body1$`...
@@ -127,6 +261,9 @@ const LIST_SETTINGS: &[&str] = &[
 ];
 
 fn create_routine(name: &QualifiedName, f: &Function, replace: bool) -> String {
+    if let Some(a) = &f.aggregate {
+        return create_aggregate(name, f, a, replace);
+    }
     let args: Vec<String> = f
         .args
         .iter()
@@ -444,6 +581,7 @@ fn set_comment(
             "COMMENT ON INDEX {} IS {c}",
             qn(&QualifiedName::new(table.namespace.clone(), name.clone()))
         ),
+        CommentTarget::Rule { rule } => comment_on_rule(rule, to),
     }])
 }
 
@@ -512,6 +650,7 @@ mod tests {
             },
             comment: Some("it's".into()),
             depends_on: Vec::new(),
+            aggregate: None,
         }
     }
 

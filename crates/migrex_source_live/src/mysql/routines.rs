@@ -167,6 +167,7 @@ pub(crate) fn read_routines(
             },
             comment: nonempty(&r, 9),
             depends_on: Vec::new(),
+            aggregate: None,
         };
         ns.functions.insert(f.identity(), f);
     }

@@ -7,8 +7,8 @@
 //! a file and the database it was loaded into then read the same by construction. Function
 //! definitions are printed with `search_path` set to `pg_catalog` alone, so every type outside
 //! `pg_catalog` comes out qualified; a trigger's table and function are taken from the catalog.
-//! Objects that belong to an extension are the extension's and are not read; aggregates and
-//! window functions are not modeled and are warned about.
+//! Objects that belong to an extension are the extension's and are not read; window functions
+//! are not modeled and are warned about (aggregates are read in `rules`).
 
 use super::{cell, flag, strip_outer_parens, text, text_array};
 use crate::{Db, LiveError};
@@ -26,7 +26,7 @@ pub(super) struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn warn(&mut self, location: String, message: String) {
+    pub(super) fn warn(&mut self, location: String, message: String) {
         self.warnings.push(Warning {
             message,
             location: Some(location),
@@ -78,8 +78,11 @@ fn functions(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> 
         let ns = text(r, 1);
         let signature = text(r, 6);
         let location = format!("function {signature}");
+        // Aggregates are read from pg_aggregate (see `rules`).
+        if cell(r, 2) == Some("a") {
+            continue;
+        }
         let kind = match cell(r, 2) {
-            Some("a") => Some("aggregate"),
             Some("w") => Some("window function"),
             _ => None,
         };
@@ -129,6 +132,7 @@ fn routine_word(f: &migrex_model::Function) -> &'static str {
     match f.kind {
         migrex_model::RoutineKind::Function => "function",
         migrex_model::RoutineKind::Procedure => "procedure",
+        migrex_model::RoutineKind::Aggregate => "aggregate",
     }
 }
 

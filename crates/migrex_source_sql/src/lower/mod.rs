@@ -659,11 +659,21 @@ impl<'f> Lower<'f> {
                 let ast::AlterIndexOperation::RenameIndex { index_name } = operation;
                 let from = self.qname(&name);
                 let to = self.qname(&index_name).name;
-                for ns in self.schema.namespaces.values_mut() {
+                // The CLUSTER mark names the index (or constraint index) it is on.
+                let rename = |i: &mut Vec<Index>, mark: &mut Option<String>| {
+                    if let Some(i) = i.iter_mut().find(|i| i.name == from.name) {
+                        i.name = to.clone();
+                    }
+                    if mark.as_deref() == Some(from.name.as_str()) {
+                        *mark = Some(to.clone());
+                    }
+                };
+                if let Some(ns) = self.schema.namespaces.get_mut(&from.namespace) {
                     for t in ns.tables.values_mut() {
-                        if let Some(i) = t.indexes.iter_mut().find(|i| i.name == from.name) {
-                            i.name = to.clone();
-                        }
+                        rename(&mut t.indexes, &mut t.cluster_on);
+                    }
+                    for v in ns.views.values_mut() {
+                        rename(&mut v.indexes, &mut v.cluster_on);
                     }
                 }
             }
@@ -1329,6 +1339,11 @@ impl<'f> Lower<'f> {
 
     fn create_index(&mut self, piece: &Piece, ci: ast::CreateIndex) -> Result<(), SqlError> {
         let tq = self.resolve_table(self.qname(&ci.table_name));
+        if self.schema.table(&tq).is_none() && self.schema.view(&tq).is_some_and(|v| v.materialized)
+        {
+            self.create_view_index(piece, &tq, &ci);
+            return Ok(());
+        }
         let Some(table) = self.schema.table(&tq) else {
             self.warn(piece, format!("index on unknown table {tq} skipped"));
             return Ok(());
@@ -1376,6 +1391,55 @@ impl<'f> Lower<'f> {
             self.loc(piece),
         );
         Ok(())
+    }
+
+    /// `CREATE INDEX ... ON materialized_view`: kept with the view, in name order.
+    fn create_view_index(&mut self, piece: &Piece, vq: &QualifiedName, ci: &ast::CreateIndex) {
+        let parts = self.index_parts(&ci.columns, None);
+        let Some(name) = ci.name.as_ref().map(|n| self.qname(n).name) else {
+            self.warn(
+                piece,
+                format!("unnamed index on materialized view {vq} skipped: name it"),
+            );
+            return;
+        };
+        let mut method = ci.using.as_ref().and_then(index_method);
+        for opt in &ci.index_options {
+            if let ast::IndexOption::Using(t) = opt {
+                method = index_method(t);
+            }
+        }
+        let index = Index {
+            name: name.clone(),
+            unique: ci.unique,
+            parts,
+            method,
+            include: ci.include.iter().map(|i| self.ident(i)).collect(),
+            predicate: ci.predicate.as_ref().map(|p| self.expr(p)),
+            nulls_not_distinct: ci.nulls_distinct == Some(false),
+            comment: None,
+        };
+        if !ci.with.is_empty() {
+            self.warn(
+                piece,
+                format!("storage parameters of index {name} are not modeled"),
+            );
+        }
+        let loc = self.loc(piece);
+        let Some(view) = self.schema.view_mut(vq) else {
+            return;
+        };
+        if view.indexes.iter().any(|i| i.name == name) {
+            if !ci.if_not_exists {
+                self.warn(piece, format!("index {name} on {vq} already exists"));
+            }
+            return;
+        }
+        view.indexes.push(index);
+        view.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.provenance
+            .locations
+            .insert(format!("index {vq}.{name}"), loc);
     }
 
     fn alter_table(&mut self, piece: &Piece, at: ast::AlterTable) -> Result<(), SqlError> {
@@ -1640,6 +1704,8 @@ impl<'f> Lower<'f> {
             ),
             comment: cv.comment.clone(),
             depends_on,
+            indexes: Vec::new(),
+            cluster_on: None,
         };
         if cv.if_not_exists && self.schema.view(&qn).is_some() {
             return Ok(());
@@ -1819,6 +1885,7 @@ impl<'f> Lower<'f> {
                     n.tables
                         .values_mut()
                         .flat_map(|t| t.indexes.iter_mut())
+                        .chain(n.views.values_mut().flat_map(|v| v.indexes.iter_mut()))
                         .find(|i| i.name == qn.name)
                 });
                 match found {
@@ -1841,16 +1908,28 @@ impl<'f> Lower<'f> {
         match kind {
             ObjectType::Table => {
                 ns.tables.shift_remove(&qn.name);
-                // Its triggers go with it.
+                // Its triggers and rules go with it.
                 ns.triggers.retain(|_, t| t.table.name != qn.name);
+                ns.rules.retain(|_, r| r.table.name != qn.name);
             }
             ObjectType::View | ObjectType::MaterializedView => {
                 ns.views.shift_remove(&qn.name);
                 ns.triggers.retain(|_, t| t.table.name != qn.name);
+                ns.rules.retain(|_, r| r.table.name != qn.name);
             }
             ObjectType::Index => {
+                let unmark = |mark: &mut Option<String>| {
+                    if mark.as_deref() == Some(qn.name.as_str()) {
+                        *mark = None;
+                    }
+                };
                 for t in ns.tables.values_mut() {
                     t.indexes.retain(|i| i.name != qn.name);
+                    unmark(&mut t.cluster_on);
+                }
+                for v in ns.views.values_mut() {
+                    v.indexes.retain(|i| i.name != qn.name);
+                    unmark(&mut v.cluster_on);
                 }
             }
             ObjectType::Type => {

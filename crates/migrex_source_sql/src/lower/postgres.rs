@@ -11,9 +11,11 @@
 //! - Primary-key, identity and serial columns are NOT NULL; `DEFAULT NULL` is no default;
 //!   sequence options equal to the defaults are dropped; constraints and indexes are listed by name.
 
+mod aggregates;
 mod objects;
 mod partitions;
 mod routines;
+mod rules;
 mod security;
 mod triggers;
 mod types;

@@ -201,6 +201,7 @@ fn routine(c: &mut Cursor, kind: RoutineKind) -> Result<Function, String> {
         attributes,
         comment,
         depends_on: Vec::new(),
+        aggregate: None,
     })
 }
 

@@ -42,6 +42,27 @@ impl Lower<'_> {
             self.pg_create_trigger(piece);
             return Some(Ok(()));
         }
+        if starts("CREATE AGGREGATE") || starts("CREATE OR REPLACE AGGREGATE") {
+            self.pg_create_aggregate(piece);
+            return Some(Ok(()));
+        }
+        if starts("CREATE RULE") || starts("CREATE OR REPLACE RULE") {
+            self.pg_create_rule(piece);
+            return Some(Ok(()));
+        }
+        if starts("DROP RULE") {
+            self.pg_drop_rule(piece);
+            return Some(Ok(()));
+        }
+        if starts("CLUSTER")
+            || ((starts("ALTER TABLE") || starts("ALTER MATERIALIZED VIEW"))
+                && piece.text.to_ascii_uppercase().contains("CLUSTER"))
+        {
+            // An ALTER TABLE with other actions goes on to sqlparser.
+            if self.pg_cluster(piece) {
+                return Some(Ok(()));
+            }
+        }
         let comment_kinds = [
             "FUNCTION",
             "PROCEDURE",
@@ -49,6 +70,7 @@ impl Lower<'_> {
             "AGGREGATE",
             "TRIGGER",
             "POLICY",
+            "RULE",
         ];
         if let Some(kind) = comment_kinds
             .iter()
@@ -57,7 +79,14 @@ impl Lower<'_> {
             self.pg_comment(piece, kind);
             return Some(Ok(()));
         }
-        let alter_kinds = ["FUNCTION", "PROCEDURE", "ROUTINE", "TRIGGER", "EXTENSION"];
+        let alter_kinds = [
+            "FUNCTION",
+            "PROCEDURE",
+            "ROUTINE",
+            "AGGREGATE",
+            "TRIGGER",
+            "EXTENSION",
+        ];
         if let Some(kind) = alter_kinds.iter().find(|k| starts(&format!("ALTER {k}"))) {
             self.pg_alter(piece, kind);
             return Some(Ok(()));
@@ -83,7 +112,7 @@ impl Lower<'_> {
             p.next_token();
             p.next_token();
             match kind {
-                "TRIGGER" | "POLICY" => {
+                "TRIGGER" | "POLICY" | "RULE" => {
                     let name = p.parse_identifier()?;
                     expect_word(&mut p, "ON")?;
                     let table = p.parse_object_name(false)?;
@@ -108,19 +137,13 @@ impl Lower<'_> {
                 let table = self.qname(&table);
                 if kind == "TRIGGER" {
                     self.comment_trigger(piece, &table, &name, text);
+                } else if kind == "RULE" {
+                    self.comment_rule(piece, &table, &name, text);
                 } else {
                     self.comment_policy(piece, &table, &name, text);
                 }
             }
             Ok(Comment::Routine { name, args, text }) => {
-                if kind == "AGGREGATE" {
-                    let qn = self.qname(&name);
-                    self.warn(
-                        piece,
-                        format!("comment on aggregate {qn} skipped: aggregates are not modeled"),
-                    );
-                    return;
-                }
                 self.comment_routine(piece, &name, args.as_deref(), text);
             }
             Err(e) => self.warn_parse(piece, &format!("COMMENT ON {kind}"), &e),

@@ -140,7 +140,7 @@ fn is_mode(t: &Token) -> bool {
 }
 
 /// `[mode] [name] type [DEFAULT expr | = expr]` (PostgreSQL also takes `name mode type`).
-fn parse_arg(p: &mut Parser) -> Result<ArgDef, ParserError> {
+pub(super) fn parse_arg(p: &mut Parser) -> Result<ArgDef, ParserError> {
     let mut mode = mode_word(p);
     let mut name = None;
     if mode.is_none() && is_mode(&p.peek_nth_token(1).token) {
@@ -152,7 +152,11 @@ fn parse_arg(p: &mut Parser) -> Result<ArgDef, ParserError> {
     if name.is_none() {
         // `a integer`: what read as a type was the name.
         let second = p.maybe_parse(|p| {
-            if is_word(&p.peek_token().token, "DEFAULT") {
+            // `ORDER BY` separates an ordered-set aggregate's arguments.
+            if ["DEFAULT", "ORDER"]
+                .iter()
+                .any(|w| is_word(&p.peek_token().token, w))
+            {
                 return p.expected("a type", p.peek_token());
             }
             p.parse_data_type()
@@ -508,8 +512,8 @@ impl Lower<'_> {
         };
         let qn = self.qname(&def.name);
         let what = match def.kind {
-            RoutineKind::Function => "function",
             RoutineKind::Procedure => "procedure",
+            _ => "function",
         };
         if def.window {
             self.warn(
@@ -638,6 +642,7 @@ impl Lower<'_> {
             attributes,
             comment: None,
             depends_on,
+            aggregate: None,
         };
         let id = function.identity();
         self.provenance
