@@ -4,10 +4,13 @@
 //! - `migrex-bench pg [SIZES...] [--runs N]`: live PostgreSQL, the migrex CLI side by side with
 //!   `pg_dump --schema-only` and migra, as separate processes (see `pg`; `scripts/bench-pg`
 //!   installs migra and runs it).
+//! - `migrex-bench load [--rows N] [--clients C] [--plans naive,online]`: live PostgreSQL, each
+//!   scenario of issue 4 part 5 applied under a read/write load (see `migrex_load`).
 //!
 //! Build with optimizations: `cargo build --profile release -p migrex_bench -p migrex_cli`.
 
 mod ddl;
+mod load;
 mod pg;
 
 use clap::{Parser, Subcommand};
@@ -54,6 +57,27 @@ enum Cmd {
         /// Keep the generated databases afterwards.
         #[arg(long)]
         keep: bool,
+    },
+    /// Live PostgreSQL: naive vs online plans applied while clients read and write the table.
+    Load {
+        /// Rows of the migrated table.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Client threads, each with its own connection.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Plans to compare, comma-separated: naive, online.
+        #[arg(long, value_delimiter = ',', default_value = "naive,online")]
+        plans: Vec<String>,
+        /// Only scenarios whose name starts with one of these (a, b, c).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Print each plan's SQL too.
+        #[arg(long)]
+        sql: bool,
+        /// A server where the bench may create and drop databases `migrex_load_*`.
+        #[arg(long, env = "MIGREX_TEST_PG")]
+        pg: String,
     },
 }
 
@@ -120,6 +144,21 @@ fn main() -> ExitCode {
                 keep,
             })
         }
+        Some(Cmd::Load {
+            rows,
+            clients,
+            plans,
+            only,
+            sql,
+            pg,
+        }) => load::run(&load::Options {
+            rows,
+            clients,
+            plans,
+            only,
+            sql,
+            url: pg,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
