@@ -213,8 +213,12 @@ fn rewrite(dialect: Dialect, x: &mut E) {
                     fold_ident(dialect, id);
                 }
             }
-            // `pg_catalog.now()` is `now()`.
-            if f.name.0.len() == 2 && f.name.0[0].to_string() == "pg_catalog" {
+            // `pg_catalog.now()` is `now()`; PostgreSQL's `public.f()` (pg_dump qualifies every
+            // call) is `f()`, as relation names of `public` are.
+            if f.name.0.len() == 2
+                && (f.name.0[0].to_string() == "pg_catalog"
+                    || (dialect == Dialect::Postgres && f.name.0[0].to_string() == "public"))
+            {
                 f.name.0.remove(0);
             }
         }

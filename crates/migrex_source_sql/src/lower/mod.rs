@@ -334,6 +334,11 @@ impl<'f> Lower<'f> {
         }
         let d = dia::parser_dialect(self.dialect);
         let (mut text, check_option) = split_check_option(&piece.text);
+        // `WITH [NO] DATA` after a GROUP BY reads to sqlparser as a grouping modifier; whether
+        // a materialized view is populated is not schema.
+        if self.dialect == Dialect::Postgres {
+            text = strip_matview_data_clause(&text);
+        }
         // A MySQL `PARTITION BY` clause sqlparser cannot parse is read apart (lower/mysql/).
         let mut partition_clause = None;
         if self.dialect == Dialect::Mysql
@@ -2079,6 +2084,23 @@ fn split_dotted(text: &str) -> Vec<String> {
         }
     }
     parts
+}
+
+/// A `CREATE MATERIALIZED VIEW` without its trailing `WITH [NO] DATA`.
+fn strip_matview_data_clause(text: &str) -> String {
+    let t = text.trim_end().trim_end_matches(';').trim_end();
+    if !leading_words(t, 3).starts_with("CREATE MATERIALIZED VIEW") {
+        return text.to_string();
+    }
+    let upper = t.to_ascii_uppercase();
+    for clause in ["WITH NO DATA", "WITH DATA"] {
+        if let Some(head) = upper.strip_suffix(clause)
+            && head.ends_with(char::is_whitespace)
+        {
+            return t[..head.len()].trim_end().to_string();
+        }
+    }
+    text.to_string()
 }
 
 /// `CREATE VIEW ... WITH [LOCAL|CASCADED] CHECK OPTION`, which sqlparser does not read: the

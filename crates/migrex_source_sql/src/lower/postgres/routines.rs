@@ -103,13 +103,21 @@ struct RoutineDef {
 pub(super) fn parse_args(p: &mut Parser) -> Result<Vec<ArgDef>, ParserError> {
     p.expect_token(&Token::LParen)?;
     let mut args = Vec::new();
-    if p.consume_token(&Token::RParen) {
+    // An aggregate without arguments is referenced as `name(*)`.
+    if p.consume_token(&Token::RParen)
+        || (p.consume_token(&Token::Mul) && p.consume_token(&Token::RParen))
+    {
         return Ok(args);
     }
     loop {
+        // An ordered-set aggregate's reference: `(direct ORDER BY aggregated)`.
+        words(p, &["ORDER", "BY"]);
         args.push(parse_arg(p)?);
         if p.consume_token(&Token::RParen) {
             return Ok(args);
+        }
+        if is_word(&p.peek_token().token, "ORDER") {
+            continue;
         }
         p.expect_token(&Token::Comma)?;
     }
