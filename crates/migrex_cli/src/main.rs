@@ -1,6 +1,7 @@
 //! The `migrex` command. Commands mirror the pipeline; every command builds a report and this file
 //! is the one place that prints. Exit codes: 0 ok, 1 a verdict or findings, 2 usage or runtime error.
 
+mod lint;
 mod plan;
 mod prompt;
 
@@ -129,6 +130,14 @@ enum Command {
         after_help = "Examples:\n  migrex plan postgres://user@localhost/app desired.sql\n  migrex plan v1.sql v2.sql --dialect postgres --server-version 16.4 --format json\n  migrex plan mysql://root@localhost/app desired.sql --fail-on warning\n  migrex plan v1.sql v2.sql --dialect mysql --flavor mariadb --server-version 10.11\n\nExit codes: 0 no step reaches --fail-on (default error), 1 one does, 2 usage or runtime error.\nA live FROM gives the server version and table sizes (for duration estimates)."
     )]
     Plan(plan::PlanArgs),
+    /// Lint hand-written migration files: hazards to a running database or its data (warning,
+    /// error) and hygiene (info), per dialect and server version.
+    #[command(
+        after_help = "Examples:\n  migrex lint migrations/*.sql --dialect postgres --server-version 16\n  migrex lint db/migrate.sql --assume-transaction --format sarif > lint.sarif\n  migrex lint alter.sql --dialect mysql --flavor mariadb --fail-on error\n\nSuppress a finding with `-- migrex:ignore CODE_OR_NAME[, ...]` on the line before the\nstatement or at its end, or `-- migrex:ignore-file CODE_OR_NAME` anywhere in the file.\nExit codes: 0 no finding reaches --fail-on (default warning), 1 one does, 2 usage or\nunreadable file. `migrex rule CODE` explains a rule."
+    )]
+    Lint(lint::LintArgs),
+    /// List the lint rules, or print one rule's documentation (`migrex rule MX101`).
+    Rule(lint::RuleArgs),
 }
 
 fn main() -> ExitCode {
@@ -280,6 +289,8 @@ fn plan_json(m: &migrex::Migration) -> String {
 fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
     match cli.command {
         Command::Plan(args) => plan::run(args, cli.quiet),
+        Command::Lint(args) => lint::run(args),
+        Command::Rule(args) => lint::rule(args),
         Command::Inspect {
             source,
             dialect,
