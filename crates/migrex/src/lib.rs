@@ -171,6 +171,10 @@ pub struct PlanOptions {
     /// The server the plan is for: lock facts depend on flavor and version. None: read from a
     /// live source, else the oldest supported release of the dialect.
     pub target: Option<migrex_safety::Target>,
+    /// Online plans: rows per backfill batch (default 1000).
+    pub batch_size: Option<u32>,
+    /// Online plans: the lock timeout set before every step, in milliseconds (default 2000).
+    pub lock_timeout_ms: Option<u64>,
 }
 
 /// An up and a down migration between two schemas.
@@ -228,11 +232,47 @@ pub fn migration_with(
     renames: &Renames,
     declined: &[RenameCandidate],
 ) -> Result<Migration, Error> {
+    migration_with_options(from, to, renames, declined, &PlanOptions::default())
+}
+
+/// `migration_with`, planned with `options`: with `options.online` both the up and the down
+/// plan are online plans (`migrex_diff::online`): concurrent index builds, constraints added
+/// NOT VALID and validated apart, expand/backfill/contract for rewriting type changes, a lock
+/// timeout before every step; `migrex_apply::apply` runs each of their steps in its own
+/// transaction and retries lock timeouts.
+pub fn migration_with_options(
+    from: &Loaded,
+    to: &Loaded,
+    renames: &Renames,
+    declined: &[RenameCandidate],
+    options: &PlanOptions,
+) -> Result<Migration, Error> {
     same_dialect(from, to)?;
     check_renames(&from.schema, &to.schema, renames)?;
     let dialect = to.schema.dialect;
     let mut up = migrex_diff::plan(&from.schema, &to.schema, renames);
-    let down = migrex_diff::down(&from.schema, &to.schema, renames);
+    let mut down = migrex_diff::down(&from.schema, &to.schema, renames);
+    let render = migrex_render_sql::OnlineRender {
+        lock_timeout_ms: options.lock_timeout_ms.unwrap_or(2000),
+    };
+    if options.online {
+        let target = options
+            .target
+            .unwrap_or_else(|| migrex_safety::Target::of_dialect(dialect, None));
+        let online = migrex_diff::OnlineOptions {
+            pg_major: target.effective_version().major,
+            batch_size: options.batch_size.unwrap_or(1000),
+        };
+        up = migrex_diff::online(up, &from.schema, &online);
+        down = migrex_diff::online(down, &to.schema, &online);
+    }
+    let render_plan = |p: &Plan| {
+        if options.online {
+            migrex_render_sql::render_online_plan(p, &render)
+        } else {
+            migrex_render_sql::render_plan(p)
+        }
+    };
     let candidates: Vec<RenameCandidate> = rename_candidates(from, to, renames)
         .into_iter()
         .filter(|c| c.kind.asks())
@@ -243,8 +283,8 @@ pub fn migration_with(
         .map(migrex_diff::rename_candidate_note)
         .collect();
     up.notes.retain(|n| !notes.contains(n));
-    let up_sql = migrex_render_sql::render_plan(&up)?;
-    let down_sql = migrex_render_sql::render_plan(&down)?;
+    let up_sql = render_plan(&up)?;
+    let down_sql = render_plan(&down)?;
     let mut warnings = from.warnings.clone();
     warnings.extend(to.warnings.iter().cloned());
     let undecided: Vec<RenameCandidate> = candidates

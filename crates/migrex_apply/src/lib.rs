@@ -7,7 +7,10 @@
 //! MySQL/MariaDB commit each DDL statement implicitly, so a failure leaves earlier steps applied
 //! and the report says so.
 
+mod online;
 mod verify;
+
+pub use online::{ApplyOptions, apply_with, is_lock_timeout};
 
 pub use verify::{Scratch, VerifyReport, verify};
 
@@ -37,10 +40,16 @@ pub enum ApplyError {
 }
 
 /// What an apply did.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
 pub struct ApplyReport {
     pub steps_applied: usize,
     pub statements_run: usize,
+    /// Online plans: each retry after a lock timeout, as a sentence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<String>,
+    /// Online plans: backfill batches run and rows they changed.
+    pub batches: usize,
+    pub rows_backfilled: u64,
 }
 
 /// Applies rendered steps in order.
@@ -49,15 +58,17 @@ pub struct ApplyReport {
 /// in one transaction each: a failure rolls back that run and says which earlier runs were
 /// committed. A step that cannot run in a transaction (PostgreSQL `ALTER TYPE ... ADD VALUE`
 /// before 12) ends the current transaction and runs on its own, keeping the plan's order.
+///
+/// An online plan (steps marked `isolated`) runs through `apply_with` with default options.
 pub fn apply(db: &mut Db, steps: &[RenderedStep]) -> Result<ApplyReport, ApplyError> {
+    if steps.iter().any(|s| s.isolated) {
+        return apply_with(db, steps, &ApplyOptions::default());
+    }
     if db.dialect() == Dialect::Sqlite {
         return apply_sqlite(db, steps);
     }
     let transactional_ddl = db.dialect() == Dialect::Postgres;
-    let mut report = ApplyReport {
-        steps_applied: 0,
-        statements_run: 0,
-    };
+    let mut report = ApplyReport::default();
     let mut i = 0;
     while i < steps.len() {
         if !(transactional_ddl && steps[i].transactional) {
@@ -102,10 +113,7 @@ pub fn apply(db: &mut Db, steps: &[RenderedStep]) -> Result<ApplyReport, ApplyEr
 /// `PRAGMA foreign_key_check` before the commit — the procedure SQLite documents for changes
 /// ALTER TABLE cannot make (`PRAGMA foreign_keys` is a no-op inside a transaction, hence outside).
 fn apply_sqlite(db: &mut Db, steps: &[RenderedStep]) -> Result<ApplyReport, ApplyError> {
-    let mut report = ApplyReport {
-        steps_applied: 0,
-        statements_run: 0,
-    };
+    let mut report = ApplyReport::default();
     if steps.is_empty() {
         return Ok(report);
     }

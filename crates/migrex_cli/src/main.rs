@@ -103,6 +103,17 @@ enum Command {
         /// With --verify: a server where a scratch database may be created (postgres, mysql).
         #[arg(long, requires = "verify")]
         dev: Option<String>,
+        /// Plan for a busy database: concurrent indexes, constraints added NOT VALID then
+        /// validated, expand/backfill/contract for rewriting type changes, a lock timeout before
+        /// every step (see the README's "Online plans").
+        #[arg(long)]
+        online: bool,
+        /// With --online: rows per backfill batch.
+        #[arg(long, requires = "online", default_value_t = 1000)]
+        batch_size: u32,
+        /// With --online: the lock timeout before every step, in milliseconds.
+        #[arg(long, requires = "online", default_value_t = 2000)]
+        lock_timeout: u64,
         #[command(flatten)]
         renames: RenameOpts,
     },
@@ -312,12 +323,21 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             out,
             verify,
             dev,
+            online,
+            batch_size,
+            lock_timeout,
             renames,
         } => {
             let (a, b) = load_pair(&from, &to, dialect)?;
             print_warnings(cli.quiet, &[&a, &b]);
             let (renames, declined) = decide_renames(&a, &b, &renames)?;
-            let m = migrex::migration_with(&a, &b, &renames, &declined)?;
+            let options = migrex::PlanOptions {
+                online,
+                batch_size: Some(batch_size),
+                lock_timeout_ms: Some(lock_timeout),
+                ..Default::default()
+            };
+            let m = migrex::migration_with_options(&a, &b, &renames, &declined, &options)?;
             print_rename_warnings(&m.rename_warnings);
             if !cli.quiet {
                 for note in &m.up.notes {

@@ -91,11 +91,13 @@
 
 mod diff;
 mod names;
+mod online;
 mod plan;
 mod simulate;
 
 use migrex_model::{Change, Plan, RenameCandidate, Renames, Schema, TableOptions};
 
+pub use online::{OnlineOptions, online, pg_rewrites};
 pub use simulate::SimulateError;
 
 /// The atomic changes from `from` to `to`, unordered, with `renames` (old -> new) honoured.

@@ -751,6 +751,7 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
             table_mut(s, table, cx)?.partitioning = to.clone();
         }
         Change::SetComment { target, to, .. } => set_comment(s, target, to.clone(), cx)?,
+        Change::Online { table, operation } => apply_online(s, table, operation, cx)?,
         Change::CreateRule { rule } => {
             if s.table(&rule.table).is_none() && s.view(&rule.table).is_none() {
                 return Err(cx.missing(format!("table {}", rule.table)));
@@ -840,6 +841,83 @@ fn cluster_marks(s: &mut Schema, change: &Change) {
         {
             v.cluster_on = None;
         }
+    }
+}
+
+/// An online step is the plain change it stands for, or nothing the model records (validations,
+/// sync triggers, backfills, deploy points).
+fn apply_online(
+    s: &mut Schema,
+    table: &QualifiedName,
+    op: &migrex_model::OnlineOp,
+    cx: &Ctx,
+) -> Result<(), SimulateError> {
+    use migrex_model::OnlineOp;
+    let plain = |s: &mut Schema, change: Change| apply(s, &change, cx);
+    match op {
+        OnlineOp::CreateIndex { index } => plain(
+            s,
+            Change::CreateIndex {
+                table: table.clone(),
+                index: index.clone(),
+            },
+        ),
+        OnlineOp::DropIndex { index } => plain(
+            s,
+            Change::DropIndex {
+                table: table.clone(),
+                index: index.clone(),
+            },
+        ),
+        OnlineOp::AddForeignKeyNotValid { foreign_key, .. } => plain(
+            s,
+            Change::AddForeignKey {
+                table: table.clone(),
+                foreign_key: foreign_key.clone(),
+            },
+        ),
+        OnlineOp::AddCheckNotValid { check, .. } => plain(
+            s,
+            Change::AddCheck {
+                table: table.clone(),
+                check: check.clone(),
+            },
+        ),
+        // The index becomes the constraint's own.
+        OnlineOp::AddUniqueUsingIndex { unique, index } => {
+            let t = table_mut(s, table, cx)?;
+            t.indexes.retain(|i| &i.name != index);
+            plain(
+                s,
+                Change::AddUnique {
+                    table: table.clone(),
+                    unique: unique.clone(),
+                },
+            )
+        }
+        OnlineOp::AddPrimaryKeyUsingIndex { primary_key, index } => {
+            let t = table_mut(s, table, cx)?;
+            t.indexes.retain(|i| &i.name != index);
+            plain(
+                s,
+                Change::AddPrimaryKey {
+                    table: table.clone(),
+                    primary_key: primary_key.clone(),
+                },
+            )
+        }
+        OnlineOp::Group { changes, .. } => {
+            for c in changes {
+                apply(s, c, cx)?;
+            }
+            Ok(())
+        }
+        OnlineOp::ValidateConstraint { .. }
+        | OnlineOp::CreateSyncTrigger { .. }
+        | OnlineOp::DropSyncTrigger { .. }
+        | OnlineOp::Backfill { .. }
+        | OnlineOp::Analyze
+        | OnlineOp::Checkpoint { .. } => table_mut(s, table, cx).map(|_| ()),
     }
 }
 

@@ -303,6 +303,11 @@ pub enum Change {
         from: Option<String>,
         to: Option<String>,
     },
+    /// A step of an online plan (`diff --online`), see `crate::online`.
+    Online {
+        table: QualifiedName,
+        operation: crate::OnlineOp,
+    },
 }
 
 /// The object of a `SetComment`.
@@ -340,14 +345,14 @@ pub enum CommentTarget {
         table: QualifiedName,
         name: String,
     },
+    Rule {
+        rule: Rule,
+    },
 }
 
 impl CommentTarget {
     pub fn describe(&self) -> String {
         match self {
-    Rule {
-        rule: Rule,
-    },
             CommentTarget::Enum { name } => format!("enum {name}"),
             CommentTarget::Sequence { name } => format!("sequence {name}"),
             CommentTarget::Domain { name } => format!("domain {name}"),
@@ -361,12 +366,12 @@ impl CommentTarget {
             }
             CommentTarget::Policy { table, name } => format!("policy {name} on {table}"),
             CommentTarget::Index { table, name } => format!("index {name} on {table}"),
+            CommentTarget::Rule { rule } => format!("rule {} on {}", rule.name, rule.table),
         }
     }
 }
 
 impl Change {
-            CommentTarget::Rule { rule } => format!("rule {} on {}", rule.name, rule.table),
     /// The table a table-scoped change acts on (by its name after a rename).
     pub fn table(&self) -> Option<&QualifiedName> {
         use Change::*;
@@ -401,15 +406,16 @@ impl Change {
             | AttachPartition { table, .. }
             | DetachPartition { table, .. }
             | AlterPartitioning { table, .. }
-            | SetClusterOn { table, .. } => Some(table),
+            | SetClusterOn { table, .. }
+            | Online { table, .. } => Some(table),
             CreateTrigger { trigger } | DropTrigger { trigger } => Some(&trigger.table),
+            CreateRule { rule } | DropRule { rule } => Some(&rule.table),
             CreateNamespace { .. }
             | DropNamespace { .. }
             | SetNamespaceComment { .. }
             | CreateEnum { .. }
             | DropEnum { .. }
             | AddEnumValue { .. }
-            CreateRule { rule } | DropRule { rule } => Some(&rule.table),
             | CreateSequence { .. }
             | DropSequence { .. }
             | AlterSequence { .. }
@@ -620,21 +626,23 @@ impl Change {
                 partition_of,
             } => format!("detach partition {table} from {}", partition_of.parent),
             AlterPartitioning { table, .. } => format!("alter partitioning of {table}"),
-            SetComment { target, .. } => format!("set comment on {}", target.describe()),
-        }
-    }
-}
-
-fn routine(f: &Function) -> &'static str {
             CreateRule { rule } => format!("create rule {} on {}", rule.name, rule.table),
             DropRule { rule } => format!("drop rule {} on {}", rule.name, rule.table),
             SetClusterOn { table, to, .. } => match to {
                 Some(i) => format!("mark index {i} for CLUSTER on {table}"),
                 None => format!("remove the CLUSTER mark on {table}"),
             },
+            SetComment { target, .. } => format!("set comment on {}", target.describe()),
+            Online { table, operation } => operation.describe(table),
+        }
+    }
+}
+
+fn routine(f: &Function) -> &'static str {
     match f.kind {
         crate::RoutineKind::Function => "function",
         crate::RoutineKind::Procedure => "procedure",
+        crate::RoutineKind::Aggregate => "aggregate",
     }
 }
 
@@ -642,7 +650,6 @@ fn routine(f: &Function) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
-        crate::RoutineKind::Aggregate => "aggregate",
     #[default]
     Expand,
     Backfill,

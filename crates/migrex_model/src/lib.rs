@@ -15,11 +15,13 @@
 
 mod change;
 mod expr;
+mod online;
 mod schema;
 mod types;
 
 pub use change::*;
 pub use expr::*;
+pub use online::*;
 pub use schema::*;
 pub use types::*;
 

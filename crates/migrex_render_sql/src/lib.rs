@@ -6,11 +6,14 @@
 //! A renderer never panics: what a dialect cannot express is `RenderError::Unsupported`.
 
 mod mysql;
+mod online;
 mod postgres;
 mod sqlite;
 
 use migrex_model::{Change, Dialect, Plan};
 use serde::Serialize;
+
+pub use online::{BackfillLoop, OnlineRender, backfill_loop, render_online_plan};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -51,6 +54,14 @@ pub struct RenderedStep {
     /// The dialect of the statements: it decides how `to_script` separates them.
     #[serde(skip)]
     pub dialect: Dialect,
+    /// Online plans: the step runs in a transaction of its own (never batched with its
+    /// neighbours, so no lock outlives it) and is retried when it hits the lock timeout.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub isolated: bool,
+    /// A batched backfill: the applier runs this loop (one transaction per batch) instead of
+    /// `statements`, which hold the same loop as one script statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<BackfillLoop>,
 }
 
 /// Renders every step of a plan.
@@ -65,6 +76,8 @@ pub fn render_plan(plan: &Plan) -> Result<Vec<RenderedStep>, RenderError> {
                 statements: r.render_change(&s.change)?,
                 transactional: s.transactional,
                 dialect: plan.dialect,
+                isolated: false,
+                backfill: None,
             })
         })
         .collect()
@@ -81,6 +94,15 @@ pub fn to_script(steps: &[RenderedStep]) -> String {
         out.push_str("-- ");
         out.push_str(&s.description);
         out.push('\n');
+        // An online step that must be atomic says so in the script (psql runs each statement
+        // on its own otherwise).
+        let wrap = s.isolated
+            && s.transactional
+            && s.dialect == Dialect::Postgres
+            && s.statements.len() > 2;
+        if wrap {
+            out.push_str("BEGIN;\n");
+        }
         for stmt in &s.statements {
             if s.dialect == Dialect::Mysql && has_inner_semicolon(stmt) {
                 let d = ["$$", ";;", "//", "$$$"]
@@ -92,6 +114,9 @@ pub fn to_script(steps: &[RenderedStep]) -> String {
             }
             out.push_str(stmt);
             out.push_str(";\n");
+        }
+        if wrap {
+            out.push_str("COMMIT;\n");
         }
     }
     out
@@ -149,6 +174,8 @@ mod script_tests {
             statements: statements.iter().map(|s| s.to_string()).collect(),
             transactional: true,
             dialect,
+            isolated: false,
+            backfill: None,
         }
     }
 

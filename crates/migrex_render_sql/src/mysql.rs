@@ -148,6 +148,9 @@ impl SqlRenderer for MysqlRenderer {
             Change::DropIndex { table, index } => {
                 vec![format!("DROP INDEX {} ON {}", q(&index.name), qn(table))]
             }
+            Change::Online { table, operation } => {
+                return crate::online::render(Dialect::Mysql, table, operation);
+            }
             Change::RenameIndex { table, from, to } => {
                 alter(table, format!("RENAME INDEX {} TO {}", q(from), q(to)))
             }

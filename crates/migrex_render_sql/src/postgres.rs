@@ -196,6 +196,9 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
             }
         },
         CreateIndex { table, index } => create_index(table, index),
+        Online { table, operation } => {
+            return crate::online::render(Dialect::Postgres, table, operation);
+        }
         DropIndex { table, index } => vec![format!(
             "DROP INDEX {}",
             qn(&QualifiedName::new(
@@ -258,12 +261,9 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
         | CreateExtension { .. }
         | DropExtension { .. }
         | AlterExtension { .. }
-        | SetComment { .. } => routines::render(change)?,
-        CreateDomain { .. }
-        | DropDomain { .. }
         | CreateRule { .. }
         | DropRule { .. }
-        | AlterDomain { .. }
+        | SetComment { .. } => routines::render(change)?,
         SetClusterOn {
             table,
             materialized_view,
@@ -282,6 +282,9 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
                 None => "SET WITHOUT CLUSTER".to_string(),
             }
         )],
+        CreateDomain { .. }
+        | DropDomain { .. }
+        | AlterDomain { .. }
         | CreateCompositeType { .. }
         | DropCompositeType { .. }
         | AlterCompositeType { .. }
@@ -1058,8 +1061,6 @@ fn create_view(name: &QualifiedName, v: &View) -> Vec<String> {
             quote_string(PG, c)
         ));
     }
-    out
-}
     // A materialized view's indexes and CLUSTER mark are created with it (and go with it).
     for i in &v.indexes {
         out.extend(create_index(name, i));
@@ -1071,6 +1072,8 @@ fn create_view(name: &QualifiedName, v: &View) -> Vec<String> {
             q(i)
         ));
     }
+    out
+}
 
 #[cfg(test)]
 mod tests {

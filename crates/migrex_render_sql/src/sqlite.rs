@@ -120,6 +120,7 @@ impl SqlRenderer for SqliteRenderer {
                 quote_ident(D, &trigger.name)
             )]),
             Change::SetComment { .. } => bad("SQLite has no comments on objects"),
+            Change::Online { .. } => bad("SQLite has no online DDL: plan it without --online"),
             // Functions, domains, composite types, extensions, policies, partitions, enum
             // recreation: objects SQLite does not have.
             _ => bad(

@@ -215,6 +215,16 @@ pub fn actions_of(change: &Change, dialect: Dialect) -> Vec<Action> {
             partition: table.clone(),
             concurrently: false,
         }],
+        // A rule is created and dropped under ACCESS EXCLUSIVE on its table, catalog only, as a
+        // trigger is dropped (A.1: rule changes take ACCESS EXCLUSIVE).
+        C::CreateRule { rule } | C::DropRule { rule } => vec![Action::DropTrigger {
+            table: rule.table.clone(),
+        }],
+        // CLUSTER ON / SET WITHOUT CLUSTER: SHARE UPDATE EXCLUSIVE, catalog only (A.1).
+        C::SetClusterOn { table, .. } => vec![Action::AlterTableOptions {
+            table: table.clone(),
+            rewrites: false,
+        }],
         // MySQL PARTITION BY / REMOVE PARTITIONING copy the table.
         C::AlterPartitioning { table, .. } => vec![Action::AlterTableOptions {
             table: table.clone(),

@@ -150,6 +150,8 @@ fn rank(item: &Item) -> (usize, usize) {
         AlterTableOptions { .. } => (ALTER_TABLES, 0),
         AddColumn { .. } => (ALTER_TABLES, 1),
         AlterColumn { .. } => (ALTER_TABLES, 2),
+        // Online steps are made from an ordered plan, never ordered again.
+        Online { .. } => (ALTER_TABLES, 2),
         DropColumn { .. } => (ALTER_TABLES, 3),
         RebuildTable { .. } => (ALTER_TABLES, 4),
         SetTableComment { .. } => (ALTER_TABLES, 5),
@@ -167,13 +169,13 @@ fn rank(item: &Item) -> (usize, usize) {
         CreatePolicy { .. } => (CREATE_VIEWS, 3),
         AlterPolicy { .. } => (CREATE_VIEWS, 4),
         SetComment { .. } => (CREATE_VIEWS, 5),
-        DropTable { .. } => (DROP_TABLES, 0),
-        DropFunction { .. } => (DROP_TYPES, 0),
         // Rules name tables and views in their actions: after all of them, dropped before.
         CreateRule { .. } => (CREATE_VIEWS, 2),
         DropRule { .. } => (DROP_CONSTRAINTS, 0),
         // A catalog mark on an index: once the index exists.
         SetClusterOn { .. } => (CREATE_VIEWS, 6),
+        DropTable { .. } => (DROP_TABLES, 0),
+        DropFunction { .. } => (DROP_TYPES, 0),
         DropSequence { .. } => (DROP_TYPES, 1),
         DropDomain { .. } => (DROP_TYPES, 2),
         DropCompositeType { .. } => (DROP_TYPES, 3),
@@ -205,9 +207,9 @@ fn is_drop(c: &Change) -> bool {
             | DropFunction { .. }
             | DropTrigger { .. }
             | DropPolicy { .. }
+            | DropRule { .. }
             | DetachPartition { .. }
     )
-            | DropRule { .. }
 }
 
 fn namespace_of(c: &Change) -> Option<&str> {
@@ -479,8 +481,6 @@ fn sort(
         }
     }
     let on = |t: &QualifiedName| by_table.get(t).map(Vec::as_slice).unwrap_or(&[]);
-    // Trigger functions of the old schema, with the tables and views whose triggers run them.
-    let mut trigger_tables: HashMap<&QualifiedName, Vec<&QualifiedName>> = HashMap::new();
     // Routines dropped, by name, for the aggregates that use them.
     let mut drop_routine: HashMap<&QualifiedName, Vec<usize>> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
@@ -488,6 +488,8 @@ fn sort(
             drop_routine.entry(name).or_default().push(i);
         }
     }
+    // Trigger functions of the old schema, with the tables and views whose triggers run them.
+    let mut trigger_tables: HashMap<&QualifiedName, Vec<&QualifiedName>> = HashMap::new();
     for t in working.triggers() {
         if let migrex_model::TriggerAction::Function { function, .. } = &t.action {
             trigger_tables.entry(function).or_default().push(&t.table);
@@ -544,6 +546,7 @@ fn sort(
 
     for (i, item) in items.iter().enumerate() {
         let c = &item.change;
+
         // Indexes and CLUSTER marks of a materialized view come after the view; rules after
         // what they are on and mention, and dropped before those; aggregates after their
         // support functions, and dropped before them.
@@ -586,7 +589,6 @@ fn sort(
             }
             _ => {}
         }
-
 
         // Namespaces exist before what goes in them and go after it.
         if let Some(ns) = namespace_of(c) {
