@@ -117,6 +117,8 @@ struct State {
     nn_checks: HashMap<String, (String, String)>,
     /// (table, column) proven NOT NULL by a validated check.
     proven: HashSet<(String, String)>,
+    /// Tables replaced by a rebuilt copy later in the file.
+    rebuilt: HashSet<String>,
 }
 
 /// Lints one file's text.
@@ -148,6 +150,28 @@ pub fn lint(source: &str, file: &str, dialect: Dialect, opts: &Options) -> FileR
         parse_suppressions(&s.comments, &mut file_sups, false);
     }
     let mut st = State::default();
+    // A table dropped and then replaced by a table the file created and renamed to its name is
+    // SQLite's (or any hand-made) table rebuild: the rows were copied, nothing is lost.
+    {
+        let mut created = HashSet::new();
+        for s in &statements {
+            for l in lower::lower(&s.text, dialect) {
+                if let Lowered::Actions(a) = l {
+                    for a in &a.actions {
+                        match a {
+                            Action::CreateTable { table } => {
+                                created.insert(key(table));
+                            }
+                            Action::RenameTable { from, to } if created.contains(&key(from)) => {
+                                st.rebuilt.insert(key(to));
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
     let mut unused: Vec<Suppression> = Vec::new();
     for s in &statements {
         let mut local = Vec::new();
@@ -310,7 +334,12 @@ fn judge(l: &Lowered, dialect: Dialect, opts: &Options, st: &mut State, out: &mu
 }
 
 fn is_existing(st: &State, t: &QualifiedName) -> bool {
-    !st.created.contains(&key(t))
+    // Temporary tables are the session's own.
+    let temp = matches!(
+        t.namespace.to_ascii_lowercase().as_str(),
+        "temp" | "pg_temp"
+    );
+    !temp && !st.created.contains(&key(t))
 }
 
 fn statement(
@@ -381,6 +410,9 @@ fn statement(
             Action::CreateTable { table } => {
                 st.created.insert(key(table));
                 continue;
+            }
+            Action::RenameTable { from, to } if !is_existing(st, from) => {
+                st.created.insert(key(to));
             }
             Action::CreatePartition { partition, .. } => {
                 st.created.insert(key(partition));
@@ -805,7 +837,7 @@ fn specific(
             format!("dropping {table}.{column} loses its data and breaks deployed code that uses it"),
             Some("stop using the column in a deploy first, then drop it in a later migration"),
         )),
-        DropTable { table } => out.push(finding(
+        DropTable { table } if !st.rebuilt.contains(&key(table)) => out.push(finding(
             "MX115",
             Severity::Warning,
             format!("dropping table {table} loses its rows and breaks deployed code that uses it"),

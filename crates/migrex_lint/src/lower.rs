@@ -189,6 +189,8 @@ fn by_words(ws: &[String], dialect: Dialect) -> Option<Lowered> {
         "COMMIT" | "END" | "ROLLBACK" | "ABORT" if !has(ws, "TO") => {
             return Some(Lowered::Commit);
         }
+        // Savepoints stay inside the transaction.
+        "SAVEPOINT" | "RELEASE" | "ROLLBACK" => return Some(Lowered::Harmless),
         "SET" => {
             let mut i = 1;
             while matches!(w(ws, i), "LOCAL" | "SESSION" | "GLOBAL" | "PERSIST") {
