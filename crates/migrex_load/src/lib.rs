@@ -313,10 +313,17 @@ fn plan_for(
         PlanKind::Naive => {
             migrex::migration_with(from, to, &Renames::default(), &[]).map_err(|e| e.render())
         }
-        PlanKind::Online => Err(
-            "the online planner (migrex::migration_with_options) is not available in this build"
-                .into(),
-        ),
+        PlanKind::Online => migrex::migration_with_options(
+            from,
+            to,
+            &Renames::default(),
+            &[],
+            &migrex::PlanOptions {
+                online: true,
+                ..migrex::PlanOptions::default()
+            },
+        )
+        .map_err(|e| e.render()),
     }
 }
 

@@ -17,9 +17,6 @@ fn rows() -> u64 {
         .unwrap_or(1_000_000)
 }
 
-/// The plans compared; the online plan joins when `migrex::migration_with_options` exists.
-const PLANS: &[PlanKind] = &[PlanKind::Naive];
-
 #[test]
 fn online_plans_do_not_stall_clients_naive_plans_do() {
     if !migrex_test_support::available(Dialect::Postgres) {
@@ -33,7 +30,7 @@ fn online_plans_do_not_stall_clients_naive_plans_do() {
     let mut h = Harness::new(&url, cfg).expect("preparing the load database");
     let mut results: Vec<RunResult> = Vec::new();
     for s in scenarios() {
-        for &plan in PLANS {
+        for plan in [PlanKind::Naive, PlanKind::Online] {
             let r = h
                 .run(&s, plan)
                 .unwrap_or_else(|e| panic!("{} / {}: {e}", s.name, plan.name()));
@@ -55,6 +52,22 @@ fn online_plans_do_not_stall_clients_naive_plans_do() {
             r.problems.join("\n")
         );
         assert!(r.transactions > 100, "{}: the load barely ran", r.scenario);
+    }
+    for r in results.iter().filter(|r| r.plan == PlanKind::Online) {
+        assert!(
+            r.failed == 0,
+            "{} / online: {} transactions failed: {:?}",
+            r.scenario,
+            r.failed,
+            r.failure_kinds
+        );
+        assert!(
+            r.stall.length < Duration::from_secs(1),
+            "{} / online: a client stalled for {:?} (during: {})",
+            r.scenario,
+            r.stall.length,
+            r.stall.steps.join("; ")
+        );
     }
     let rewrite = results
         .iter()
