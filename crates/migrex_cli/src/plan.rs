@@ -233,6 +233,9 @@ fn signature(c: &Change) -> Option<(String, Option<bool>, String)> {
         C::SetComment { target, .. } => sym("comment", target.describe()),
         C::SetViewComment { name, .. } => sym("view comment", name.to_string()),
         C::SetNamespaceComment { name, .. } => sym("schema comment", name.clone()),
+        C::CreateRule { rule } => id("rule", true, format!("{}.{}", rule.table, rule.name)),
+        C::DropRule { rule } => id("rule", false, format!("{}.{}", rule.table, rule.name)),
+        C::SetClusterOn { table, .. } => sym("cluster mark", table.to_string()),
         _ => None,
     }
 }
