@@ -309,11 +309,6 @@ fn fail_on_level(f: FailOn) -> Option<Severity> {
 }
 
 pub fn run(args: PlanArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
-    if args.online {
-        return Err(migrex::Error::Usage(
-            "--online is not available in this build yet (the online planner is not merged)".into(),
-        ));
-    }
     let dialect_arg = match args.dialect {
         Some(DialectArg::Mariadb) if args.flavor.is_none() => Some(DialectArg::Mysql),
         d => d,
@@ -342,7 +337,12 @@ pub fn run(args: PlanArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
         target.flavor = Flavor::Mariadb;
     }
     let (renames, declined) = decide_renames(&a, &b, &args.renames)?;
-    let m = migrex::migration_with(&a, &b, &renames, &declined)?;
+    let options = migrex::PlanOptions {
+        online: args.online,
+        target: Some(target),
+        ..Default::default()
+    };
+    let m = migrex::migration_with_options(&a, &b, &renames, &declined, &options)?;
     print_rename_warnings(&m.rename_warnings);
     let assumptions = Assumptions::default();
     let safety = analyze_with(&m.up, &target, &stats, &assumptions);
