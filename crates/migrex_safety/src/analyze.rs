@@ -201,6 +201,13 @@ fn analyze_actions(
         if let Some(why) = &e.refused {
             push(Severity::Error, format!("the server refuses it: {why}"));
         }
+        // Not analyzed is not safe: say so at warning level.
+        if let Action::Other { what } = a {
+            push(
+                Severity::Warning,
+                format!("not analyzed ({what}): its locks are unknown"),
+            );
+        }
         if matches!(a, Action::CreateTable { .. }) {
             push(Severity::Info, "a new table".into());
         }
