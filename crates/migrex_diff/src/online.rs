@@ -39,7 +39,7 @@ pub fn online(plan: Plan, from: &Schema, options: &OnlineOptions) -> Plan {
         if !plan.steps.is_empty() {
             notes.push("online: SQLite has no online DDL; a table change is the documented rebuild in one transaction, which holds the database write lock for its duration (the plan is the plain one)".into());
         }
-        return plan;
+        return Plan { notes, ..plan };
     }
     let created: HashSet<QualifiedName> = plan
         .steps
