@@ -12,8 +12,8 @@ use migrex_dialect::postgres as pg;
 use migrex_dialect::{qualified, quote_ident, quote_list, quote_string};
 use migrex_model::{
     Change, Check, Column, ColumnType, Deferrable, Dialect, EnumType, FkAction, ForeignKey,
-    Identity, Index, IndexKey, PrimaryKey, QualifiedName, Sequence, SequenceOptions, Table,
-    TableOptions, UniqueConstraint, View,
+    Identity, Index, PrimaryKey, QualifiedName, Sequence, SequenceOptions, Table, TableOptions,
+    UniqueConstraint, View,
 };
 
 const PG: Dialect = Dialect::Postgres;
@@ -743,32 +743,7 @@ fn create_table(
 }
 
 fn create_index(table: &QualifiedName, i: &Index) -> Vec<String> {
-    let parts: Vec<String> = i
-        .parts
-        .iter()
-        .map(|p| {
-            let mut s = match &p.key {
-                IndexKey::Column(c) => q(c),
-                IndexKey::Expr(e) => format!("({})", e.sql),
-            };
-            if let Some(c) = &p.collation {
-                s.push_str(&format!(" COLLATE {}", collate(c)));
-            }
-            if let Some(o) = &p.opclass {
-                s.push(' ');
-                s.push_str(&o.split('.').map(q).collect::<Vec<_>>().join("."));
-            }
-            if p.descending {
-                s.push_str(" DESC");
-            }
-            match p.nulls_first {
-                Some(true) => s.push_str(" NULLS FIRST"),
-                Some(false) => s.push_str(" NULLS LAST"),
-                None => {}
-            }
-            s
-        })
-        .collect();
+    let parts: Vec<String> = i.parts.iter().map(types::part_sql).collect();
     let mut s = format!(
         "CREATE {}INDEX {} ON {}",
         if i.unique { "UNIQUE " } else { "" },
@@ -1078,7 +1053,7 @@ fn create_view(name: &QualifiedName, v: &View) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migrex_model::{Expr, Generated, IndexPart};
+    use migrex_model::{Expr, Generated, IndexKey, IndexPart};
 
     fn t() -> QualifiedName {
         QualifiedName::new("public", "t")

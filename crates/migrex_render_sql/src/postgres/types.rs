@@ -283,7 +283,8 @@ fn recreate_enum(
     out
 }
 
-fn part_sql(p: &IndexPart) -> String {
+/// One key of an index (or exclusion constraint) as CREATE INDEX writes it.
+pub(super) fn part_sql(p: &IndexPart) -> String {
     let mut s = match &p.key {
         IndexKey::Column(c) => q(c),
         IndexKey::Expr(e) => format!("({})", e.sql),
