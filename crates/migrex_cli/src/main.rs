@@ -106,8 +106,17 @@ enum Command {
         /// Plan for a busy database: concurrent indexes, constraints added NOT VALID then
         /// validated, expand/backfill/contract for rewriting type changes, a lock timeout before
         /// every step (see the README's "Online plans").
+        /// (Default when FROM is a live PostgreSQL or MySQL database and a table the plan touches
+        /// holds at least --online-above rows.)
         #[arg(long)]
         online: bool,
+        /// Never choose the online plan on my behalf (a live FROM with large tables otherwise
+        /// gets one).
+        #[arg(long, conflicts_with = "online")]
+        plain: bool,
+        /// Rows from which a table of a live FROM makes the plan online.
+        #[arg(long, default_value_t = 1_000_000)]
+        online_above: u64,
         /// With --online: rows per backfill batch.
         #[arg(long, requires = "online", default_value_t = 1000)]
         batch_size: u32,
@@ -160,6 +169,39 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The largest table of a live PostgreSQL/MySQL FROM that the plain plan touches, when it holds
+/// at least `threshold` rows: such a database is taken to be in use, and gets the online plan.
+fn large_live_table(
+    from: &str,
+    a: &Loaded,
+    b: &Loaded,
+    renames: &Renames,
+    declined: &[RenameCandidate],
+    threshold: u64,
+) -> Result<Option<(migrex::model::QualifiedName, u64)>, migrex::Error> {
+    if !migrex::is_url(from) || a.schema.dialect == Dialect::Sqlite {
+        return Ok(None);
+    }
+    let plain = migrex::migration_with(a, b, renames, declined)?;
+    let touched: std::collections::HashSet<&migrex::model::QualifiedName> = plain
+        .up
+        .steps
+        .iter()
+        .filter_map(|s| s.change.table())
+        .collect();
+    if touched.is_empty() {
+        return Ok(None);
+    }
+    let mut db = migrex::Db::connect(from)?;
+    Ok(db
+        .table_stats()?
+        .into_iter()
+        .filter(|s| touched.contains(&s.table))
+        .filter_map(|s| Some((s.table, s.rows?)))
+        .filter(|(_, rows)| *rows >= threshold)
+        .max_by_key(|(_, rows)| *rows))
 }
 
 fn print_warnings(quiet: bool, loaded: &[&Loaded]) {
@@ -324,6 +366,8 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             verify,
             dev,
             online,
+            plain,
+            online_above,
             batch_size,
             lock_timeout,
             renames,
@@ -331,8 +375,20 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             let (a, b) = load_pair(&from, &to, dialect)?;
             print_warnings(cli.quiet, &[&a, &b]);
             let (renames, declined) = decide_renames(&a, &b, &renames)?;
+            let large = if online || plain {
+                None
+            } else {
+                large_live_table(&from, &a, &b, &renames, &declined, online_above)?
+            };
+            if let Some((table, rows)) = &large
+                && !cli.quiet
+            {
+                eprintln!(
+                    "note: online plan: {table} holds about {rows} rows (--online-above {online_above}); --plain for the plain plan"
+                );
+            }
             let options = migrex::PlanOptions {
-                online,
+                online: online || large.is_some(),
                 batch_size: Some(batch_size),
                 lock_timeout_ms: Some(lock_timeout),
                 ..Default::default()

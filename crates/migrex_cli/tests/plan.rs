@@ -320,3 +320,54 @@ fn live_mariadb_flavor_and_sizes_come_from_the_server() {
     );
     assert!(s["reasons"].to_string().contains("5000 rows"), "{s:#}");
 }
+
+#[test]
+fn live_postgres_with_a_large_table_gets_the_online_plan_unless_told_plain() {
+    let Some(db) = TestDb::with_sql(
+        Dialect::Postgres,
+        "CREATE TABLE items (id int PRIMARY KEY, sku text NOT NULL);
+         INSERT INTO items SELECT g, 'sku ' || g FROM generate_series(1, 3000) g;
+         ANALYZE items;",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let b = write(
+        dir.path(),
+        "v2.sql",
+        "CREATE TABLE items (id int PRIMARY KEY, sku text NOT NULL);
+         CREATE INDEX items_sku ON items (sku);",
+    );
+    let url = db.url_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["diff", url.as_str(), b.as_str(), "--dialect", "postgres"];
+        args.extend_from_slice(extra);
+        let o = migrex(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // 3,000 rows is above a threshold of 1,000: online, and the reason is said.
+    let (sql, err) = run(&["--online-above", "1000"]);
+    assert!(sql.contains("CREATE INDEX CONCURRENTLY"), "{sql}");
+    assert!(
+        err.contains("online plan") && err.contains("3000 rows"),
+        "{err}"
+    );
+    // --plain overrides; below the default threshold of a million rows the plan stays plain.
+    for extra in [&["--online-above", "1000", "--plain"][..], &[][..]] {
+        let (sql, err) = run(extra);
+        assert!(
+            sql.contains("CREATE INDEX") && !sql.contains("CONCURRENTLY"),
+            "{sql}"
+        );
+        assert!(!err.contains("online plan"), "{err}");
+    }
+}
