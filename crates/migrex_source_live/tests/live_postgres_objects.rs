@@ -10,8 +10,8 @@
 
 use migrex_model::{Dialect, Loaded, Schema};
 use migrex_test_support::{
-    TestDb, assert_same_schema, first_column, load_and_introspect, migration_script,
-    plan_and_render, read_ddl, script_from_empty,
+    TestDb, assert_same_schema, assert_up_then_down, first_column, load_and_introspect,
+    migration_script, plan_and_render, read_ddl, script_from_empty,
 };
 use std::path::Path;
 
@@ -221,12 +221,6 @@ fn object_warnings(l: &Loaded) -> Vec<String> {
         .collect()
 }
 
-fn run(db: &TestDb, script: &str) {
-    db.connect()
-        .execute_script(script)
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"));
-}
-
 #[test]
 fn ddl_reader_equals_introspection() {
     let Some((a, b)) = versions() else { return };
@@ -271,7 +265,7 @@ fn plan_from_empty_recreates_the_schema() {
         // And the plan's down direction empties the database again.
         let db = TestDb::with_sql(PG, &script).expect("server");
         let down = migration_script(&live.schema, &Schema::new(PG));
-        run(&db, &down);
+        db.run(&down);
         let after = db.introspect().schema;
         assert!(after.is_empty(), "{name}: down to empty left {after:#?}");
     }
@@ -313,33 +307,7 @@ fn changes_apply_then_rediff_is_empty_and_down_returns() {
         }
     }
     let up = migrex_render_sql::to_script(&steps);
-    run(&db, &up);
-    let after = db.introspect();
-    assert_same_schema(
-        "B (left) vs A migrated up (right)",
-        &live_b.schema,
-        &after.schema,
-    );
-    let (again, _) = plan_and_render(&after.schema, &live_b.schema);
-    assert!(
-        again.is_empty(),
-        "diff after applying is not empty: {:?}",
-        again
-            .steps
-            .iter()
-            .map(|s| s.change.describe())
-            .collect::<Vec<_>>()
-    );
-    let down = migration_script(&after.schema, &live_a.schema);
-    run(&db, &down);
-    let back = db.introspect();
-    assert_same_schema(
-        "A (left) vs migrated down (right)",
-        &live_a.schema,
-        &back.schema,
-    );
-    let (again, _) = plan_and_render(&back.schema, &live_a.schema);
-    assert!(again.is_empty(), "diff after down is not empty");
+    assert_up_then_down(&db, &up, &live_a.schema, &live_b.schema);
 }
 
 #[test]

@@ -12,8 +12,8 @@
 
 use migrex_model::{Dialect, Loaded, Schema};
 use migrex_test_support::{
-    TestDb, assert_same_schema, load_and_introspect, migration_script, plan_and_render, read_ddl,
-    script_from_empty,
+    TestDb, assert_same_schema, assert_up_then_down, load_and_introspect, migration_script,
+    plan_and_render, read_ddl, script_from_empty,
 };
 
 const PG: Dialect = Dialect::Postgres;
@@ -148,12 +148,6 @@ fn object_warnings(l: &Loaded) -> Vec<String> {
         .collect()
 }
 
-fn run(db: &TestDb, script: &str) {
-    db.connect()
-        .execute_script(script)
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"));
-}
-
 #[test]
 fn ddl_reader_equals_introspection_and_pg_dump() {
     if TestDb::new(PG).is_none() {
@@ -233,7 +227,7 @@ fn plan_from_empty_recreates_the_schema() {
         );
         let db = TestDb::with_sql(PG, &script).expect("server");
         let down = migration_script(&live.schema, &Schema::new(PG));
-        run(&db, &down);
+        db.run(&down);
         let after = db.introspect().schema;
         assert!(after.is_empty(), "{name}: down to empty left {after:#?}");
     }
@@ -277,33 +271,7 @@ fn changes_apply_then_rediff_is_empty_and_down_returns() {
             .all(|l| l.contains("CLUSTER ON") || l.contains("WITHOUT CLUSTER")),
         "a mark change must not run CLUSTER:\n{up}"
     );
-    run(&db, &up);
-    let after = db.introspect();
-    assert_same_schema(
-        "B (left) vs A migrated up (right)",
-        &live_b.schema,
-        &after.schema,
-    );
-    let (again, _) = plan_and_render(&after.schema, &live_b.schema);
-    assert!(
-        again.is_empty(),
-        "diff after applying is not empty: {:?}",
-        again
-            .steps
-            .iter()
-            .map(|s| s.change.describe())
-            .collect::<Vec<_>>()
-    );
-    let down = migration_script(&after.schema, &live_a.schema);
-    run(&db, &down);
-    let back = db.introspect();
-    assert_same_schema(
-        "A (left) vs migrated down (right)",
-        &live_a.schema,
-        &back.schema,
-    );
-    let (again, _) = plan_and_render(&back.schema, &live_a.schema);
-    assert!(again.is_empty(), "diff after down is not empty");
+    assert_up_then_down(&db, &up, &live_a.schema, &live_b.schema);
 }
 
 /// A materialized view created again (a column it reads changes type) gets its indexes and
@@ -324,7 +292,7 @@ fn recreated_matview_keeps_its_indexes() {
     let (db, live_a) = TestDb::introspected(PG, a).expect("server");
     let (_db_b, live_b) = TestDb::introspected(PG, b).expect("server");
     let up = migration_script(&live_a.schema, &live_b.schema);
-    run(&db, &up);
+    db.run(&up);
     let after = db.introspect();
     assert_same_schema(
         "B (left) vs A migrated (right)",

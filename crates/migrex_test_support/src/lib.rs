@@ -105,6 +105,38 @@ impl TestDb {
     pub fn introspect(&self) -> Loaded {
         introspect(&mut self.connect())
     }
+
+    /// Runs a script on the scratch database, panicking with the script when it fails.
+    #[track_caller]
+    pub fn run(&self, script: &str) {
+        self.connect()
+            .execute_script(script)
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"));
+    }
+}
+
+/// The migration round trip on a live database that holds `from`: after the `up` script it
+/// equals `to` and diffs to nothing against it; migrex's down script then brings back `from`.
+#[track_caller]
+pub fn assert_up_then_down(db: &TestDb, up: &str, from: &Schema, to: &Schema) {
+    db.run(up);
+    let after = db.introspect();
+    assert_same_schema("TO (left) vs migrated up (right)", to, &after.schema);
+    let (again, _) = plan_and_render(&after.schema, to);
+    assert!(
+        again.is_empty(),
+        "diff after applying is not empty: {:?}",
+        again
+            .steps
+            .iter()
+            .map(|s| s.change.describe())
+            .collect::<Vec<_>>()
+    );
+    db.run(&migration_script(&after.schema, from));
+    let back = db.introspect();
+    assert_same_schema("FROM (left) vs migrated down (right)", from, &back.schema);
+    let (again, _) = plan_and_render(&back.schema, from);
+    assert!(again.is_empty(), "diff after down is not empty");
 }
 
 fn nanos() -> u32 {
