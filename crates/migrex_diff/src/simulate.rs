@@ -752,6 +752,8 @@ fn apply(s: &mut Schema, change: &Change, cx: &Ctx) -> Result<(), SimulateError>
         }
         Change::SetComment { target, to, .. } => set_comment(s, target, to.clone(), cx)?,
         Change::Online { table, operation } => apply_online(s, table, operation, cx)?,
+        // Rows change, the schema does not; the table must exist.
+        Change::Data { table, .. } => table_mut(s, table, cx).map(|_| ())?,
         Change::CreateRule { rule } => {
             if s.table(&rule.table).is_none() && s.view(&rule.table).is_none() {
                 return Err(cx.missing(format!("table {}", rule.table)));

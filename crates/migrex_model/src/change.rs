@@ -308,6 +308,11 @@ pub enum Change {
         table: QualifiedName,
         operation: crate::OnlineOp,
     },
+    /// A data step of a refactor (rows updated, copied, checked), see `crate::data`.
+    Data {
+        table: QualifiedName,
+        operation: crate::DataOp,
+    },
 }
 
 /// The object of a `SetComment`.
@@ -407,7 +412,8 @@ impl Change {
             | DetachPartition { table, .. }
             | AlterPartitioning { table, .. }
             | SetClusterOn { table, .. }
-            | Online { table, .. } => Some(table),
+            | Online { table, .. }
+            | Data { table, .. } => Some(table),
             CreateTrigger { trigger } | DropTrigger { trigger } => Some(&trigger.table),
             CreateRule { rule } | DropRule { rule } => Some(&rule.table),
             CreateNamespace { .. }
@@ -634,6 +640,7 @@ impl Change {
             },
             SetComment { target, .. } => format!("set comment on {}", target.describe()),
             Online { table, operation } => operation.describe(table),
+            Data { table, operation } => operation.describe(table),
         }
     }
 }

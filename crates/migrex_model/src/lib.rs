@@ -14,12 +14,14 @@
 //! - Source positions are kept beside the model (`Provenance`), never inside it.
 
 mod change;
+mod data;
 mod expr;
 mod online;
 mod schema;
 mod types;
 
 pub use change::*;
+pub use data::*;
 pub use expr::*;
 pub use online::*;
 pub use schema::*;

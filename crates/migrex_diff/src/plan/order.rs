@@ -152,6 +152,8 @@ fn rank(item: &Item) -> (usize, usize) {
         AlterColumn { .. } => (ALTER_TABLES, 2),
         // Online steps are made from an ordered plan, never ordered again.
         Online { .. } => (ALTER_TABLES, 2),
+        // Recipes order their data steps themselves.
+        Data { .. } => (ALTER_TABLES, 2),
         DropColumn { .. } => (ALTER_TABLES, 3),
         RebuildTable { .. } => (ALTER_TABLES, 4),
         SetTableComment { .. } => (ALTER_TABLES, 5),
