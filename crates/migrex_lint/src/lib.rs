@@ -42,6 +42,10 @@ pub struct Finding {
     /// 1-based line and column (characters) the finding points at.
     pub line: u64,
     pub column: u64,
+    /// The clause inside its statement the finding is about (1-based line and column of the
+    /// statement text), when it is not the statement's start.
+    #[serde(skip)]
+    clause: Option<(u64, u64)>,
 }
 
 /// The findings of one file, in file order.
@@ -136,6 +140,7 @@ pub fn lint(source: &str, file: &str, dialect: Dialect, opts: &Options) -> FileR
                 help: None,
                 line: e.line,
                 column: e.column,
+                clause: None,
             });
             return FileReport {
                 file: file.to_string(),
@@ -183,7 +188,7 @@ pub fn lint(source: &str, file: &str, dialect: Dialect, opts: &Options) -> FileR
         }
         for mut f in found {
             // Findings point into the statement: the first line of it unless a rule knows better.
-            let (line, column) = locate(&s.text, s.line, s.column, &f);
+            let (line, column) = locate(s.line, s.column, &f);
             f.line = line;
             f.column = column;
             let hit = |sup: &mut Suppression| {
@@ -223,6 +228,7 @@ pub fn lint(source: &str, file: &str, dialect: Dialect, opts: &Options) -> FileR
             help: Some("remove the comment, or fix the code or name it lists".into()),
             line: u.line,
             column: u.column,
+            clause: None,
         });
     }
     findings.sort_by_key(|f| (f.line, f.column));
@@ -234,9 +240,13 @@ pub fn lint(source: &str, file: &str, dialect: Dialect, opts: &Options) -> FileR
     }
 }
 
-/// Where a finding points: the statement start (line, column).
-fn locate(_text: &str, line: u64, column: u64, _f: &Finding) -> (u64, u64) {
-    (line, column)
+/// Where a finding points: its clause when known, else the statement start (line, column).
+fn locate(line: u64, column: u64, f: &Finding) -> (u64, u64) {
+    match f.clause {
+        Some((1, c)) => (line, column + c - 1),
+        Some((l, c)) => (line + l - 1, c),
+        None => (line, column),
+    }
 }
 
 fn finding(code: &str, severity: Severity, message: String, help: Option<&str>) -> Finding {
@@ -249,6 +259,7 @@ fn finding(code: &str, severity: Severity, message: String, help: Option<&str>) 
         help: help.map(str::to_string),
         line: 0,
         column: 0,
+        clause: None,
     }
 }
 
@@ -379,7 +390,10 @@ fn statement(
         ));
     }
     let mut timeout_needed: Option<String> = None;
+    // The first finding of each action, to point them at its clause afterwards.
+    let mut starts = Vec::with_capacity(s.actions.len());
     for a in &s.actions {
+        starts.push(out.len());
         // A validated CHECK (col IS NOT NULL) earlier in the file proves SET NOT NULL (PG 12+).
         let proven;
         let a = match a {
@@ -534,6 +548,15 @@ fn statement(
                 .map(|l| format!("{} on {}", l.level.name(), l.table))
                 .unwrap_or_default();
             timeout_needed = Some(l);
+        }
+    }
+    let end = out.len();
+    for (i, &first) in starts.iter().enumerate() {
+        let last = starts.get(i + 1).copied().unwrap_or(end);
+        if let Some(Some(at)) = s.positions.get(i) {
+            for f in &mut out[first..last] {
+                f.clause = Some(*at);
+            }
         }
     }
     if let Some(l) = timeout_needed

@@ -11,7 +11,7 @@ use migrex_model::{ColumnType, Dialect, QualifiedName};
 use migrex_safety::{Action, DefaultKind, IndexMethod, MysqlAlgorithm, MysqlLockClause};
 use sqlparser::ast::{
     self, AlterColumnOperation, AlterTableOperation, ColumnOption, ObjectName, ObjectNamePart,
-    Statement, TableConstraint,
+    Spanned, Statement, TableConstraint,
 };
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -53,6 +53,11 @@ pub struct Statement2 {
     pub not_null_checks: Vec<(Option<String>, String)>,
     /// `TRUNCATE ... CASCADE`.
     pub cascade: bool,
+    /// Where in the statement the clause of each action starts (1-based line and column of the
+    /// statement text), by the action's index; `None` when sqlparser gives no span (findings
+    /// then point at the statement). Lets a finding on the third clause of a multi-operation
+    /// ALTER TABLE point at that clause.
+    pub positions: Vec<Option<(u64, u64)>>,
     /// A `USING col::varchar(n)`-style cast that silently truncates (PostgreSQL, E.1).
     pub truncating_using: bool,
 }
@@ -450,7 +455,12 @@ fn lower_ast(stmt: &Statement, dialect: Dialect, ws: &[String]) -> Lowered {
             let mut lock = MysqlLockClause::Default;
             for op in &at.operations {
                 clauses(op, &mut algorithm, &mut lock);
+                let first = out.actions.len();
                 alter_op(&mut out, dialect, &table, op);
+                let span = op.span();
+                let at = (span.start.line > 0).then_some((span.start.line, span.start.column));
+                out.positions.resize(first, None);
+                out.positions.resize(out.actions.len(), at);
             }
             if dialect == Dialect::Mysql {
                 out.algorithm = Some(algorithm);

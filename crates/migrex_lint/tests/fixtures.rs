@@ -174,3 +174,30 @@ fn real_sql_files_lint_without_crashing() {
     }
     assert!(n > 10, "only {n} files found");
 }
+
+/// A finding on one clause of a multi-operation ALTER TABLE points at that clause (its column),
+/// on the statement's first line and on a later one.
+#[test]
+fn findings_point_at_their_clause_inside_alter_table() {
+    let opts = Options {
+        target: Target::of_dialect(Dialect::Postgres, None),
+        assume_transaction: false,
+    };
+    let r = lint(
+        "SET lock_timeout = '2s';\n  ALTER TABLE users ADD COLUMN note text, ALTER COLUMN age TYPE bigint,\n    ALTER COLUMN email SET NOT NULL;\n",
+        "m.sql",
+        Dialect::Postgres,
+        &opts,
+    );
+    let at: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .map(|f| (f.code, f.line, f.column))
+        .collect();
+    let retype = at.iter().find(|(_, l, _)| *l == 2).copied();
+    let not_null = at.iter().find(|(_, l, _)| *l == 3).copied();
+    // `age` starts at column 56 of line 2; `email` at column 18 of line 3.
+    assert_eq!(retype.map(|(_, l, c)| (l, c)), Some((2, 56)), "{at:?}");
+    assert_eq!(not_null.map(|(_, l, c)| (l, c)), Some((3, 18)), "{at:?}");
+}
