@@ -17,7 +17,11 @@ pub use migrex_render_sql::{RenderedStep, to_script};
 pub use migrex_source_live::{Db, DbUrl, redact_url};
 pub use renames::{RenameArg, merge_renames, rename_option, rename_question};
 
+mod advice;
 mod renames;
+
+pub use advice::{AdviceMeasurement, QueryCost, measure_advice};
+pub use migrex_analyze as analyze;
 
 use migrex_model::{Dialect, Loaded, Plan, RenameCandidate, Renames, Schema, Warning};
 use serde::Serialize;

@@ -8,6 +8,7 @@
 pub mod output;
 pub mod relationships;
 pub mod rules;
+pub mod workload;
 
 use migrex_model::{Dialect, Loaded};
 use migrex_safety::Severity;
