@@ -212,3 +212,81 @@ mod tests {
         assert_eq!(super::params("SELECT '$$' || $2"), 2);
     }
 }
+
+/// The workload PostgreSQL recorded in `pg_stat_statements` for the current database (the
+/// 1,000 statements with the most total execution time), or `None` when the extension is not
+/// installed in it.
+pub fn recorded_workload(db: &mut Db) -> Result<Option<Vec<WorkloadQuery>>, Error> {
+    if db.dialect() != Dialect::Postgres {
+        return Ok(None);
+    }
+    let installed = !db
+        .query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")?
+        .is_empty();
+    if !installed {
+        return Ok(None);
+    }
+    let rows = db.query(
+        "SELECT query, calls::text FROM pg_stat_statements \
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+           AND query ~* '^\\s*(select|update|delete|with)' \
+         ORDER BY total_exec_time DESC LIMIT 1000",
+    )?;
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|r| {
+                let sql = r.first()?.clone()?;
+                let calls = r.get(1)?.as_deref()?.parse().unwrap_or(1);
+                Some(WorkloadQuery { sql, calls })
+            })
+            .collect(),
+    ))
+}
+
+/// An index no query has used since the statistics were last reset.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnusedIndex {
+    pub table: migrex_model::QualifiedName,
+    pub index: String,
+    pub size_bytes: u64,
+    /// The statement that drops it without blocking.
+    pub sql: String,
+}
+
+/// PostgreSQL indexes with `idx_scan = 0` that enforce nothing (not unique, not a key, not
+/// behind an exclusion constraint): candidates to drop, biggest first.
+pub fn unused_indexes(db: &mut Db) -> Result<Vec<UnusedIndex>, Error> {
+    if db.dialect() != Dialect::Postgres {
+        return Ok(Vec::new());
+    }
+    let rows = db.query(
+        "SELECT s.schemaname::text, s.relname::text, s.indexrelname::text, pg_relation_size(s.indexrelid)::text \
+         FROM pg_stat_user_indexes s JOIN pg_index i ON i.indexrelid = s.indexrelid \
+         WHERE s.idx_scan = 0 AND NOT i.indisunique AND NOT i.indisprimary \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = s.indexrelid) \
+         ORDER BY pg_relation_size(s.indexrelid) DESC, 1, 2, 3",
+    )?;
+    let d = Dialect::Postgres;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let ns = r.first()?.clone()?;
+            let table = r.get(1)?.clone()?;
+            let index = r.get(2)?.clone()?;
+            let size_bytes = r.get(3)?.as_deref()?.parse().unwrap_or(0);
+            let sql = format!(
+                "DROP INDEX CONCURRENTLY {}",
+                qualified(
+                    d,
+                    &migrex_model::QualifiedName::new(ns.clone(), index.clone())
+                )
+            );
+            Some(UnusedIndex {
+                table: migrex_model::QualifiedName::new(ns, table),
+                index,
+                size_bytes,
+                sql,
+            })
+        })
+        .collect())
+}

@@ -20,7 +20,9 @@ pub use renames::{RenameArg, merge_renames, rename_option, rename_question};
 mod advice;
 mod renames;
 
-pub use advice::{AdviceMeasurement, QueryCost, measure_advice};
+pub use advice::{
+    AdviceMeasurement, QueryCost, UnusedIndex, measure_advice, recorded_workload, unused_indexes,
+};
 pub use migrex_analyze as analyze;
 
 use migrex_model::{Dialect, Loaded, Plan, RenameCandidate, Renames, Schema, Warning};

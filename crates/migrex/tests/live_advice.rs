@@ -84,6 +84,16 @@ fn advised_indexes_lower_the_workload_cost() {
     // The measurement left nothing behind.
     let after = migrex::load(&db.url_string(), None).expect("loads");
     assert_eq!(after.schema, loaded.schema);
+
+    // An index nothing reads is a drop candidate; keys are not.
+    db.run("CREATE INDEX orders_total_idx ON orders (total); CREATE UNIQUE INDEX customers_email_key ON customers (email);");
+    let unused = migrex::unused_indexes(&mut conn).expect("reads statistics");
+    let names: Vec<&str> = unused.iter().map(|u| u.index.as_str()).collect();
+    assert_eq!(names, vec!["orders_total_idx"]);
+    assert_eq!(
+        unused[0].sql,
+        "DROP INDEX CONCURRENTLY \"orders_total_idx\""
+    );
     eprintln!(
         "advice measured ({}): workload cost {:.0} -> {:.0}",
         m.method,
