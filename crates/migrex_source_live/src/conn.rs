@@ -285,6 +285,71 @@ impl Db {
         r.map_err(|e| self.query_err(sql, &e))
     }
 
+    /// Runs a query and hands each row to `each` as it arrives (a stream: the result is never
+    /// held in memory whole). Returns the number of rows.
+    pub fn for_each_row(
+        &mut self,
+        sql: &str,
+        mut each: impl FnMut(TextRow),
+    ) -> Result<u64, LiveError> {
+        use futures_util::TryStreamExt;
+        let owned = AssertSqlSafe(sql.to_string());
+        let mut n = 0u64;
+        let r = match &mut self.conn {
+            Conn::Pg(c) => self.rt.block_on(async {
+                let mut s = sqlx::query(owned).fetch(c);
+                while let Some(row) = s.try_next().await? {
+                    each(pg_row(&row));
+                    n += 1;
+                }
+                Ok::<(), sqlx::Error>(())
+            }),
+            Conn::My(c) => self.rt.block_on(async {
+                let mut s = sqlx::query(owned).fetch(c);
+                while let Some(row) = s.try_next().await? {
+                    each(my_row(&row));
+                    n += 1;
+                }
+                Ok(())
+            }),
+            Conn::Lite(c) => self.rt.block_on(async {
+                let mut s = sqlx::query(owned).fetch(c);
+                while let Some(row) = s.try_next().await? {
+                    each(lite_row(&row));
+                    n += 1;
+                }
+                Ok(())
+            }),
+        };
+        r.map(|()| n).map_err(|e| self.query_err(sql, &e))
+    }
+
+    /// Runs a query and returns its column names (empty when there is no row) and its rows.
+    pub fn query_named(&mut self, sql: &str) -> Result<(Vec<String>, Vec<TextRow>), LiveError> {
+        fn names<R: Row>(rows: &[R]) -> Vec<String> {
+            use sqlx::Column;
+            rows.first()
+                .map(|r| r.columns().iter().map(|c| c.name().to_string()).collect())
+                .unwrap_or_default()
+        }
+        let owned = AssertSqlSafe(sql.to_string());
+        let r = match &mut self.conn {
+            Conn::Pg(c) => self
+                .rt
+                .block_on(sqlx::query(owned).fetch_all(c))
+                .map(|rows| (names(&rows), rows.iter().map(pg_row).collect())),
+            Conn::My(c) => self
+                .rt
+                .block_on(sqlx::query(owned).fetch_all(c))
+                .map(|rows| (names(&rows), rows.iter().map(my_row).collect())),
+            Conn::Lite(c) => self
+                .rt
+                .block_on(sqlx::query(owned).fetch_all(c))
+                .map(|rows| (names(&rows), rows.iter().map(lite_row).collect())),
+        };
+        r.map_err(|e| self.query_err(sql, &e))
+    }
+
     /// The server's version string (`15.19`, `10.11.19-MariaDB`, `3.46.0`).
     pub fn server_version(&mut self) -> Result<String, LiveError> {
         let sql = match self.dialect() {
@@ -413,6 +478,41 @@ fn lite_row(row: &sqlx::sqlite::SqliteRow) -> TextRow {
                 })
         })
         .collect()
+}
+
+/// The runtime, PostgreSQL connection and URL behind a `Db`, for the PostgreSQL catalog reader,
+/// which runs its queries over extra connections of its own as well (`postgres::fetch`).
+pub(crate) type PgParts<'a> = (
+    &'a tokio::runtime::Runtime,
+    &'a mut sqlx::PgConnection,
+    &'a DbUrl,
+);
+
+impl Db {
+    pub(crate) fn pg_parts(&mut self) -> Option<PgParts<'_>> {
+        match &mut self.conn {
+            Conn::Pg(c) => Some((&self.rt, c, &self.url)),
+            _ => None,
+        }
+    }
+}
+
+/// `Db::query_err` for a connection that is not a `Db`'s.
+pub(crate) fn pg_query_error(url: &DbUrl, sql: &str, e: &sqlx::Error) -> LiveError {
+    let sql = if sql.len() > 400 {
+        format!("{}...", &sql[..sql.floor_char_boundary(400)])
+    } else {
+        sql.to_string()
+    };
+    LiveError::Query {
+        url: url.to_string(),
+        sql,
+        message: scrub(&e.to_string(), url),
+    }
+}
+
+pub(crate) fn pg_text_row(row: &sqlx::postgres::PgRow) -> TextRow {
+    pg_row(row)
 }
 
 #[cfg(test)]

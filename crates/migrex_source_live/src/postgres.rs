@@ -4,11 +4,13 @@
 //! of tables reads in a few round trips. Every object of a non-system schema that is not part of
 //! an extension is read; what the model cannot hold yet becomes a `Warning`.
 
+mod fetch;
 mod routines;
 mod rules;
 mod types;
 
 use crate::{Db, LiveError};
+use fetch::Query;
 use migrex_dialect::postgres as pg;
 use migrex_model::{
     Check, Column, ColumnType, Deferrable, Dialect, EnumType, FkAction, ForeignKey, Generated,
@@ -141,12 +143,6 @@ struct Rel {
 }
 
 pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
-    let version: i64 = db
-        .query("SHOW server_version_num")?
-        .first()
-        .and_then(|r| int(r, 0))
-        .unwrap_or(0);
-    let pg15 = version >= 150000;
     let mut schema = Schema::new(Dialect::Postgres);
     let mut warnings: Vec<Warning> = Vec::new();
     let mut provenance = migrex_model::Provenance::default();
@@ -158,8 +154,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         })
     };
 
-    // Namespaces.
-    let ns_rows = db.query(&format!(
+    // Namespaces first: the other queries read those.
+    let ns_sql = format!(
         "SELECT n.oid::text, n.nspname, obj_description(n.oid, 'pg_namespace') \
          FROM pg_namespace n \
          WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
@@ -167,11 +163,18 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
            AND {} \
          ORDER BY n.oid",
         not_ext("pg_namespace", "n.oid")
-    ))?;
-    let mut ns_oids = Vec::new();
-    for r in &ns_rows {
+    );
+    let (start, mut res) = fetch::run(db, &ns_sql, |start| {
+        let oids: Vec<String> = start.first.iter().map(|r| text(r, 0)).collect();
+        let version = start.version;
+        let mut all = queries(version >= 150000);
+        all.extend(types::queries());
+        all.extend(routines::queries(version >= 130000));
+        all.extend(rules::queries());
+        (format!("{{{}}}", oids.join(",")), all)
+    })?;
+    for r in &start.first {
         let name = text(r, 1);
-        ns_oids.push(text(r, 0));
         let mut comment = cell(r, 2).map(str::to_string);
         if name == "public" && comment.as_deref() == Some(PUBLIC_COMMENT) {
             comment = None;
@@ -185,47 +188,13 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             },
         );
     }
-    let oids = format!("{{{}}}", ns_oids.join(","));
-    let q = |db: &mut Db, sql: &str| db.query_bind(sql, &[oids.as_str()]);
 
     // Relations: tables, partitioned tables, views, materialized views, foreign tables.
-    let rel_rows = q(
-        db,
-        &format!(
-            "SELECT c.oid::text, n.nspname, c.relname, c.relkind::text, c.relpersistence::text, \
-                    c.relrowsecurity::text, c.relispartition::text, dsc.description, \
-                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
-                    array_to_string(c.reloptions, ','), \
-                    CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
-                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
-                    (SELECT array_agg(format('%s.%s', pn.nspname, p.relname) ORDER BY i.inhseqno)::text \
-                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
-                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
-                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
-                    (SELECT array_agg(pn.nspname ORDER BY i.inhseqno)::text \
-                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
-                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
-                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
-                    (SELECT array_agg(p.relname ORDER BY i.inhseqno)::text \
-                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
-                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
-                    (SELECT format('%s', pn.nspname) FROM pg_inherits i \
-                       JOIN pg_class p ON p.oid = i.inhparent \
-                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
-                      WHERE i.inhrelid = c.oid AND c.relispartition), \
-                    (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
-                      WHERE i.inhrelid = c.oid AND c.relispartition) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             LEFT JOIN pg_description dsc ON dsc.objoid = c.oid \
-                  AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
-             WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
-               AND {} \
-             ORDER BY c.oid",
-            not_ext("pg_class", "c.oid")
-        ),
-    )?;
+    let rel_rows = res.take("relations");
     let mut rels: HashMap<String, Rel> = HashMap::new();
-    for r in &rel_rows {
+    // Each row is freed once read: the rows of every query are in memory at once.
+    for row in rel_rows {
+        let r = &row;
         let oid = text(r, 0);
         let name = QualifiedName::new(text(r, 1), text(r, 2));
         let kind = text(r, 3).chars().next().unwrap_or('r');
@@ -336,39 +305,18 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     }
 
     // Columns.
-    let col_rows = q(
-        db,
-        "SELECT a.attrelid::text, a.attnum::text, a.attname, \
-                CASE WHEN bn.nspname = 'pg_catalog' OR a.atttypmod <> -1 \
-                     THEN format_type(a.atttypid, a.atttypmod) \
-                     ELSE format('%I.%I', bn.nspname, bt.typname) \
-                          || CASE WHEN t.typcategory = 'A' THEN '[]' ELSE '' END END, \
-                a.attnotnull::text, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, \
-                a.attgenerated::text, \
-                CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END, \
-                CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN cn.nspname END, \
-                dsc.description, a.attislocal::text, c.relispartition::text \
-         FROM pg_attribute a \
-         JOIN pg_class c ON c.oid = a.attrelid \
-         JOIN pg_type t ON t.oid = a.atttypid \
-         JOIN pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END \
-         JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
-         LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
-         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
-         LEFT JOIN pg_description dsc ON dsc.objoid = a.attrelid \
-              AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum \
-         WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'f') \
-           AND a.attnum > 0 AND NOT a.attisdropped \
-         ORDER BY a.attrelid, a.attnum",
-    )?;
-    // (table oid, attnum) -> column name, for sequence ownership.
+    let col_rows = res.take("columns");
+    // (table oid, attnum) -> column name, for sequence ownership and constraint columns.
     let mut attnames: HashMap<(String, String), String> = HashMap::new();
-    for r in &col_rows {
+    // (table oid, attnum) -> collation oid, for index key columns.
+    let mut attcolls: HashMap<(String, String), String> = HashMap::new();
+    for row in col_rows {
+        let r = &row;
         let oid = text(r, 0);
-        let Some(rel) = rels.get(&oid) else { continue };
         let name = text(r, 2);
         attnames.insert((oid.clone(), text(r, 1)), name.clone());
+        attcolls.insert((oid.clone(), text(r, 1)), text(r, 13));
+        let Some(rel) = rels.get(&oid) else { continue };
         let ty = pg::parse_type(&text(r, 3));
         let mut col = Column::new(name.clone(), ty);
         col.nullable = !flag(r, 4);
@@ -410,23 +358,9 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     }
 
     // Sequences: free ones, serial ones (folded into their column), identity ones.
-    let seq_rows = q(
-        db,
-        &format!(
-            "SELECT s.seqrelid::text, n.nspname, c.relname, format_type(s.seqtypid, NULL), \
-                    s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, \
-                    s.seqcache::text, s.seqcycle::text, obj_description(c.oid, 'pg_class'), \
-                    d.refobjid::text, d.refobjsubid::text, d.deptype::text \
-             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid \
-                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
-             WHERE c.relnamespace = ANY($1::oid[]) AND {} \
-             ORDER BY s.seqrelid",
-            not_ext("pg_class", "c.oid")
-        ),
-    )?;
-    for r in &seq_rows {
+    let seq_rows = res.take("sequences");
+    for row in seq_rows {
+        let r = &row;
         let name = QualifiedName::new(text(r, 1), text(r, 2));
         let ty = pg::parse_type(&text(r, 3));
         let bytes = pg::sequence_bytes(Some(&ty));
@@ -524,39 +458,9 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     }
 
     // Constraints.
-    let nnd = if pg15 {
-        "COALESCE((SELECT ix.indnullsnotdistinct FROM pg_index ix WHERE ix.indexrelid = co.conindid), false)::text"
-    } else {
-        "'false'"
-    };
-    let con_rows = q(
-        db,
-        &format!(
-            "SELECT co.conrelid::text, co.conname, co.contype::text, \
-                    ARRAY(SELECT a.attname FROM unnest(co.conkey) WITH ORDINALITY k(n, i) \
-                          JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.n \
-                          ORDER BY k.i)::text, \
-                    rn.nspname, rc.relname, \
-                    ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY k(n, i) \
-                          JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n \
-                          ORDER BY k.i)::text, \
-                    co.confupdtype::text, co.confdeltype::text, co.confmatchtype::text, \
-                    co.condeferrable::text, co.condeferred::text, co.connoinherit::text, \
-                    pg_get_expr(co.conbin, co.conrelid), {nnd}, co.convalidated::text, \
-                    dsc.description, \
-                    CASE WHEN co.contype NOT IN ('p', 'u', 'f', 'c', 'n') \
-                         THEN pg_get_constraintdef(co.oid) END, \
-                    co.conislocal::text, c.relispartition::text, co.conparentid::text \
-             FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
-             LEFT JOIN pg_class rc ON rc.oid = co.confrelid \
-             LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
-             LEFT JOIN pg_description dsc ON dsc.objoid = co.oid \
-                  AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0 \
-             WHERE c.relnamespace = ANY($1::oid[]) \
-             ORDER BY co.conrelid, co.oid"
-        ),
-    )?;
-    for r in &con_rows {
+    let con_rows = res.take("constraints");
+    for row in con_rows {
+        let r = &row;
         let Some(rel) = rels.get(&text(r, 0)) else {
             continue;
         };
@@ -569,7 +473,18 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             continue;
         }
         let kind = text(r, 2);
-        let columns = text_array(&text(r, 3));
+        let names = |rel: &str, attnums: &str| -> Vec<String> {
+            text_array(attnums)
+                .into_iter()
+                .map(|n| {
+                    attnames
+                        .get(&(rel.to_string(), n.clone()))
+                        .cloned()
+                        .unwrap_or(n)
+                })
+                .collect()
+        };
+        let columns = names(&text(r, 0), &text(r, 3));
         if !flag(r, 15) {
             warn(
                 &mut warnings,
@@ -613,7 +528,10 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                     name: Some(cname),
                     columns,
                     ref_table: QualifiedName::new(text(r, 4), text(r, 5)),
-                    ref_columns: text_array(&text(r, 6)),
+                    ref_columns: match cell(r, 6) {
+                        Some(named) => text_array(named),
+                        None => names(&text(r, 21), &text(r, 22)),
+                    },
                     on_update: fk_action(cell(r, 7)),
                     on_delete: fk_action(cell(r, 8)),
                     deferrable: defer,
@@ -650,53 +568,14 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     }
 
     // Indexes that do not implement a constraint (those only for their CLUSTER mark).
-    let nnd_ix = if pg15 {
-        "i.indnullsnotdistinct::text"
-    } else {
-        "'false'"
-    };
-    let ix_rows = q(
-        db,
-        &format!(
-            "SELECT i.indrelid::text, i.indexrelid::text, ic.relname, i.indisunique::text, am.amname, \
-                    i.indnkeyatts::text, pg_get_expr(i.indpred, i.indrelid), {nnd_ix}, \
-                    dsc.description, array_to_string(ic.reloptions, ','), i.indisclustered::text, \
-                    EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid \
-                            AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))::text \
-             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
-             JOIN pg_class c ON c.oid = i.indrelid JOIN pg_am am ON am.oid = ic.relam \
-             LEFT JOIN pg_description dsc ON dsc.objoid = i.indexrelid \
-                  AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
-             WHERE c.relnamespace = ANY($1::oid[]) \
-               AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid) \
-             ORDER BY i.indrelid, ic.relname"
-        ),
-    )?;
-    let part_rows = q(
-        db,
-        "SELECT i.indexrelid::text, k.n::text, \
-                CASE WHEN i.indkey[k.n - 1] <> 0 THEN a.attname \
-                     ELSE pg_get_indexdef(i.indexrelid, k.n, true) END, \
-                i.indkey[k.n - 1]::text, i.indoption[k.n - 1]::text, \
-                CASE WHEN NOT opc.opcdefault THEN opc.opcname END, opn.nspname, \
-                CASE WHEN i.indcollation[k.n - 1] <> 0 AND \
-                          i.indcollation[k.n - 1] <> COALESCE(a.attcollation, 100) \
-                     THEN coll.collname END \
-         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
-         CROSS JOIN LATERAL generate_series(1, i.indnatts::int) AS k(n) \
-         LEFT JOIN pg_opclass opc ON k.n <= i.indnkeyatts AND opc.oid = i.indclass[k.n - 1] \
-         LEFT JOIN pg_namespace opn ON opn.oid = opc.opcnamespace \
-         LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.n - 1] \
-                                  AND i.indkey[k.n - 1] <> 0 \
-         LEFT JOIN pg_collation coll ON coll.oid = i.indcollation[k.n - 1] \
-         WHERE c.relnamespace = ANY($1::oid[]) \
-         ORDER BY i.indexrelid, k.n",
-    )?;
+    let ix_rows = res.take("indexes");
+    let part_rows = res.take("index_parts");
     let mut parts_by_index: HashMap<String, Vec<&Row>> = HashMap::new();
     for r in &part_rows {
         parts_by_index.entry(text(r, 0)).or_default().push(r);
     }
-    for r in &ix_rows {
+    for row in ix_rows {
+        let r = &row;
         let Some(rel) = rels.get(&text(r, 0)) else {
             continue;
         };
@@ -735,9 +614,26 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         };
         for p in parts_by_index.get(&text(r, 1)).into_iter().flatten() {
             let n = int(p, 1).unwrap_or(0);
+            let attnum = text(p, 3);
+            let is_column = attnum != "0";
+            let key = (text(p, 8), attnum);
             // A column's name as stored; an expression as pg_get_indexdef prints it.
-            let def = text(p, 2);
-            let is_column = cell(p, 3).is_some_and(|k| k != "0");
+            let def = match cell(p, 2) {
+                Some(d) => d.to_string(),
+                None => attnames.get(&key).cloned().unwrap_or_default(),
+            };
+            // A collation other than the column's (an expression's: the default, 100).
+            let own_collation = if is_column {
+                cell(p, 10)
+                    .map(str::to_string)
+                    .or_else(|| attcolls.get(&key).cloned())
+            } else {
+                Some("100".to_string())
+            };
+            let collation = cell(p, 9)
+                .filter(|c| *c != "0" && Some(*c) != own_collation.as_deref())
+                .and_then(|_| cell(p, 7))
+                .map(str::to_string);
             if n > nkey {
                 index
                     .include
@@ -756,7 +652,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
                 key,
                 descending,
                 nulls_first: (nulls_first != descending).then_some(nulls_first),
-                collation: cell(p, 7).map(str::to_string),
+                collation,
                 opclass: cell(p, 5).map(|o| match cell(p, 6) {
                     Some(ns) if ns != "pg_catalog" && ns != "public" => format!("{ns}.{o}"),
                     _ => o.to_string(),
@@ -777,17 +673,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     }
 
     // Enums, values in their sort order.
-    let enum_rows = q(
-        db,
-        &format!(
-            "SELECT t.oid::text, n.nspname, t.typname, e.enumlabel, obj_description(t.oid, 'pg_type') \
-             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-             JOIN pg_enum e ON e.enumtypid = t.oid \
-             WHERE t.typnamespace = ANY($1::oid[]) AND {} \
-             ORDER BY t.oid, e.enumsortorder",
-            not_ext("pg_type", "t.oid")
-        ),
-    )?;
+    let enum_rows = res.take("enums");
     for r in &enum_rows {
         let (ns, name) = (text(r, 1), text(r, 2));
         let e = schema
@@ -803,15 +689,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     }
 
     // What views read, for ordering.
-    let dep_rows = q(
-        db,
-        "SELECT DISTINCT r.ev_class::text, d.refobjid::text \
-         FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
-         JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
-              AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class \
-         WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('v', 'm') \
-         ORDER BY 1, 2",
-    )?;
+    let dep_rows = res.take("view_deps");
     for r in &dep_rows {
         let (Some(view), Some(dep)) = (rels.get(&text(r, 0)), rels.get(&text(r, 1))) else {
             continue;
@@ -826,7 +704,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         }
     }
 
-    types::read(db, &oids, &mut schema)?;
+    types::read(&mut res, &mut schema);
 
     let mut sink = routines::Sink {
         schema: &mut schema,
@@ -834,35 +712,11 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         provenance: &mut provenance,
         origin: &origin,
     };
-    routines::read(db, &oids, version >= 130000, &mut sink)?;
-    rules::read(db, &oids, &mut sink)?;
+    routines::read(&mut res, &mut sink);
+    rules::read(&mut res, &mut sink);
 
     // Objects the model does not hold yet.
-    let other_rows = q(
-        db,
-        &format!(
-            "SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' \
-                    WHEN 'r' THEN 'range type' ELSE 'type' END, format('%s.%s', n.nspname, t.typname) \
-             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-             LEFT JOIN pg_class c ON c.oid = t.typrelid \
-             WHERE t.typnamespace = ANY($1::oid[]) AND {} \
-               AND (t.typtype = 'r' \
-                    OR (t.typtype = 'b' AND t.typcategory <> 'A')) \
-             UNION ALL \
-             SELECT 'statistics object', format('%s.%s', n.nspname, s.stxname) \
-             FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace \
-             WHERE s.stxnamespace = ANY($1::oid[]) \
-             UNION ALL \
-             SELECT 'collation', format('%s.%s', n.nspname, co.collname) \
-             FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace \
-             WHERE co.collnamespace = ANY($1::oid[]) AND {} \
-             UNION ALL \
-             SELECT 'event trigger', e.evtname FROM pg_event_trigger e WHERE {}",
-            not_ext("pg_type", "t.oid"),
-            not_ext("pg_collation", "co.oid"),
-            not_ext("pg_event_trigger", "e.oid"),
-        ),
-    )?;
+    let other_rows = res.take("others");
     for r in &other_rows {
         let kind = text(r, 0);
         let what = text(r, 1);
@@ -889,6 +743,235 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         provenance,
         ..Loaded::default()
     })
+}
+
+/// The catalog queries of `introspect` (the namespaces' oids are `$1`), run all at once by
+/// `fetch`.
+fn queries(pg15: bool) -> Vec<Query> {
+    let mut out = Vec::new();
+    let nnd = if pg15 {
+        "COALESCE(ix.indnullsnotdistinct, false)::text"
+    } else {
+        "'false'"
+    };
+    let nnd_ix = if pg15 {
+        "i.indnullsnotdistinct::text"
+    } else {
+        "'false'"
+    };
+    out.push(Query::new(
+        "relations",
+        50,
+        format!(
+            "SELECT c.oid::text, n.nspname, c.relname, c.relkind::text, c.relpersistence::text, \
+                    c.relrowsecurity::text, c.relispartition::text, dsc.description, \
+                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
+                    array_to_string(c.reloptions, ','), \
+                    CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
+                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
+                    (SELECT array_agg(format('%s.%s', pn.nspname, p.relname) ORDER BY i.inhseqno)::text \
+                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
+                    (SELECT array_agg(pn.nspname ORDER BY i.inhseqno)::text \
+                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
+                    (SELECT array_agg(p.relname ORDER BY i.inhseqno)::text \
+                       FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                      WHERE i.inhrelid = c.oid AND NOT c.relispartition), \
+                    (SELECT format('%s', pn.nspname) FROM pg_inherits i \
+                       JOIN pg_class p ON p.oid = i.inhparent \
+                       JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+                      WHERE i.inhrelid = c.oid AND c.relispartition), \
+                    (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+                      WHERE i.inhrelid = c.oid AND c.relispartition) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_description dsc ON dsc.objoid = c.oid \
+                  AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
+             WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+               AND {} \
+             ORDER BY c.oid",
+            not_ext("pg_class", "c.oid")
+        ),
+    ));
+    // Column numbers are named from the columns query (`attnames`), which has every column of
+    // the tables read; the referenced columns of a foreign key to any other table are named here.
+    let constraints = Query::new(
+        "constraints",
+        40,
+        format!(
+            "SELECT co.conrelid::text, co.conname, co.contype::text, co.conkey::text, \
+                    rn.nspname, rc.relname, \
+                    CASE WHEN co.contype = 'f' AND NOT (rc.relnamespace = ANY($1::oid[]) \
+                                                        AND rc.relkind IN ('r', 'p', 'f')) \
+                         THEN ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY k(n, i) \
+                                    JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.n \
+                                    ORDER BY k.i)::text END, \
+                    co.confupdtype::text, co.confdeltype::text, co.confmatchtype::text, \
+                    co.condeferrable::text, co.condeferred::text, co.connoinherit::text, \
+                    pg_get_expr(co.conbin, co.conrelid), {nnd}, co.convalidated::text, \
+                    dsc.description, \
+                    CASE WHEN co.contype NOT IN ('p', 'u', 'f', 'c', 'n') \
+                         THEN pg_get_constraintdef(co.oid) END, \
+                    co.conislocal::text, c.relispartition::text, co.conparentid::text, \
+                    co.confrelid::text, co.confkey::text \
+             FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid \
+             LEFT JOIN pg_class rc ON rc.oid = co.confrelid \
+             LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
+             LEFT JOIN pg_index ix ON ix.indexrelid = co.conindid \
+             LEFT JOIN pg_description dsc ON dsc.objoid = co.oid \
+                  AND dsc.classoid = 'pg_constraint'::regclass AND dsc.objsubid = 0 \
+             WHERE c.relnamespace = ANY($1::oid[]) \
+             ORDER BY co.conrelid, co.oid"
+        ),
+    );
+    // A default cannot refer to columns, so it is printed without its table (relid 0): with the
+    // table, `pg_get_expr` opens it, which costs every server process a cache entry per table.
+    // A generated column's expression refers to columns.
+    out.push(Query::new(
+        "columns",
+        60,
+        "SELECT a.attrelid::text, a.attnum::text, a.attname, \
+                CASE WHEN bn.nspname = 'pg_catalog' OR a.atttypmod <> -1 \
+                     THEN format_type(a.atttypid, a.atttypmod) \
+                     ELSE format('%I.%I', bn.nspname, bt.typname) \
+                          || CASE WHEN t.typcategory = 'A' THEN '[]' ELSE '' END END, \
+                a.attnotnull::text, \
+                CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) \
+                     ELSE pg_get_expr(ad.adbin, ad.adrelid) END, \
+                a.attidentity::text, \
+                a.attgenerated::text, \
+                CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END, \
+                CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN cn.nspname END, \
+                dsc.description, a.attislocal::text, c.relispartition::text, \
+                a.attcollation::text \
+         FROM pg_attribute a \
+         JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         JOIN pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END \
+         JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
+         LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         LEFT JOIN pg_description dsc ON dsc.objoid = a.attrelid \
+              AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum \
+         WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('r', 'p', 'f') \
+           AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attrelid, a.attnum",
+    ));
+    out.push(constraints);
+    out.push(Query::new(
+        "sequences",
+        20,
+        format!(
+            "SELECT s.seqrelid::text, n.nspname, c.relname, format_type(s.seqtypid, NULL), \
+                    s.seqstart::text, s.seqincrement::text, s.seqmin::text, s.seqmax::text, \
+                    s.seqcache::text, s.seqcycle::text, dsc.description, \
+                    d.refobjid::text, d.refobjsubid::text, d.deptype::text \
+             FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_description dsc ON dsc.objoid = c.oid \
+                  AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
+             LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid \
+                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+             WHERE c.relnamespace = ANY($1::oid[]) AND {} \
+             ORDER BY s.seqrelid",
+            not_ext("pg_class", "c.oid")
+        ),
+    ));
+    // Key columns of tables are named from the columns query (`attnames`), as in constraints.
+    let index_parts = Query::new(
+        "index_parts",
+        30,
+        "SELECT i.indexrelid::text, k.n::text, \
+                CASE WHEN k.attnum = 0 THEN pg_get_indexdef(i.indexrelid, k.n::int, true) \
+                     WHEN c.relkind NOT IN ('r', 'p', 'f') \
+                     THEN (SELECT a.attname FROM pg_attribute a \
+                           WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum) END, \
+                k.attnum::text, i.indoption[k.n - 1]::text, \
+                CASE WHEN NOT opc.opcdefault THEN opc.opcname END, opn.nspname, \
+                coll.collname, i.indrelid::text, i.indcollation[k.n - 1]::text, \
+                CASE WHEN k.attnum <> 0 AND c.relkind NOT IN ('r', 'p', 'f') \
+                     THEN (SELECT a.attcollation FROM pg_attribute a \
+                           WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum)::text END \
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid \
+         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) \
+         LEFT JOIN pg_opclass opc ON k.n <= i.indnkeyatts AND opc.oid = i.indclass[k.n - 1] \
+         LEFT JOIN pg_namespace opn ON opn.oid = opc.opcnamespace \
+         LEFT JOIN pg_collation coll ON coll.oid = i.indcollation[k.n - 1] \
+         WHERE c.relnamespace = ANY($1::oid[]) \
+         ORDER BY i.indexrelid, k.n",
+    );
+    out.push(Query::new(
+        "indexes",
+        40,
+        format!(
+            "SELECT i.indrelid::text, i.indexrelid::text, ic.relname, i.indisunique::text, am.amname, \
+                    i.indnkeyatts::text, pg_get_expr(i.indpred, i.indrelid), {nnd_ix}, \
+                    dsc.description, array_to_string(ic.reloptions, ','), i.indisclustered::text, \
+                    EXISTS (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid \
+                            AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))::text \
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+             JOIN pg_class c ON c.oid = i.indrelid JOIN pg_am am ON am.oid = ic.relam \
+             LEFT JOIN pg_description dsc ON dsc.objoid = i.indexrelid \
+                  AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
+             WHERE c.relnamespace = ANY($1::oid[]) \
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid) \
+             ORDER BY i.indrelid, ic.relname"
+        ),
+    )
+    // Both open the tables of expression and partial indexes.
+    .then(index_parts));
+    out.push(Query::new(
+        "enums",
+        5,
+        format!(
+            "SELECT t.oid::text, n.nspname, t.typname, e.enumlabel, obj_description(t.oid, 'pg_type') \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             JOIN pg_enum e ON e.enumtypid = t.oid \
+             WHERE t.typnamespace = ANY($1::oid[]) AND {} \
+             ORDER BY t.oid, e.enumsortorder",
+            not_ext("pg_type", "t.oid")
+        ),
+    ));
+    out.push(Query::new(
+        "view_deps",
+        5,
+        "SELECT DISTINCT r.ev_class::text, d.refobjid::text \
+         FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
+         JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+              AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class \
+         WHERE c.relnamespace = ANY($1::oid[]) AND c.relkind IN ('v', 'm') \
+         ORDER BY 1, 2",
+    ));
+    out.push(Query::new(
+        "others",
+        3,
+        format!(
+            "SELECT CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite type' \
+                    WHEN 'r' THEN 'range type' ELSE 'type' END, format('%s.%s', n.nspname, t.typname) \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             LEFT JOIN pg_class c ON c.oid = t.typrelid \
+             WHERE t.typnamespace = ANY($1::oid[]) AND {} \
+               AND (t.typtype = 'r' \
+                    OR (t.typtype = 'b' AND t.typcategory <> 'A')) \
+             UNION ALL \
+             SELECT 'statistics object', format('%s.%s', n.nspname, s.stxname) \
+             FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace \
+             WHERE s.stxnamespace = ANY($1::oid[]) \
+             UNION ALL \
+             SELECT 'collation', format('%s.%s', n.nspname, co.collname) \
+             FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace \
+             WHERE co.collnamespace = ANY($1::oid[]) AND {} \
+             UNION ALL \
+             SELECT 'event trigger', e.evtname FROM pg_event_trigger e WHERE {}",
+            not_ext("pg_type", "t.oid"),
+            not_ext("pg_collation", "co.oid"),
+            not_ext("pg_event_trigger", "e.oid"),
+        ),
+    ));
+    out
 }
 
 /// Constraints and indexes in name order: PostgreSQL keeps no declaration order, so both readers

@@ -1,7 +1,7 @@
 //! `Db::table_stats` on the three databases: a table with rows reports them and a non-zero size,
-//! an empty table reports zero rows.
+//! an empty table reports zero rows; `Db::table_stats_of` gives the same for the tables named.
 
-use migrex_model::Dialect;
+use migrex_model::{Dialect, QualifiedName};
 use migrex_source_live::TableStat;
 use migrex_test_support::TestDb;
 
@@ -24,6 +24,12 @@ fn check(dialect: Dialect, setup: &str) {
     if dialect == Dialect::Postgres {
         assert_eq!(full.table.namespace, "public");
     }
+    let named = [
+        full.table.clone(),
+        QualifiedName::new(full.table.namespace.clone(), "no_such_t"),
+    ];
+    let of = db.connect().table_stats_of(&named).expect("table stats of");
+    assert_eq!(of, vec![full.clone()], "{dialect}");
 }
 
 #[test]

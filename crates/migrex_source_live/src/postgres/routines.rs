@@ -10,8 +10,8 @@
 //! Objects that belong to an extension are the extension's and are not read; window functions
 //! are not modeled and are warned about (aggregates are read in `rules`).
 
+use super::fetch::{Query, Results};
 use super::{cell, flag, strip_outer_parens, text, text_array};
-use crate::{Db, LiveError};
 use migrex_model::{
     Dialect, Extension, PgTableOptions, Policy, PolicyCommand, QualifiedName, Schema, TableOptions,
     TriggerAction, Warning,
@@ -34,47 +34,96 @@ impl Sink<'_> {
     }
 }
 
-/// Reads every object of this module's kinds in the namespaces whose oids are `oids`
-/// (`{1,2,3}`), into `sink`.
-pub(super) fn read(db: &mut Db, oids: &str, pg13: bool, sink: &mut Sink) -> Result<(), LiveError> {
-    functions(db, oids, sink)?;
-    triggers(db, oids, pg13, sink)?;
-    policies(db, oids, sink)?;
-    extensions(db, sink)
+/// The queries `read` reads the results of.
+pub(super) fn queries(pg13: bool) -> Vec<Query> {
+    // Triggers cloned onto partitions come with the parent's trigger.
+    let clones = if pg13 { "AND t.tgparentid = 0" } else { "" };
+    vec![
+        // Definitions printed under a search path of pg_catalog alone (see the module doc).
+        Query::new(
+            "functions",
+            15,
+            format!(
+                "SELECT p.oid::text, n.nspname, p.prokind::text, l.lanname, \
+                        CASE WHEN p.prokind IN ('f', 'p') AND l.lanname <> 'c' \
+                             THEN pg_get_functiondef(p.oid) END, \
+                        d.description, p.oid::regprocedure::text \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 JOIN pg_language l ON l.oid = p.prolang \
+                 LEFT JOIN pg_description d ON d.objoid = p.oid \
+                      AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0 \
+                 WHERE p.pronamespace = ANY($1::oid[]) AND {} \
+                 ORDER BY p.oid",
+                super::not_ext("pg_proc", "p.oid")
+            ),
+        )
+        .in_catalog_path(),
+        Query::new(
+            "triggers",
+            30,
+            format!(
+                "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), fn.nspname, \
+                        f.proname, d.description, t.tgenabled::text \
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace \
+                 LEFT JOIN pg_description d ON d.objoid = t.oid \
+                      AND d.classoid = 'pg_trigger'::regclass AND d.objsubid = 0 \
+                 WHERE NOT t.tgisinternal {clones} AND c.relnamespace = ANY($1::oid[]) \
+                 ORDER BY t.tgrelid, t.tgname"
+            ),
+        ),
+        Query::new(
+            "policies",
+            2,
+            "SELECT n.nspname, c.relname, p.polname, p.polpermissive::text, p.polcmd::text, \
+                    ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END \
+                          FROM unnest(p.polroles) r)::text, \
+                    pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), \
+                    d.description \
+             FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_description d ON d.objoid = p.oid \
+                  AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0 \
+             WHERE c.relnamespace = ANY($1::oid[]) \
+             ORDER BY n.nspname, c.relname, p.polname",
+        ),
+        // FORCE ROW LEVEL SECURITY (ENABLE is read with the tables).
+        Query::new(
+            "forced_rls",
+            4,
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relforcerowsecurity AND c.relnamespace = ANY($1::oid[])",
+        ),
+        // Every database has plpgsql; an extension's stock comment and default version are what
+        // `CREATE EXTENSION` without options gives, so they read as not stated.
+        Query::new(
+            "extensions",
+            1,
+            "SELECT x.extname, n.nspname, x.extversion, a.default_version, \
+                    obj_description(x.oid, 'pg_extension'), a.comment \
+             FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace \
+             LEFT JOIN pg_available_extensions a ON a.name = x.extname \
+             WHERE x.extname <> 'plpgsql' ORDER BY x.oid",
+        ),
+    ]
+}
+
+/// Reads the results of `queries` into `sink`.
+pub(super) fn read(res: &mut Results, sink: &mut Sink) {
+    functions(res.take("functions"), sink);
+    triggers(res.take("triggers"), sink);
+    policies(res.take("policies"), res.take("forced_rls"), sink);
+    extensions(res.take("extensions"), sink);
 }
 
 fn parse(sql: &str, what: &str) -> Result<migrex_model::Loaded, String> {
     migrex_source_sql::parse(sql, Dialect::Postgres, what).map_err(|e| e.message)
 }
 
-fn functions(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
-    let path = db
-        .query("SELECT current_setting('search_path')")?
-        .first()
-        .and_then(|r| cell(r, 0).map(str::to_string))
-        .unwrap_or_default();
-    db.query("SELECT set_config('search_path', 'pg_catalog', false)")?;
-    let rows = db.query_bind(
-        &format!(
-            "SELECT p.oid::text, n.nspname, p.prokind::text, l.lanname, \
-                    CASE WHEN p.prokind IN ('f', 'p') AND l.lanname <> 'c' \
-                         THEN pg_get_functiondef(p.oid) END, \
-                    d.description, p.oid::regprocedure::text \
-             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-             JOIN pg_language l ON l.oid = p.prolang \
-             LEFT JOIN pg_description d ON d.objoid = p.oid \
-                  AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0 \
-             WHERE p.pronamespace = ANY($1::oid[]) AND {} \
-             ORDER BY p.oid",
-            super::not_ext("pg_proc", "p.oid")
-        ),
-        &[oids],
-    );
-    // The session's search path comes back whether the query worked or not.
-    let restore = db.query_bind("SELECT set_config('search_path', $1, false)", &[&path]);
-    let rows = rows?;
-    restore?;
-    for r in &rows {
+fn functions(rows: Vec<super::Row>, sink: &mut Sink) {
+    for row in rows {
+        let r = &row;
         let ns = text(r, 1);
         let signature = text(r, 6);
         let location = format!("function {signature}");
@@ -125,7 +174,6 @@ fn functions(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> 
             }
         }
     }
-    Ok(())
 }
 
 fn routine_word(f: &migrex_model::Function) -> &'static str {
@@ -136,24 +184,9 @@ fn routine_word(f: &migrex_model::Function) -> &'static str {
     }
 }
 
-fn triggers(db: &mut Db, oids: &str, pg13: bool, sink: &mut Sink) -> Result<(), LiveError> {
-    // Triggers cloned onto partitions come with the parent's trigger.
-    let clones = if pg13 { "AND t.tgparentid = 0" } else { "" };
-    let rows = db.query_bind(
-        &format!(
-            "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), fn.nspname, \
-                    f.proname, d.description, t.tgenabled::text \
-             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = f.pronamespace \
-             LEFT JOIN pg_description d ON d.objoid = t.oid \
-                  AND d.classoid = 'pg_trigger'::regclass AND d.objsubid = 0 \
-             WHERE NOT t.tgisinternal {clones} AND c.relnamespace = ANY($1::oid[]) \
-             ORDER BY t.tgrelid, t.tgname"
-        ),
-        &[oids],
-    )?;
-    for r in &rows {
+fn triggers(rows: Vec<super::Row>, sink: &mut Sink) {
+    for row in rows {
+        let r = &row;
         let table = QualifiedName::new(text(r, 0), text(r, 1));
         let location = format!("trigger {} on {table}", text(r, 2));
         let loaded = match parse(&text(r, 3), "pg_get_triggerdef") {
@@ -198,24 +231,9 @@ fn triggers(db: &mut Db, oids: &str, pg13: bool, sink: &mut Sink) -> Result<(), 
                 .insert(t.key(), t);
         }
     }
-    Ok(())
 }
 
-fn policies(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
-    let rows = db.query_bind(
-        "SELECT n.nspname, c.relname, p.polname, p.polpermissive::text, p.polcmd::text, \
-                ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END \
-                      FROM unnest(p.polroles) r)::text, \
-                pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), \
-                d.description \
-         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_description d ON d.objoid = p.oid \
-              AND d.classoid = 'pg_policy'::regclass AND d.objsubid = 0 \
-         WHERE c.relnamespace = ANY($1::oid[]) \
-         ORDER BY n.nspname, c.relname, p.polname",
-        &[oids],
-    )?;
+fn policies(rows: Vec<super::Row>, forced: Vec<super::Row>, sink: &mut Sink) {
     let expr =
         |s: Option<&str>| s.map(|s| migrex_dialect::expr(Dialect::Postgres, strip_outer_parens(s)));
     for r in &rows {
@@ -249,12 +267,6 @@ fn policies(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
             t.policies.push(policy);
         }
     }
-    // FORCE ROW LEVEL SECURITY (ENABLE is read with the tables).
-    let forced = db.query_bind(
-        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relforcerowsecurity AND c.relnamespace = ANY($1::oid[])",
-        &[oids],
-    )?;
     for r in &forced {
         if let Some(t) = sink
             .schema
@@ -271,19 +283,9 @@ fn policies(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
             }
         }
     }
-    Ok(())
 }
 
-fn extensions(db: &mut Db, sink: &mut Sink) -> Result<(), LiveError> {
-    // Every database has plpgsql; an extension's stock comment and default version are what
-    // `CREATE EXTENSION` without options gives, so they read as not stated.
-    let rows = db.query(
-        "SELECT x.extname, n.nspname, x.extversion, a.default_version, \
-                obj_description(x.oid, 'pg_extension'), a.comment \
-         FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace \
-         LEFT JOIN pg_available_extensions a ON a.name = x.extname \
-         WHERE x.extname <> 'plpgsql' ORDER BY x.oid",
-    )?;
+fn extensions(rows: Vec<super::Row>, sink: &mut Sink) {
     for r in &rows {
         let name = text(r, 0);
         let ns = text(r, 1);
@@ -302,5 +304,4 @@ fn extensions(db: &mut Db, sink: &mut Sink) -> Result<(), LiveError> {
             },
         );
     }
-    Ok(())
 }

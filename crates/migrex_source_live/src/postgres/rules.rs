@@ -8,18 +8,68 @@
 //! A view's `_RETURN` rule is its definition and is not read here.
 
 use super::cell;
+use super::fetch::{Query, Results};
 use super::routines::Sink;
-use crate::{Db, LiveError};
 use migrex_model::Dialect;
 
 fn parse(sql: &str, what: &str) -> Result<migrex_model::Loaded, String> {
     migrex_source_sql::parse(sql, Dialect::Postgres, what).map_err(|e| e.message)
 }
 
-/// Reads the aggregates and rules of the namespaces whose oids are `oids`.
-pub(super) fn read(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
-    aggregates(db, oids, sink)?;
-    rules(db, oids, sink)
+/// The queries `read` reads the results of.
+pub(super) fn queries() -> Vec<Query> {
+    vec![
+        // Support functions and types printed under a search path of pg_catalog alone.
+        Query::new(
+            "aggregates",
+            5,
+            format!(
+                "SELECT format('%I.%I', n.nspname, p.proname), pg_get_function_arguments(p.oid), \
+                        a.aggkind::text, a.aggnumdirectargs::text, \
+                        {sfunc}, format_type(a.aggtranstype, NULL), a.aggtransspace::text, \
+                        {ffunc}, a.aggfinalextra::text, a.aggfinalmodify::text, {cfunc}, \
+                        {serial}, {deserial}, a.agginitval, {msfunc}, {minvfunc}, \
+                        CASE WHEN a.aggmtranstype <> 0 THEN format_type(a.aggmtranstype, NULL) END, \
+                        a.aggmtransspace::text, {mffunc}, a.aggmfinalextra::text, \
+                        a.aggmfinalmodify::text, a.aggminitval, \
+                        (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop), \
+                        p.proparallel::text, d.description, p.oid::regprocedure::text \
+                 FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid \
+                 JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 LEFT JOIN pg_description d ON d.objoid = p.oid \
+                      AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0 \
+                 WHERE p.pronamespace = ANY($1::oid[]) AND {not_ext} \
+                 ORDER BY p.oid",
+                sfunc = func("a.aggtransfn"),
+                ffunc = func("a.aggfinalfn"),
+                cfunc = func("a.aggcombinefn"),
+                serial = func("a.aggserialfn"),
+                deserial = func("a.aggdeserialfn"),
+                msfunc = func("a.aggmtransfn"),
+                minvfunc = func("a.aggminvtransfn"),
+                mffunc = func("a.aggmfinalfn"),
+                not_ext = super::not_ext("pg_proc", "p.oid"),
+            ),
+        )
+        .in_catalog_path(),
+        Query::new(
+            "rules",
+            3,
+            "SELECT n.nspname, c.relname, r.rulename, pg_get_ruledef(r.oid), d.description \
+             FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_description d ON d.objoid = r.oid \
+                  AND d.classoid = 'pg_rewrite'::regclass AND d.objsubid = 0 \
+             WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY($1::oid[]) \
+             ORDER BY c.oid, r.rulename",
+        ),
+    ]
+}
+
+/// Reads the results of `queries` into `sink`.
+pub(super) fn read(res: &mut Results, sink: &mut Sink) {
+    aggregates(res.take("aggregates"), sink);
+    rules(res.take("rules"), sink);
 }
 
 /// `format('%I.%I')` of the function whose oid is `col`, NULL for none.
@@ -30,46 +80,7 @@ fn func(col: &str) -> String {
     )
 }
 
-fn aggregates(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
-    let path = db
-        .query("SELECT current_setting('search_path')")?
-        .first()
-        .and_then(|r| cell(r, 0).map(str::to_string))
-        .unwrap_or_default();
-    db.query("SELECT set_config('search_path', 'pg_catalog', false)")?;
-    let rows = db.query_bind(
-        &format!(
-            "SELECT format('%I.%I', n.nspname, p.proname), pg_get_function_arguments(p.oid), \
-                    a.aggkind::text, a.aggnumdirectargs::text, \
-                    {sfunc}, format_type(a.aggtranstype, NULL), a.aggtransspace::text, \
-                    {ffunc}, a.aggfinalextra::text, a.aggfinalmodify::text, {cfunc}, \
-                    {serial}, {deserial}, a.agginitval, {msfunc}, {minvfunc}, \
-                    CASE WHEN a.aggmtranstype <> 0 THEN format_type(a.aggmtranstype, NULL) END, \
-                    a.aggmtransspace::text, {mffunc}, a.aggmfinalextra::text, \
-                    a.aggmfinalmodify::text, a.aggminitval, \
-                    (SELECT o.oprname FROM pg_operator o WHERE o.oid = a.aggsortop), \
-                    p.proparallel::text, d.description, p.oid::regprocedure::text \
-             FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid \
-             JOIN pg_namespace n ON n.oid = p.pronamespace \
-             LEFT JOIN pg_description d ON d.objoid = p.oid \
-                  AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0 \
-             WHERE p.pronamespace = ANY($1::oid[]) AND {not_ext} \
-             ORDER BY p.oid",
-            sfunc = func("a.aggtransfn"),
-            ffunc = func("a.aggfinalfn"),
-            cfunc = func("a.aggcombinefn"),
-            serial = func("a.aggserialfn"),
-            deserial = func("a.aggdeserialfn"),
-            msfunc = func("a.aggmtransfn"),
-            minvfunc = func("a.aggminvtransfn"),
-            mffunc = func("a.aggmfinalfn"),
-            not_ext = super::not_ext("pg_proc", "p.oid"),
-        ),
-        &[oids],
-    );
-    let restore = db.query_bind("SELECT set_config('search_path', $1, false)", &[&path]);
-    let rows = rows?;
-    restore?;
+fn aggregates(rows: Vec<super::Row>, sink: &mut Sink) {
     let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
     let modify = |c: Option<&str>| match c {
         Some("s") => "SHAREABLE",
@@ -158,20 +169,9 @@ fn aggregates(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError>
             }
         }
     }
-    Ok(())
 }
 
-fn rules(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
-    let rows = db.query_bind(
-        "SELECT n.nspname, c.relname, r.rulename, pg_get_ruledef(r.oid), d.description \
-         FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_description d ON d.objoid = r.oid \
-              AND d.classoid = 'pg_rewrite'::regclass AND d.objsubid = 0 \
-         WHERE r.rulename <> '_RETURN' AND c.relnamespace = ANY($1::oid[]) \
-         ORDER BY c.oid, r.rulename",
-        &[oids],
-    )?;
+fn rules(rows: Vec<super::Row>, sink: &mut Sink) {
     for r in &rows {
         let (ns, table, name) = (
             cell(r, 0).unwrap_or_default(),
@@ -214,5 +214,4 @@ fn rules(db: &mut Db, oids: &str, sink: &mut Sink) -> Result<(), LiveError> {
             sink.warn(location, format!("definition `{def}` not read"));
         }
     }
-    Ok(())
 }

@@ -1,8 +1,8 @@
 //! Domains and composite types: two queries whatever the schema size (a domain's checks and a
 //! composite's attributes come aggregated on its row).
 
+use super::fetch::{Query, Results};
 use super::{cell, flag, not_ext, strip_outer_parens, text, text_array};
-use crate::{Db, LiveError};
 use migrex_dialect::postgres as pg;
 use migrex_model::{Check, CompositeAttribute, CompositeType, Dialect, Domain, Schema};
 
@@ -20,10 +20,14 @@ fn type_sql(oid: &str, typmod: &str) -> String {
     TYPE_SQL.replace("{oid}", oid).replace("{typmod}", typmod)
 }
 
-pub(super) fn read(db: &mut Db, oids: &str, schema: &mut Schema) -> Result<(), LiveError> {
-    let domain_rows = db.query_bind(
-        &format!(
-            "SELECT n.nspname, t.typname, {}, t.typnotnull::text, \
+/// The queries `read` reads the results of.
+pub(super) fn queries() -> Vec<Query> {
+    vec![
+        Query::new(
+            "domains",
+            10,
+            format!(
+                "SELECT n.nspname, t.typname, {}, t.typnotnull::text, \
                     pg_get_expr(t.typdefaultbin, 0), \
                     CASE WHEN t.typcollation <> 0 AND t.typcollation <> t2.typcollation \
                          THEN co.collname END, \
@@ -40,11 +44,36 @@ pub(super) fn read(db: &mut Db, oids: &str, schema: &mut Schema) -> Result<(), L
              LEFT JOIN pg_collation co ON co.oid = t.typcollation \
              WHERE t.typtype = 'd' AND t.typnamespace = ANY($1::oid[]) AND {} \
              ORDER BY t.oid",
-            type_sql("t.typbasetype", "t.typtypmod"),
-            not_ext("pg_type", "t.oid")
+                type_sql("t.typbasetype", "t.typtypmod"),
+                not_ext("pg_type", "t.oid")
+            ),
         ),
-        &[oids],
-    )?;
+        Query::new(
+            "composites",
+            5,
+            format!(
+                "SELECT n.nspname, t.typname, obj_description(t.oid, 'pg_type'), a.attname, {}, \
+                    CASE WHEN a.attcollation <> 0 AND a.attcollation <> t2.typcollation \
+                         THEN co.collname END \
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+             JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c' \
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+             JOIN pg_type t2 ON t2.oid = a.atttypid \
+             JOIN pg_type bt ON bt.oid = CASE WHEN t2.typcategory = 'A' AND t2.typelem <> 0 \
+                                              THEN t2.typelem ELSE t2.oid END \
+             JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
+             LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+             WHERE t.typtype = 'c' AND t.typnamespace = ANY($1::oid[]) AND {} \
+             ORDER BY t.oid, a.attnum",
+                type_sql("a.atttypid", "a.atttypmod"),
+                not_ext("pg_type", "t.oid")
+            ),
+        ),
+    ]
+}
+
+pub(super) fn read(res: &mut Results, schema: &mut Schema) {
+    let domain_rows = res.take("domains");
     for r in &domain_rows {
         let (ns, name) = (text(r, 0), text(r, 1));
         let names = text_array(&text(r, 7));
@@ -70,26 +99,7 @@ pub(super) fn read(db: &mut Db, oids: &str, schema: &mut Schema) -> Result<(), L
         schema.namespace_mut(&ns).domains.insert(name, domain);
     }
 
-    let comp_rows = db.query_bind(
-        &format!(
-            "SELECT n.nspname, t.typname, obj_description(t.oid, 'pg_type'), a.attname, {}, \
-                    CASE WHEN a.attcollation <> 0 AND a.attcollation <> t2.typcollation \
-                         THEN co.collname END \
-             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-             JOIN pg_class c ON c.oid = t.typrelid AND c.relkind = 'c' \
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-             JOIN pg_type t2 ON t2.oid = a.atttypid \
-             JOIN pg_type bt ON bt.oid = CASE WHEN t2.typcategory = 'A' AND t2.typelem <> 0 \
-                                              THEN t2.typelem ELSE t2.oid END \
-             JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
-             LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-             WHERE t.typtype = 'c' AND t.typnamespace = ANY($1::oid[]) AND {} \
-             ORDER BY t.oid, a.attnum",
-            type_sql("a.atttypid", "a.atttypmod"),
-            not_ext("pg_type", "t.oid")
-        ),
-        &[oids],
-    )?;
+    let comp_rows = res.take("composites");
     for r in &comp_rows {
         let (ns, name) = (text(r, 0), text(r, 1));
         let ty = schema
@@ -107,5 +117,4 @@ pub(super) fn read(db: &mut Db, oids: &str, schema: &mut Schema) -> Result<(), L
             collation: cell(r, 5).map(str::to_string),
         });
     }
-    Ok(())
 }
