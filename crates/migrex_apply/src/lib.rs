@@ -7,6 +7,7 @@
 //! MySQL/MariaDB commit each DDL statement implicitly, so a failure leaves earlier steps applied
 //! and the report says so.
 
+pub mod exec;
 mod online;
 mod verify;
 
@@ -14,10 +15,19 @@ pub use online::{ApplyOptions, apply_with, is_lock_timeout};
 
 pub use verify::{Scratch, VerifyReport, verify};
 
+pub use exec::{
+    DownMode, ExecOptions, ExecReport, MigrationFile, Outcome, Progress, StepOutcome, run_down,
+    run_up,
+};
+
 use migrex_model::Dialect;
 use migrex_render_sql::RenderedStep;
 use migrex_source_live::{Db, LiveError};
 use serde::Serialize;
+
+/// The tables `migrex apply` keeps in the database it migrates (history, and the SQLite lock
+/// row): schema readers leave them out.
+pub const BOOKKEEPING_TABLES: &[&str] = &["migrex_history", "migrex_lock"];
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -35,8 +45,56 @@ pub enum ApplyError {
     },
     #[error(transparent)]
     Live(#[from] LiveError),
+    /// An applied migration whose steps changed since.
+    #[error(
+        "migration {migration} was applied with checksum {recorded}, but its file now has checksum {now}: an applied migration must not be edited (write a new migration, or roll this one back first)"
+    )]
+    ChecksumChanged {
+        migration: String,
+        recorded: String,
+        now: String,
+    },
+    /// Another run holds the migration lock.
+    #[error("another migrex run holds the migration lock of this database: {holder}")]
+    Locked { holder: String },
+    #[error(
+        "migration {migration}: pre-flight check of step {step} failed: {description}; nothing was changed. First {} row(s) (at most {limit}):\n  {}", rows.len(), rows.join("\n  ")
+    )]
+    PreflightFailed {
+        migration: String,
+        step: usize,
+        description: String,
+        limit: u32,
+        rows: Vec<String>,
+    },
+    #[error("{0}")]
+    ProofMismatch(Box<ProofMismatch>),
+    /// A step failed and `rollback_on_failure` ran the down steps.
+    #[error("{cause}\n  {note}")]
+    RolledBack {
+        cause: Box<ApplyError>,
+        note: String,
+    },
+    #[error("cannot read migration {path}: {message}")]
+    BadMigration { path: String, message: String },
     #[error("{0}")]
     Other(String),
+}
+
+/// A proof whose count or checksum changed across the data steps.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "migration {migration}: proof '{name}' (step {step}) does not hold: before the data steps {count_before} rows with checksum {checksum_before}, after them {count_after} rows with checksum {checksum_after}\n  database state: {state}"
+)]
+pub struct ProofMismatch {
+    pub migration: String,
+    pub step: usize,
+    pub name: String,
+    pub count_before: String,
+    pub checksum_before: String,
+    pub count_after: String,
+    pub checksum_after: String,
+    pub state: String,
 }
 
 /// What an apply did.

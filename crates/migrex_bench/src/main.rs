@@ -9,6 +9,7 @@
 //!
 //! Build with optimizations: `cargo build --profile release -p migrex_bench -p migrex_cli`.
 
+mod backfill;
 mod ddl;
 mod load;
 mod pg;
@@ -35,6 +36,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Live PostgreSQL/MariaDB: batched UPDATE through the executor vs one set-based UPDATE.
+    Backfill(backfill::BackfillArgs),
     /// Live PostgreSQL: migrex inspect vs pg_dump --schema-only, migrex diff vs migra.
     Pg {
         /// Table counts (default 1000 5000).
@@ -144,6 +147,7 @@ fn main() -> ExitCode {
                 keep,
             })
         }
+        Some(Cmd::Backfill(a)) => backfill::run(&a),
         Some(Cmd::Load {
             rows,
             clients,

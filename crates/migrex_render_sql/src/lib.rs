@@ -5,14 +5,19 @@
 //! in `postgres.rs`, `mysql.rs`, `sqlite.rs` (SQLite's table rebuild in `sqlite.rs` too).
 //! A renderer never panics: what a dialect cannot express is `RenderError::Unsupported`.
 
+mod data;
 mod mysql;
 mod online;
 mod postgres;
 mod sqlite;
 
 use migrex_model::{Change, Dialect, Plan};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use data::{
+    BatchCopy, BatchUpdate, DataTask, Keyset, Proof, statements as data_statements,
+    task as data_task,
+};
 pub use online::{BackfillLoop, OnlineRender, backfill_loop, render_online_plan};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +49,7 @@ pub fn renderer(dialect: Dialect) -> &'static dyn SqlRenderer {
 }
 
 /// One step of a plan with its SQL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderedStep {
     pub step: usize,
     pub description: String,
@@ -52,16 +57,19 @@ pub struct RenderedStep {
     /// False when the step must run outside a transaction.
     pub transactional: bool,
     /// The dialect of the statements: it decides how `to_script` separates them.
-    #[serde(skip)]
     pub dialect: Dialect,
     /// Online plans: the step runs in a transaction of its own (never batched with its
     /// neighbours, so no lock outlives it) and is retried when it hits the lock timeout.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub isolated: bool,
     /// A batched backfill: the applier runs this loop (one transaction per batch) instead of
     /// `statements`, which hold the same loop as one script statement.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backfill: Option<BackfillLoop>,
+    /// A data step (`Change::Data`): what `migrex_apply::exec` runs instead of `statements`
+    /// (which hold the set-based equivalent, for scripts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataTask>,
 }
 
 /// Renders every step of a plan.
@@ -78,6 +86,12 @@ pub fn render_plan(plan: &Plan) -> Result<Vec<RenderedStep>, RenderError> {
                 dialect: plan.dialect,
                 isolated: false,
                 backfill: None,
+                data: match &s.change {
+                    Change::Data { table, operation } => {
+                        Some(data::task(plan.dialect, table, operation)?)
+                    }
+                    _ => None,
+                },
             })
         })
         .collect()
@@ -176,6 +190,7 @@ mod script_tests {
             dialect,
             isolated: false,
             backfill: None,
+            data: None,
         }
     }
 

@@ -151,6 +151,9 @@ impl SqlRenderer for MysqlRenderer {
             Change::Online { table, operation } => {
                 return crate::online::render(Dialect::Mysql, table, operation);
             }
+            Change::Data { table, operation } => {
+                return crate::data::statements(Dialect::Mysql, table, operation);
+            }
             Change::RenameIndex { table, from, to } => {
                 alter(table, format!("RENAME INDEX {} TO {}", q(from), q(to)))
             }

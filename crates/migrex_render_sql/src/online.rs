@@ -5,7 +5,7 @@ use crate::{RenderError, RenderedStep, renderer};
 use migrex_dialect::postgres::{make_object_name, truncate_ident};
 use migrex_dialect::{format_type, qualified, quote_ident, quote_string};
 use migrex_model::{Change, Column, Dialect, OnlineOp, Plan, QualifiedName};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How an online plan is rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +27,8 @@ impl Default for OnlineRender {
 /// most `batch_size` rows, each in its own transaction, until the key range captured at the
 /// start is covered. Every batch touches only rows not yet in step, so a batch run twice (after
 /// a crash or a retry) does nothing more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackfillLoop {
-    #[serde(skip)]
     pub dialect: Dialect,
     /// The table, qualified and quoted.
     pub table: String,

@@ -199,6 +199,9 @@ fn render(change: &Change) -> Result<Vec<String>, RenderError> {
         Online { table, operation } => {
             return crate::online::render(Dialect::Postgres, table, operation);
         }
+        Data { table, operation } => {
+            return crate::data::statements(Dialect::Postgres, table, operation);
+        }
         DropIndex { table, index } => vec![format!(
             "DROP INDEX {}",
             qn(&QualifiedName::new(

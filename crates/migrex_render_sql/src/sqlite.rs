@@ -121,6 +121,7 @@ impl SqlRenderer for SqliteRenderer {
             )]),
             Change::SetComment { .. } => bad("SQLite has no comments on objects"),
             Change::Online { .. } => bad("SQLite has no online DDL: plan it without --online"),
+            Change::Data { table, operation } => crate::data::statements(D, table, operation),
             // Functions, domains, composite types, extensions, policies, partitions, enum
             // recreation: objects SQLite does not have.
             _ => bad(

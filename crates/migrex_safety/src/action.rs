@@ -271,6 +271,10 @@ pub enum Action {
     InsertRows {
         table: QualifiedName,
     },
+    /// A query that only reads rows (a data step's pre-flight check or proof).
+    ReadRows {
+        table: QualifiedName,
+    },
     /// `LOCK TABLE` written by hand.
     LockTable {
         table: QualifiedName,
@@ -321,6 +325,7 @@ impl Action {
             | UpdateRows { table, .. }
             | DeleteRows { table, .. }
             | InsertRows { table }
+            | ReadRows { table }
             | LockTable { table, .. } => Some(table),
             RenameTable { from, .. } => Some(from),
             AttachPartition { parent, .. }

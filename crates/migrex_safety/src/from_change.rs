@@ -2,7 +2,9 @@
 //! `Option` of an action is filled (the old type of a column, the table a foreign key references).
 
 use crate::{Action, DefaultKind, IndexMethod, MysqlAlgorithm, MysqlLockClause};
-use migrex_model::{Change, Column, Dialect, Expr, Identity, Index, QualifiedName, TableOptions};
+use migrex_model::{
+    Change, Column, DataOp, Dialect, Expr, Identity, Index, QualifiedName, TableOptions,
+};
 
 /// The actions the server executes for one change, in order.
 pub fn actions_of(change: &Change, dialect: Dialect) -> Vec<Action> {
@@ -230,9 +232,43 @@ pub fn actions_of(change: &Change, dialect: Dialect) -> Vec<Action> {
             table: table.clone(),
             rewrites: true,
         }],
+        // Data steps: row writes under row locks, no DDL lock; the executor runs the batched
+        // ones in key ranges, one short transaction each (hence `bounded`).
+        C::Data { table, operation } => data_actions(table, operation),
         other => vec![Action::Other {
             what: other.describe(),
         }],
+    }
+}
+
+fn data_actions(table: &QualifiedName, op: &DataOp) -> Vec<Action> {
+    let t = || table.clone();
+    match op {
+        DataOp::Update { .. } => vec![Action::UpdateRows {
+            table: t(),
+            bounded: true,
+        }],
+        DataOp::Copy {
+            source,
+            delete_source,
+            ..
+        } => {
+            let mut out = vec![Action::InsertRows { table: t() }];
+            if *delete_source {
+                out.push(Action::DeleteRows {
+                    table: source.clone(),
+                    bounded: true,
+                });
+            }
+            out
+        }
+        // Hand-written statements: what they lock is not known here.
+        DataOp::Sql { description, .. } => vec![Action::Other {
+            what: description.clone(),
+        }],
+        DataOp::Preflight { .. } | DataOp::ProofCapture { .. } | DataOp::ProofCheck { .. } => {
+            vec![Action::ReadRows { table: t() }]
+        }
     }
 }
 
@@ -509,6 +545,43 @@ mod tests {
                 default: DefaultKind::Constant,
                 ..
             }
+        ));
+    }
+
+    #[test]
+    fn data_steps_write_rows_in_bounded_batches_without_ddl_locks() {
+        let t = QualifiedName::new("", "orders_archive");
+        let moved = Change::Data {
+            table: t.clone(),
+            operation: DataOp::Copy {
+                source: QualifiedName::new("", "orders"),
+                key: vec!["id".into()],
+                columns: vec!["id".into()],
+                values: vec!["src.id".into()],
+                filter: None,
+                batch_size: 1000,
+                delete_source: true,
+            },
+        };
+        for d in Dialect::ALL {
+            let acts = actions_of(&moved, d);
+            assert!(matches!(&acts[0], Action::InsertRows { table } if *table == t));
+            assert!(
+                matches!(&acts[1], Action::DeleteRows { table, bounded: true } if table.name == "orders")
+            );
+            let e = crate::effect(&crate::Target::of_dialect(d, None), &acts[0]);
+            assert!(!e.blocks().reads, "{d}: {e:?}");
+        }
+        let proof = Change::Data {
+            table: t.clone(),
+            operation: DataOp::ProofCheck {
+                name: "n".into(),
+                query: "SELECT 1".into(),
+            },
+        };
+        assert!(matches!(
+            actions_of(&proof, Dialect::Postgres)[0],
+            Action::ReadRows { .. }
         ));
     }
 }

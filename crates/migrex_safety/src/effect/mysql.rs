@@ -94,6 +94,12 @@ pub(super) fn effect(
             e.note("a new table: nobody else uses it yet");
             return e;
         }
+        ReadRows { .. } => {
+            let mut e = Effect::none();
+            e.scans = true;
+            e.note("a consistent read (InnoDB): blocks no writer, no implicit commit");
+            return e;
+        }
         CreateView { .. } | ReplaceView { .. } | DropView { .. } | CatalogOnly { .. } => {
             let mut e = ddl();
             e.note("catalog only, no table lock; implicit commit (B.1)");

@@ -312,6 +312,12 @@ pub(super) fn effect(target: &Target, action: &Action) -> Effect {
             e.scans = true;
             e
         }
+        ReadRows { .. } => {
+            let mut e = Effect::none();
+            e.scans = true;
+            e.note("reads rows under MVCC: blocks no writer");
+            e
+        }
         CatalogOnly { what } => {
             let mut e = Effect::none();
             e.note(format!("{what}: catalog only, no table lock"));

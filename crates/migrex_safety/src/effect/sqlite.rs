@@ -178,6 +178,12 @@ pub(super) fn effect(target: &Target, action: &Action) -> Effect {
             }
             e
         }
+        ReadRows { .. } => {
+            let mut e = Effect::none();
+            e.scans = true;
+            e.note("reads only (a shared lock on the database while it runs)");
+            e
+        }
         CreateView { .. } | ReplaceView { .. } | DropView { .. } | CatalogOnly { .. } => {
             let mut e = Effect::none();
             e.note("catalog only (the database write lock, briefly)");
