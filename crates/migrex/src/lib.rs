@@ -91,7 +91,14 @@ pub fn load(source: &str, dialect: Option<Dialect>) -> Result<Loaded, Error> {
                 db.dialect()
             )));
         }
-        return Ok(db.introspect()?);
+        let mut loaded = db.introspect()?;
+        // migrex's own bookkeeping (`migrex apply`) is not part of the user's schema: a diff
+        // against the DDL it came from must not propose dropping it.
+        for ns in loaded.schema.namespaces.values_mut() {
+            ns.tables
+                .retain(|name, _| !migrex_apply::BOOKKEEPING_TABLES.contains(&name.as_str()));
+        }
+        return Ok(loaded);
     }
     let path = Path::new(source);
     let text = std::fs::read_to_string(path).map_err(|e| Error::Io {

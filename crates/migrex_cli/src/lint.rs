@@ -138,8 +138,13 @@ pub struct RuleArgs {
 pub fn rule(args: RuleArgs) -> Result<ExitCode, migrex::Error> {
     match &args.rule {
         None => {
-            let mut all: Vec<_> = rules::RULES.iter().collect();
-            all.sort_by_key(|r| r.code);
+            // Lint rules (MX) and schema analysis rules (MA) share the catalogue's shape.
+            let mut all: Vec<_> = rules::RULES
+                .iter()
+                .chain(migrex_analyze::RULES.iter().map(|r| &r.meta))
+                .collect();
+            // Lint rules first, then the analysis rules, each by code.
+            all.sort_by_key(|r| (!r.code.starts_with("MX"), r.code));
             let mut text = String::new();
             for r in all {
                 text.push_str(&format!(
@@ -156,6 +161,19 @@ pub fn rule(args: RuleArgs) -> Result<ExitCode, migrex::Error> {
         Some(k) => match rules::find(k) {
             Some(r) => {
                 print_out(&rules::render_doc(r));
+                Ok(ExitCode::SUCCESS)
+            }
+            None if migrex_analyze::rule(k.trim()).is_some() => {
+                let r = migrex_analyze::rule(k.trim()).expect("checked");
+                print_out(&format!(
+                    "{} {} ({}; {})\n\n{}\n\n{}\n\nReported by `migrex analyze`.\n",
+                    r.code,
+                    r.name,
+                    r.severity,
+                    r.dialects.join(", "),
+                    r.summary,
+                    r.doc
+                ));
                 Ok(ExitCode::SUCCESS)
             }
             None => Err(usage(format!(

@@ -1,9 +1,13 @@
 //! The `migrex` command. Commands mirror the pipeline; every command builds a report and this file
 //! is the one place that prints. Exit codes: 0 ok, 1 a verdict or findings, 2 usage or runtime error.
 
+mod analyze;
+mod apply;
+mod erd;
 mod lint;
 mod plan;
 mod prompt;
+mod refactor;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrex::model::{Dialect, Loaded, RenameCandidate, Renames};
@@ -67,6 +71,9 @@ struct RenameOpts {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Plan a refactor recipe (split a table, change a key, archive rows...): up and down SQL
+    /// with the data steps, pre-flight checks and proofs (`--list` for the recipes).
+    Refactor(Box<refactor::RefactorArgs>),
     /// Read a schema from a DDL file or a live database and print it.
     #[command(
         after_help = "Examples:\n  migrex inspect schema.sql --dialect postgres\n  migrex inspect postgres://user@localhost/app --format json\n  migrex inspect sqlite://app.db > schema.sql"
@@ -158,6 +165,25 @@ enum Command {
     Lint(lint::LintArgs),
     /// List the lint rules, or print one rule's documentation (`migrex rule MX101`).
     Rule(lint::RuleArgs),
+    /// What a schema is and what is wrong with it: relationships, anti-patterns, index advice
+    /// from a query workload (`--workload FILE`, or pg_stat_statements of a live source).
+    #[command(
+        after_help = "Examples:\n  migrex analyze schema.sql\n  migrex analyze postgres://app@localhost/app --format markdown > review.md\n  migrex analyze schema.sql --workload queries.sql --measure postgres://localhost/scratch --scratch\n\nExit codes: 0 no finding at --fail-on (default warning), 1 findings, 2 usage or runtime error."
+    )]
+    Analyze(analyze::AnalyzeArgs),
+    /// Draw the entity-relationship diagram (text, mermaid, dot, svg, png).
+    #[command(
+        after_help = "Examples:\n  migrex erd schema.sql\n  migrex erd postgres://app@localhost/app --format png --out erd.png\n  migrex erd schema.sql --format mermaid --all-columns"
+    )]
+    Erd(erd::ErdArgs),
+    /// Apply a migration (`migrex diff --out DIR` output, a directory of them, or a .sql file)
+    /// with a history table, a lock, per-step transactions and resumable batched data steps.
+    #[command(
+        after_help = "Examples:\n  migrex apply migrations/0002 --db postgres://app@localhost/app\n  MIGREX_DB=mysql://root@localhost/app migrex apply migrations --dry-run\n  migrex apply migrations/0002 --db sqlite://app.db --to 3 --batch-size 5000 --pause 50\n\nA run killed in the middle resumes where it stopped: run it again. Exit codes: 0 applied,\n2 a step failed (the message says what the database holds now) or usage error."
+    )]
+    Apply(apply::ApplyArgs),
+    /// Undo an applied migration with its down steps (`--to STEP` keeps the steps up to STEP).
+    Rollback(apply::ApplyArgs),
 }
 
 fn main() -> ExitCode {
@@ -195,8 +221,11 @@ fn large_live_table(
         return Ok(None);
     }
     let mut db = migrex::Db::connect(from)?;
+    // Only the touched tables are measured: sizing every table of a large database costs more
+    // than reading its schema.
+    let touched_list: Vec<_> = touched.iter().map(|t| (*t).clone()).collect();
     Ok(db
-        .table_stats()?
+        .table_stats_of(&touched_list)?
         .into_iter()
         .filter(|s| touched.contains(&s.table))
         .filter_map(|s| Some((s.table, s.rows?)))
@@ -238,6 +267,16 @@ fn load_pair(
             guess(from).or_else(|| guess(to))
         }
     };
+    // Two live databases are read side by side: each read mostly waits for its server.
+    if migrex::is_url(from) && migrex::is_url(to) {
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| migrex::load(from, dialect));
+            let b = migrex::load(to, dialect);
+            (a.join(), b)
+        });
+        let a = a.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        return Ok((a?, b?));
+    }
     Ok((migrex::load(from, dialect)?, migrex::load(to, dialect)?))
 }
 
@@ -342,8 +381,13 @@ fn plan_json(m: &migrex::Migration) -> String {
 fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
     match cli.command {
         Command::Plan(args) => plan::run(args, cli.quiet),
+        Command::Refactor(args) => refactor::run(*args, cli.quiet),
         Command::Lint(args) => lint::run(args),
         Command::Rule(args) => lint::rule(args),
+        Command::Analyze(args) => analyze::run(args, cli.quiet),
+        Command::Erd(args) => erd::run(args, cli.quiet),
+        Command::Apply(args) => apply::run(args, false),
+        Command::Rollback(args) => apply::run(args, true),
         Command::Inspect {
             source,
             dialect,
@@ -412,9 +456,29 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 write("up.sql", &m.up_script())?;
                 write("down.sql", &m.down_script())?;
                 write("plan.json", &plan_json(&m))?;
+                // What `migrex apply DIR` runs.
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                migrex_apply::MigrationFile::new(
+                    migrex_apply::MigrationFile::make_id(now, &name),
+                    format!(
+                        "migrex diff {} {}",
+                        migrex::redact_url(&from),
+                        migrex::redact_url(&to)
+                    ),
+                    m.dialect,
+                    m.up_sql.clone(),
+                    m.down_sql.clone(),
+                )
+                .write_to_dir(dir)?;
                 if !cli.quiet {
                     eprintln!(
-                        "wrote up.sql, down.sql and plan.json ({} steps) to {}",
+                        "wrote up.sql, down.sql, plan.json and migration.json ({} steps) to {}",
                         m.up.steps.len(),
                         dir.display()
                     );
