@@ -61,6 +61,18 @@ pub struct ExecOptions {
     pub target_batch_ms: Option<u64>,
 }
 
+impl ExecOptions {
+    /// The online applier's options for a step that runs through it.
+    fn apply_options(&self) -> ApplyOptions {
+        ApplyOptions {
+            lock_retries: self.max_retries,
+            backoff_ms: self.backoff_ms,
+            max_backoff_ms: self.max_backoff_ms,
+            batch_pause_ms: self.pause_ms,
+        }
+    }
+}
+
 impl Default for ExecOptions {
     fn default() -> Self {
         ExecOptions {
@@ -599,12 +611,7 @@ impl<'a> Runner<'a> {
                 Stats::default()
             }
             (None, Some(_)) => {
-                let options = ApplyOptions {
-                    lock_retries: self.options.max_retries,
-                    backoff_ms: self.options.backoff_ms,
-                    max_backoff_ms: self.options.max_backoff_ms,
-                    batch_pause_ms: self.options.pause_ms,
-                };
+                let options = self.options.apply_options();
                 let r = crate::apply_with(self.db, std::slice::from_ref(s), &options)?;
                 self.report.retries.extend(r.retries);
                 self.db.execute(&done)?;
@@ -1041,12 +1048,7 @@ impl<'a> Runner<'a> {
                 Stats::default()
             }
             (None, Some(_)) => {
-                let options = ApplyOptions {
-                    lock_retries: self.options.max_retries,
-                    backoff_ms: self.options.backoff_ms,
-                    max_backoff_ms: self.options.max_backoff_ms,
-                    batch_pause_ms: self.options.pause_ms,
-                };
+                let options = self.options.apply_options();
                 let r = crate::apply_with(self.db, std::slice::from_ref(d), &options)?;
                 run_finish(self)?;
                 Stats {

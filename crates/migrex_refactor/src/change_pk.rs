@@ -101,23 +101,9 @@ fn build(schema: &Schema, params: &Params, options: &Options) -> Result<Refactor
 /// nullability; MySQL keeps signedness in step with the key).
 fn retyped(schema: &Schema, k: &Keyed, ty: &ColumnType) -> Result<Schema, RefactorError> {
     let mut s = schema.clone();
-    util::table_mut(&mut s, &k.table)?
-        .columns
-        .get_mut(&k.pk)
-        .ok_or_else(|| RefactorError::UnknownColumn {
-            table: k.table.to_string(),
-            column: k.pk.clone(),
-        })?
-        .ty = ty.clone();
+    util::column_mut(&mut s, &k.table, &k.pk)?.ty = ty.clone();
     for (child, fk) in &k.refs {
-        let c = util::table_mut(&mut s, child)?
-            .columns
-            .get_mut(&fk.columns[0])
-            .ok_or_else(|| RefactorError::UnknownColumn {
-                table: child.to_string(),
-                column: fk.columns[0].clone(),
-            })?;
-        c.ty = ty.clone();
+        util::column_mut(&mut s, child, &fk.columns[0])?.ty = ty.clone();
     }
     Ok(s)
 }
@@ -312,13 +298,7 @@ fn to_uuid(
         .columns
         .insert(k.pk.clone(), key_col);
     for (child, fk) in &k.refs {
-        let c = util::table_mut(&mut target, child)?
-            .columns
-            .get_mut(&fk.columns[0])
-            .ok_or_else(|| RefactorError::UnknownColumn {
-                table: child.to_string(),
-                column: fk.columns[0].clone(),
-            })?;
+        let c = util::column_mut(&mut target, child, &fk.columns[0])?;
         c.identity = None;
         c.default = None;
     }

@@ -60,6 +60,21 @@ pub(crate) fn table_mut<'a>(
         .ok_or_else(|| RefactorError::UnknownTable(name.to_string()))
 }
 
+/// A column of a table of `schema`, to change it.
+pub(crate) fn column_mut<'a>(
+    schema: &'a mut Schema,
+    table: &QualifiedName,
+    column: &str,
+) -> Result<&'a mut migrex_model::Column, RefactorError> {
+    table_mut(schema, table)?
+        .columns
+        .get_mut(column)
+        .ok_or_else(|| RefactorError::UnknownColumn {
+            table: table.to_string(),
+            column: column.to_string(),
+        })
+}
+
 pub(crate) fn column<'a>(
     t: &'a Table,
     name: &QualifiedName,
