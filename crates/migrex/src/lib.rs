@@ -18,11 +18,13 @@ pub use migrex_source_live::{Db, DbUrl, redact_url};
 pub use renames::{RenameArg, merge_renames, rename_option, rename_question};
 
 mod advice;
+mod live_rules;
 mod renames;
 
 pub use advice::{
     AdviceMeasurement, QueryCost, UnusedIndex, measure_advice, recorded_workload, unused_indexes,
 };
+pub use live_rules::live_findings;
 pub use migrex_analyze as analyze;
 
 use migrex_model::{Dialect, Loaded, Plan, RenameCandidate, Renames, Schema, Warning};

@@ -82,12 +82,7 @@ pub fn analyze(loaded: &Loaded) -> Report {
             });
         }
     }
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.code.cmp(b.code))
-            .then_with(|| a.object.cmp(&b.object))
-    });
+    sort_findings(&mut findings);
     Report {
         dialect: schema.dialect,
         tables: schema.tables().count(),
@@ -109,6 +104,17 @@ fn location_of(loaded: &Loaded, object: &str) -> Option<String> {
         return locs.get(&format!("table {table}")).cloned();
     }
     None
+}
+
+/// Sorts findings the way `analyze` does: most severe first, then by code and object (for
+/// callers that add findings of their own, such as those that need a live database).
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.code.cmp(b.code))
+            .then_with(|| a.object.cmp(&b.object))
+    });
 }
 
 /// The rule documentation `migrex rule` prints, by code or name.

@@ -53,8 +53,16 @@ pub fn run(args: AnalyzeArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
             eprintln!("warning: {w}");
         }
     }
-    let report = migrex_analyze::analyze(&loaded);
+    let mut report = migrex_analyze::analyze(&loaded);
     let live = migrex::DbUrl::looks_like_url(&args.source);
+    if live {
+        // The rules that need the data (key ranges, value statistics).
+        let mut db = migrex::Db::connect(&args.source)?;
+        report
+            .findings
+            .extend(migrex::live_findings(&mut db, &loaded.schema)?);
+        migrex_analyze::sort_findings(&mut report.findings);
+    }
     // The workload: a file, else what a live PostgreSQL recorded.
     let workload = match &args.workload {
         Some(path) => Some(migrex_analyze::workload::parse_workload(

@@ -10,9 +10,11 @@ use migrex_safety::Severity;
 
 mod duplicate_index;
 mod eav_table;
+mod enum_as_text;
 mod float_for_money;
 mod foreign_key_cycle;
 mod inconsistent_naming;
+mod key_near_overflow;
 mod list_in_column;
 mod mismatched_key_type;
 mod missing_foreign_key;
@@ -64,6 +66,7 @@ pub static RULES: &[&AnalyzeRule] = &[
     &float_for_money::RULE,
     &missing_foreign_key::RULE,
     &mismatched_key_type::RULE,
+    &key_near_overflow::RULE,
     &foreign_key_cycle::RULE,
     &redundant_index::RULE,
     &timestamp_without_time_zone::RULE,
@@ -75,6 +78,7 @@ pub static RULES: &[&AnalyzeRule] = &[
     &wide_table::RULE,
     &inconsistent_naming::RULE,
     &polymorphic_association::RULE,
+    &enum_as_text::RULE,
 ];
 
 pub(crate) const ALL: &[&str] = &["postgres", "mysql", "sqlite"];
