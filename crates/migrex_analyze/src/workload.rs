@@ -473,7 +473,12 @@ pub fn advise(schema: &Schema, workload: &[WorkloadQuery]) -> WorkloadReport {
                 }
                 cols.truncate(4);
                 let mut found: Vec<(Vec<String>, usize)> = Vec::new();
-                if !cols.is_empty() {
+                // Equality on a whole unique key finds at most one row through that key's
+                // index: nothing to add.
+                let pinned = crate::relationships::unique_sets(t)
+                    .iter()
+                    .any(|k| !k.is_empty() && k.iter().all(|c| eq.contains(c)));
+                if !cols.is_empty() && !pinned {
                     found.push((cols.clone(), eq.len().min(cols.len())));
                 }
                 for j in &u.join {
@@ -662,6 +667,14 @@ mod tests {
                 ("orders".to_string(), vec!["customer_id".to_string()], 1),
             ]
         );
+    }
+
+    #[test]
+    fn a_unique_key_in_the_equalities_needs_nothing_more() {
+        let a = advice(
+            "SELECT * FROM customers WHERE id = $1 AND email > 'a';\nSELECT * FROM orders WHERE id = 2 ORDER BY created_at;\n",
+        );
+        assert!(a.is_empty(), "{a:?}");
     }
 
     #[test]
