@@ -2,26 +2,10 @@
 //! lists relationships and findings with file:line, workload advice, SARIF, rule docs of the
 //! analysis rules, and an ERD written as PNG and Mermaid.
 
+mod common;
+use common::{migrex, stdout, write};
+
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn migrex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrex"))
-        .args(args)
-        .output()
-        .expect("migrex runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("writable temp dir");
-    p.display().to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 const SCHEMA: &str = "CREATE TABLE customers (id bigint PRIMARY KEY, email varchar(254) NOT NULL, country text NOT NULL);
 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers (id), price double precision, created_at timestamptz NOT NULL);

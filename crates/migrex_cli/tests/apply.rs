@@ -1,22 +1,17 @@
 //! `migrex apply` / `migrex rollback` end to end, and the kill test: a batched copy of 1,000,000
 //! rows killed with SIGKILL in the middle, run again, and every row copied exactly once.
 
+mod common;
+use common::migrex;
+
 use migrex::Db;
 use migrex_apply::MigrationFile;
 use migrex_model::{DataOp, Dialect, QualifiedName};
 use migrex_render_sql::{RenderedStep, data_statements, data_task};
 use migrex_test_support::TestDb;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn migrex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrex"))
-        .args(args)
-        .env_remove("MIGREX_DB")
-        .output()
-        .expect("migrex runs")
-}
 
 fn scalar(db: &mut Db, sql: &str) -> String {
     db.query(sql).unwrap()[0][0].clone().unwrap_or_default()

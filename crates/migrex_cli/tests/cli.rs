@@ -1,22 +1,10 @@
 //! The `migrex` binary end to end: real commands, their output and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{migrex, stderr, stdout, write};
 
-fn migrex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrex"))
-        .args(args)
-        .output()
-        .expect("migrex runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::path::Path;
+use std::process::Command;
 
 fn example(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,12 +12,6 @@ fn example(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p: PathBuf = dir.join(name);
-    std::fs::write(&p, text).expect("writable temp dir");
-    p.display().to_string()
 }
 
 #[test]

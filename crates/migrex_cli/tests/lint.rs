@@ -1,26 +1,10 @@
 //! `migrex lint` and `migrex rule` end to end: exit codes (0 clean, 1 a finding at --fail-on,
 //! 2 usage or unreadable file), the human, JSON and SARIF outputs, suppressions, rule docs.
 
+mod common;
+use common::{migrex, stdout, write};
+
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn migrex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrex"))
-        .args(args)
-        .output()
-        .expect("migrex runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("writable temp dir");
-    p.display().to_string()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 const UNSAFE: &str = "-- add an index\nCREATE INDEX users_email_idx ON users (email);\n";
 const SAFE: &str = "SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nCREATE TABLE t (id bigint PRIMARY KEY, name varchar(20));\n";

@@ -1,24 +1,13 @@
 //! `migrex plan` end to end: the report per step, --fail-on exit codes, usage errors, and on a
 //! live PostgreSQL the server version and table sizes behind a duration estimate.
 
+mod common;
+use common::{migrex, write};
+
 use migrex_model::Dialect;
 use migrex_test_support::TestDb;
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn migrex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrex"))
-        .args(args)
-        .output()
-        .expect("migrex runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("writable temp dir");
-    p.display().to_string()
-}
+use std::process::Output;
 
 fn json(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {

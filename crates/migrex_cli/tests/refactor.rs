@@ -1,14 +1,8 @@
 //! `migrex refactor`: the recipe list, flags and positional parameters, TOML recipe files,
 //! `--out` files and errors naming the object.
 
-use std::process::{Command, Output};
-
-fn migrex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migrex"))
-        .args(args)
-        .output()
-        .expect("migrex runs")
-}
+mod common;
+use common::migrex;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
