@@ -328,3 +328,22 @@ fn json_diff(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut
         _ => {}
     }
 }
+
+/// A framework runner's interpreter named by an environment variable (`MIGREX_PYTHON`: the
+/// virtual environment's python with Django, Alembic and SQLAlchemy; `MIGREX_RUBY`: a ruby with
+/// Active Record), as `scripts/orm-env` prints them. Unset: prints `SKIP` and gives `None`,
+/// unless `MIGREX_REQUIRE_SERVERS=1`, which makes a missing runner fail the test.
+pub fn runner(var: &str) -> Option<std::path::PathBuf> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v.into()),
+        _ => {
+            assert!(
+                std::env::var("MIGREX_REQUIRE_SERVERS").as_deref() != Ok("1"),
+                "{var} is unset but MIGREX_REQUIRE_SERVERS=1: run scripts/orm-env and export \
+                 what it prints"
+            );
+            eprintln!("SKIP framework runner test: {var} unset (see scripts/orm-env)");
+            None
+        }
+    }
+}

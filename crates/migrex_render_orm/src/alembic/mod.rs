@@ -1,0 +1,20 @@
+//! Alembic migration and model files. Being written.
+
+use crate::{MigrationInput, OutputFile, WriteError, Writer};
+use migrex_model::Schema;
+
+pub struct AlembicWriter;
+
+impl Writer for AlembicWriter {
+    fn write_migration(&self, _input: &MigrationInput) -> Result<Vec<OutputFile>, WriteError> {
+        Err(WriteError::Unsupported(
+            "alembic migrations are not written yet".into(),
+        ))
+    }
+
+    fn write_models(&self, _schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
+        Err(WriteError::Unsupported(
+            "alembic models are not written yet".into(),
+        ))
+    }
+}

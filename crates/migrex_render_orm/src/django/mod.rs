@@ -1,0 +1,20 @@
+//! Django migration and model files. Being written.
+
+use crate::{MigrationInput, OutputFile, WriteError, Writer};
+use migrex_model::Schema;
+
+pub struct DjangoWriter;
+
+impl Writer for DjangoWriter {
+    fn write_migration(&self, _input: &MigrationInput) -> Result<Vec<OutputFile>, WriteError> {
+        Err(WriteError::Unsupported(
+            "django migrations are not written yet".into(),
+        ))
+    }
+
+    fn write_models(&self, _schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
+        Err(WriteError::Unsupported(
+            "django models are not written yet".into(),
+        ))
+    }
+}

@@ -1,0 +1,147 @@
+//! Plans written as an ORM's own migration files (`migrex diff ... --target django|alembic|rails`)
+//! and schemas written as its model files (`migrex convert SOURCE --to ...`).
+//!
+//! Each framework is one module behind [`Writer`]; [`Target`] is the registry. A writer uses
+//! the framework's own operations where it has them, the plan's SQL (from `migrex_render_sql`)
+//! as a raw-SQL operation where it has not, and, when the target schema was read from a project
+//! of the same framework, that project's field definitions as written, so that the framework's
+//! own autodetector finds nothing left to do after the migration.
+
+pub mod alembic;
+pub mod django;
+pub mod rails;
+
+use migrex_model::{Plan, Schema};
+use migrex_source_orm::Project;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The migration formats migrex writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    Django,
+    Alembic,
+    Rails,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Target::Django, Target::Alembic, Target::Rails];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Django => "django",
+            Target::Alembic => "alembic",
+            Target::Rails => "rails",
+        }
+    }
+
+    /// The target a `--target`/`--to` value names (`sqlalchemy` writes Alembic revisions and
+    /// SQLAlchemy models).
+    pub fn from_name(name: &str) -> Option<Target> {
+        match name.to_ascii_lowercase().as_str() {
+            "django" => Some(Target::Django),
+            "alembic" | "sqlalchemy" => Some(Target::Alembic),
+            "rails" | "activerecord" => Some(Target::Rails),
+            _ => None,
+        }
+    }
+
+    fn writer(self) -> &'static dyn Writer {
+        match self {
+            Target::Django => &django::DjangoWriter,
+            Target::Alembic => &alembic::AlembicWriter,
+            Target::Rails => &rails::RailsWriter,
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a migration is written from.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationInput<'a> {
+    /// The up plan and its reverse (`migrex::Migration`).
+    pub up: &'a Plan,
+    pub down: &'a Plan,
+    pub from: &'a Schema,
+    pub to: &'a Schema,
+    /// The projects the two schemas were read from, when they were ORM projects.
+    pub from_project: Option<&'a Project>,
+    pub to_project: Option<&'a Project>,
+    /// The project root the files are written under (each writer puts them where its framework
+    /// looks: `<app>/migrations/`, the Alembic versions folder, `db/migrate/`). Migrations
+    /// already there decide the number, the chain and the version the new one follows.
+    pub out_dir: &'a Path,
+    /// A name for the migration (`--name`); writers derive one from the plan when absent.
+    pub name: Option<&'a str>,
+    /// Now, in seconds since the Unix epoch (UTC), for timestamps in names and headers.
+    pub now: i64,
+}
+
+/// A file to write, relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutputFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The plan holds a change the target cannot express, not even as raw SQL.
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+    #[error(transparent)]
+    Render(#[from] migrex_render_sql::RenderError),
+}
+
+/// One framework's writer.
+pub trait Writer: Sync {
+    /// The migration files for a plan (one migration; Django may need one per app).
+    fn write_migration(&self, input: &MigrationInput) -> Result<Vec<OutputFile>, WriteError>;
+
+    /// Model files that describe `schema` (`migrex convert`).
+    fn write_models(&self, schema: &Schema) -> Result<Vec<OutputFile>, WriteError>;
+}
+
+/// Writes the migration files of a plan for `target`.
+pub fn write_migration(
+    target: Target,
+    input: &MigrationInput,
+) -> Result<Vec<OutputFile>, WriteError> {
+    target.writer().write_migration(input)
+}
+
+/// Writes model files describing `schema` for `target`.
+pub fn write_models(target: Target, schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
+    target.writer().write_models(schema)
+}
+
+/// Writes files under `dir`, creating folders; an existing file is never overwritten.
+pub fn save(dir: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, WriteError> {
+    let mut written = Vec::new();
+    for file in files {
+        let path = dir.join(&file.path);
+        let io = |e: std::io::Error| WriteError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io)?;
+        std::io::Write::write_all(&mut out, file.contents.as_bytes()).map_err(io)?;
+        written.push(path);
+    }
+    Ok(written)
+}

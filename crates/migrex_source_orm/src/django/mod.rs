@@ -1,0 +1,24 @@
+//! Django projects (`django:PATH`). Being written.
+
+use crate::{OrmError, Project, Reader};
+use migrex_model::Dialect;
+use std::path::Path;
+
+/// Django's models as written (model classes and their fields), for the Django writer.
+#[derive(Debug, Clone, Default)]
+pub struct Models {}
+
+pub struct DjangoReader;
+
+impl Reader for DjangoReader {
+    fn detect(&self, _root: &Path) -> bool {
+        false
+    }
+
+    fn read(&self, root: &Path, _dialect: Dialect) -> Result<Project, OrmError> {
+        Err(OrmError::Usage(format!(
+            "cannot read {} yet",
+            root.display()
+        )))
+    }
+}
