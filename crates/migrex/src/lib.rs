@@ -19,7 +19,14 @@ pub use renames::{RenameArg, merge_renames, rename_option, rename_question};
 
 mod advice;
 mod live_rules;
+mod orm;
 mod renames;
+
+pub use migrex_source_orm::{Framework, Project};
+pub use orm::{
+    OutputFile, Source, Target, default_out_dir, load_project, load_source, orm_dialect,
+    orm_source, write_orm_migration, write_orm_models,
+};
 
 pub use advice::{
     AdviceMeasurement, QueryCost, UnusedIndex, measure_advice, recorded_workload, unused_indexes,
@@ -79,9 +86,13 @@ pub fn url_dialect(source: &str) -> Option<Dialect> {
         .flatten()
 }
 
-/// Reads a SOURCE. A file needs a dialect: the one given, or one inferred from its text
+/// Reads a SOURCE. An ORM project (`django:PATH`, or a folder) is read for the dialect given,
+/// else the one it is configured for, else SQLite. A file needs a dialect: the one given, or one inferred from its text
 /// (`infer_dialect`); an ambiguous file is a usage error asking for `--dialect`.
 pub fn load(source: &str, dialect: Option<Dialect>) -> Result<Loaded, Error> {
+    if let Some((framework, path)) = orm_source(source)? {
+        return Ok(load_project(framework, &path, dialect)?.loaded);
+    }
     if is_url(source) {
         let mut db = Db::connect(source)?;
         if let Some(d) = dialect

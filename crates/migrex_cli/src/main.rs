@@ -130,6 +130,13 @@ enum Command {
         /// With --online: the lock timeout before every step, in milliseconds.
         #[arg(long, requires = "online", default_value_t = 2000)]
         lock_timeout: u64,
+        /// Write the migration as this framework's migration files (under --out, or under the
+        /// project TO was read from): django, alembic or rails.
+        #[arg(long, value_parser = parse_target)]
+        target: Option<migrex::Target>,
+        /// With --target: the migration's name (derived from its changes when absent).
+        #[arg(long, requires = "target")]
+        name: Option<String>,
         #[command(flatten)]
         renames: RenameOpts,
     },
@@ -157,6 +164,23 @@ enum Command {
         after_help = "Examples:\n  migrex plan postgres://user@localhost/app desired.sql\n  migrex plan v1.sql v2.sql --dialect postgres --server-version 16.4 --format json\n  migrex plan mysql://root@localhost/app desired.sql --fail-on warning\n  migrex plan v1.sql v2.sql --dialect mysql --flavor mariadb --server-version 10.11\n\nExit codes: 0 no step reaches --fail-on (default error), 1 one does, 2 usage or runtime error.\nA live FROM gives the server version and table sizes (for duration estimates)."
     )]
     Plan(plan::PlanArgs),
+    /// Write model files describing a schema in a framework's format (to move a project from
+    /// one framework to another, or to start models for an existing database).
+    #[command(
+        after_help = "Examples:\n  migrex convert django:shop --to rails --out ../shop-rails\n  migrex convert schema.sql --dialect postgres --to sqlalchemy --out app\n  migrex convert sqlite://app.db --to django --out legacy\n\nFiles that already exist are never overwritten."
+    )]
+    Convert {
+        /// The schema: a .sql file, a database URL or an ORM project (django:PATH, ...).
+        source: String,
+        /// The framework to write models for: django, sqlalchemy or rails.
+        #[arg(long, value_parser = parse_target)]
+        to: migrex::Target,
+        /// The folder to write into (created when missing).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum)]
+        dialect: Option<DialectArg>,
+    },
     /// Lint hand-written migration files: hazards to a running database or its data (warning,
     /// error) and hygiene (info), per dialect and server version.
     #[command(
@@ -251,10 +275,23 @@ fn load_pair(
     to: &str,
     dialect: Option<DialectArg>,
 ) -> Result<(Loaded, Loaded), migrex::Error> {
+    let (a, b) = load_sources(from, to, dialect)?;
+    Ok((a.loaded, b.loaded))
+}
+
+/// `load_pair`, keeping the ORM projects (a migration written for a framework needs them). An
+/// ORM side without --dialect takes the other side's dialect, else its configured one.
+fn load_sources(
+    from: &str,
+    to: &str,
+    dialect: Option<DialectArg>,
+) -> Result<(migrex::Source, migrex::Source), migrex::Error> {
     let dialect: Option<Dialect> = dialect
         .map(Into::into)
         .or_else(|| migrex::url_dialect(from))
-        .or_else(|| migrex::url_dialect(to));
+        .or_else(|| migrex::url_dialect(to))
+        .or_else(|| migrex::orm_dialect(to))
+        .or_else(|| migrex::orm_dialect(from));
     let dialect = match dialect {
         Some(d) => Some(d),
         None => {
@@ -270,14 +307,17 @@ fn load_pair(
     // Two live databases are read side by side: each read mostly waits for its server.
     if migrex::is_url(from) && migrex::is_url(to) {
         let (a, b) = std::thread::scope(|s| {
-            let a = s.spawn(|| migrex::load(from, dialect));
-            let b = migrex::load(to, dialect);
+            let a = s.spawn(|| migrex::load_source(from, dialect));
+            let b = migrex::load_source(to, dialect);
             (a.join(), b)
         });
         let a = a.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         return Ok((a?, b?));
     }
-    Ok((migrex::load(from, dialect)?, migrex::load(to, dialect)?))
+    Ok((
+        migrex::load_source(from, dialect)?,
+        migrex::load_source(to, dialect)?,
+    ))
 }
 
 /// The hint renames merged with --rename, then (on a terminal, unless --no-input) the answers
@@ -388,6 +428,22 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
         Command::Erd(args) => erd::run(args, cli.quiet),
         Command::Apply(args) => apply::run(args, false),
         Command::Rollback(args) => apply::run(args, true),
+        Command::Convert {
+            source,
+            to,
+            out,
+            dialect,
+        } => {
+            let loaded = migrex::load(&source, dialect.map(Into::into))?;
+            print_warnings(cli.quiet, &[&loaded]);
+            let written = migrex::write_orm_models(to, &loaded, &out)?;
+            if !cli.quiet {
+                for path in &written {
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inspect {
             source,
             dialect,
@@ -414,10 +470,13 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             online_above,
             batch_size,
             lock_timeout,
+            target,
+            name,
             renames,
         } => {
-            let (a, b) = load_pair(&from, &to, dialect)?;
-            print_warnings(cli.quiet, &[&a, &b]);
+            let (from_source, to_source) = load_sources(&from, &to, dialect)?;
+            let (a, b) = (&from_source.loaded, &to_source.loaded);
+            print_warnings(cli.quiet, &[a, b]);
             let (renames, declined) = decide_renames(&a, &b, &renames)?;
             let large = if online || plain {
                 None
@@ -444,7 +503,34 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                     eprintln!("note: {note}");
                 }
             }
-            if let Some(dir) = &out {
+            if let Some(target) = target {
+                let dir = out
+                    .clone()
+                    .or_else(|| migrex::default_out_dir(target, &to_source))
+                    .ok_or_else(|| {
+                        migrex::Error::Usage(format!(
+                            "--target {target} needs --out DIR (the project root the migration \
+                             goes under) when TO is not a {target} project"
+                        ))
+                    })?;
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                let written = migrex::write_orm_migration(
+                    target,
+                    &m,
+                    &from_source,
+                    &to_source,
+                    &dir,
+                    name.as_deref(),
+                    now,
+                )?;
+                if !cli.quiet {
+                    for path in &written {
+                        eprintln!("wrote {}", path.display());
+                    }
+                }
+            } else if let Some(dir) = &out {
                 let write = |name: &str, text: &str| {
                     std::fs::create_dir_all(dir)
                         .and_then(|()| std::fs::write(dir.join(name), text))
@@ -533,6 +619,16 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             })
         }
     }
+}
+
+/// `--target`/`--to` values: the frameworks migrex writes.
+fn parse_target(value: &str) -> Result<migrex::Target, String> {
+    migrex::Target::from_name(value).ok_or_else(|| {
+        format!(
+            "unknown framework {value:?}: one of {}",
+            migrex::Target::ALL.map(|t| t.name()).join(", ")
+        )
+    })
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {
