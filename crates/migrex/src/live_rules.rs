@@ -1,6 +1,7 @@
 //! The analysis rules that need the data, not only the schema: integer keys close to their
-//! type's maximum (every dialect) and free-text columns that hold an enumeration (PostgreSQL,
-//! from the planner's statistics).
+//! type's maximum (every dialect), free-text columns that hold an enumeration (PostgreSQL,
+//! from the planner's statistics) and columns that depend on another non-key column
+//! (functional dependencies on a bounded sample of each table's rows).
 
 use crate::Error;
 use migrex_analyze::{Finding, RULES};
@@ -57,7 +58,105 @@ fn integer_max(d: Dialect, ty: &ColumnType) -> Option<f64> {
     }
 }
 
-/// Findings of MA107 (key-near-overflow) and MA212 (enum-as-text) on a live database.
+/// Rows read per table to look for functional dependencies: enough for evidence, bounded so
+/// that a large table costs one short read.
+const DEPENDENCY_SAMPLE: usize = 5000;
+/// Columns per table compared pairwise (the first ones of a wide table).
+const DEPENDENCY_COLUMNS: usize = 24;
+
+/// Findings of MA214 (transitive-dependency): per table, a sample of the rows read as text and
+/// checked for one non-key column determining others.
+fn dependency_findings(db: &mut Db, schema: &Schema) -> Result<Vec<Finding>, Error> {
+    let d = db.dialect();
+    let text = match d {
+        Dialect::Postgres => "text",
+        Dialect::Mysql => "CHAR",
+        Dialect::Sqlite => "TEXT",
+    };
+    let mut out = Vec::new();
+    for (q, t) in schema.tables() {
+        if t.partition_of.is_some() {
+            continue;
+        }
+        let key: Vec<&String> = t.primary_key.iter().flat_map(|p| &p.columns).collect();
+        let columns: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|(n, c)| {
+                !key.contains(n)
+                    && c.generated.is_none()
+                    && matches!(
+                        migrex_analyze::rules::semantic(d, &c.ty),
+                        ColumnType::Text { .. }
+                            | ColumnType::Enum { .. }
+                            | ColumnType::Integer { .. }
+                            | ColumnType::Decimal { .. }
+                            | ColumnType::Date
+                    )
+            })
+            .map(|(n, _)| n.clone())
+            .take(DEPENDENCY_COLUMNS)
+            .collect();
+        if columns.len() < 2 {
+            continue;
+        }
+        let list = columns
+            .iter()
+            .map(|c| format!("CAST({} AS {text})", quote_ident(d, c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = db.query(&format!(
+            "SELECT {list} FROM {} LIMIT {DEPENDENCY_SAMPLE}",
+            qualified(d, &q)
+        ))?;
+        for dep in migrex_analyze::dependencies(&columns, &rows) {
+            let a = &dep.determinant;
+            let referenced = t
+                .foreign_keys
+                .iter()
+                .find(|f| f.columns.len() == 1 && &f.columns[0] == a)
+                .map(|f| f.ref_table.clone());
+            let moved: Vec<&String> = dep.dependents.iter().chain(&dep.equivalent).collect();
+            let moved_list = moved
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut message = if dep.dependents.is_empty() {
+                format!("in {q}, {a} and {moved_list} determine each other")
+            } else {
+                format!("in {q}, {a} determines {}", dep.dependents.join(", "))
+            };
+            message.push_str(&format!(" on {} sampled rows", rows.len()));
+            if !dep.dependents.is_empty() && !dep.equivalent.is_empty() {
+                message.push_str(&format!(
+                    " ({} determine(s) {a} back)",
+                    dep.equivalent.join(", ")
+                ));
+            }
+            let help = match referenced {
+                Some(parent) => format!(
+                    "{moved_list} belong(s) in {parent}, which {a} references: read them through the join and drop them here"
+                ),
+                None => format!(
+                    "migrex refactor extract-lookup --column {}.{a}, then move {moved_list} into the lookup table",
+                    q.name
+                ),
+            };
+            out.push(finding(
+                "MA214",
+                Severity::Info,
+                format!("column {q}.{a}"),
+                message,
+                help,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Findings of MA107 (key-near-overflow), MA212 (enum-as-text) and MA214
+/// (transitive-dependency) on a live database.
 pub fn live_findings(db: &mut Db, schema: &Schema) -> Result<Vec<Finding>, Error> {
     let d = db.dialect();
     let mut out = Vec::new();
@@ -154,5 +253,6 @@ pub fn live_findings(db: &mut Db, schema: &Schema) -> Result<Vec<Finding>, Error
             ));
         }
     }
+    out.extend(dependency_findings(db, schema)?);
     Ok(out)
 }

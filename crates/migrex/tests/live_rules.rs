@@ -64,3 +64,77 @@ fn mariadb_and_sqlite_keys() {
         }
     }
 }
+
+/// A customer table whose country follows from its city (and country code and country name
+/// from each other), on each database: MA214 names the city and the code, and nothing else.
+#[test]
+fn transitive_dependencies_on_every_database() {
+    let cities = [
+        ("Lyon", "FR", "France"),
+        ("Nice", "FR", "France"),
+        ("Porto", "PT", "Portugal"),
+        ("Bonn", "DE", "Germany"),
+        ("Graz", "AT", "Austria"),
+    ];
+    let values: Vec<String> = (0..300)
+        .map(|i| {
+            let (city, code, country) = cities[i % cities.len()];
+            // `tier` repeats but follows nothing: it must not be reported either way.
+            format!(
+                "({i}, 'name {i}', '{city}', '{code}', '{country}', {})",
+                i % 7
+            )
+        })
+        .collect();
+    for d in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+        let Some(db) = TestDb::new(d) else {
+            continue;
+        };
+        db.run(&format!(
+            "CREATE TABLE customers (id int PRIMARY KEY, name varchar(40) NOT NULL, city varchar(40), country_code char(2), country varchar(40), tier int);
+             INSERT INTO customers VALUES {};",
+            values.join(", ")
+        ));
+        let loaded = db.introspect();
+        let mut conn = db.connect();
+        let found: Vec<(String, String, String)> = migrex::live_findings(&mut conn, &loaded.schema)
+            .expect("reads")
+            .into_iter()
+            .filter(|f| f.code == "MA214")
+            .map(|f| (f.object, f.message, f.help.unwrap_or_default()))
+            .collect();
+        let objects: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+        let table = if d == Dialect::Postgres {
+            "public.customers"
+        } else {
+            "customers"
+        };
+        assert_eq!(
+            objects,
+            vec![
+                format!("column {table}.city"),
+                format!("column {table}.country_code")
+            ],
+            "{d}: {found:#?}"
+        );
+        assert!(
+            found[0]
+                .1
+                .contains("city determines country_code, country on 300 sampled rows"),
+            "{d}: {}",
+            found[0].1
+        );
+        assert!(
+            found[0]
+                .2
+                .contains("extract-lookup --column customers.city"),
+            "{d}: {}",
+            found[0].2
+        );
+        assert!(
+            found[1]
+                .1
+                .contains("country_code and country determine each other")
+        );
+    }
+}

@@ -15,6 +15,7 @@ use migrex_safety::Severity;
 use serde::Serialize;
 
 pub use relationships::{Relationship, RelationshipKind, find_relationships};
+pub use rules::transitive_dependency::{Dependency, dependencies};
 pub use rules::{AnalyzeRule, RULES};
 
 /// One finding of a rule.

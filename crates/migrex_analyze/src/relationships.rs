@@ -51,7 +51,7 @@ pub struct Relationship {
 }
 
 /// Columns that only record when a row changed: a junction holding only these is pure.
-const BOOKKEEPING: &[&str] = &[
+pub(crate) const BOOKKEEPING: &[&str] = &[
     "created_at",
     "updated_at",
     "inserted_at",

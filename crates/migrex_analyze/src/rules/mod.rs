@@ -9,6 +9,7 @@ use migrex_model::{ColumnType, Dialect, QualifiedName, Schema};
 use migrex_safety::Severity;
 
 mod duplicate_index;
+mod duplicated_one_to_one_column;
 mod eav_table;
 mod enum_as_text;
 mod float_for_money;
@@ -24,6 +25,7 @@ mod polymorphic_association;
 mod redundant_index;
 mod repeating_column_group;
 mod timestamp_without_time_zone;
+pub mod transitive_dependency;
 mod unindexed_foreign_key;
 mod varchar_limit;
 mod wide_table;
@@ -79,13 +81,15 @@ pub static RULES: &[&AnalyzeRule] = &[
     &inconsistent_naming::RULE,
     &polymorphic_association::RULE,
     &enum_as_text::RULE,
+    &duplicated_one_to_one_column::RULE,
+    &transitive_dependency::RULE,
 ];
 
 pub(crate) const ALL: &[&str] = &["postgres", "mysql", "sqlite"];
 
 /// The portable reading of a column type: SQLite keeps declarations verbatim (`Other`), so
 /// they are read with MySQL's type grammar (`varchar(3)`, `double`, `boolean`) to judge them.
-pub(crate) fn semantic(d: Dialect, ty: &ColumnType) -> ColumnType {
+pub fn semantic(d: Dialect, ty: &ColumnType) -> ColumnType {
     match (d, ty) {
         (Dialect::Sqlite, ColumnType::Other { name }) => {
             migrex_dialect::parse_type(Dialect::Mysql, name)
