@@ -130,6 +130,13 @@ enum Command {
         /// With --online: the lock timeout before every step, in milliseconds.
         #[arg(long, requires = "online", default_value_t = 2000)]
         lock_timeout: u64,
+        /// The server version the migration runs on (`16.4`, `8.0.36`, `10.11.6`): decides which
+        /// online forms it may use; default: FROM's when it is a URL, else the oldest supported.
+        #[arg(long, value_name = "V")]
+        server_version: Option<String>,
+        /// MySQL or MariaDB (their online DDL differs); default: FROM's when it is a URL.
+        #[arg(long, value_enum)]
+        flavor: Option<plan::FlavorArg>,
         /// Write the migration as this framework's migration files (under --out, or under the
         /// project TO was read from): django, alembic or rails.
         #[arg(long, value_parser = parse_target)]
@@ -470,6 +477,8 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             online_above,
             batch_size,
             lock_timeout,
+            server_version,
+            flavor,
             target,
             name,
             renames,
@@ -490,7 +499,27 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                     "note: online plan: {table} holds about {rows} rows (--online-above {online_above}); --plain for the plain plan"
                 );
             }
+            let server_target = if server_version.is_some() || flavor.is_some() {
+                let server = if migrex::is_url(&from) {
+                    Some(migrex::Db::connect(&from)?.server_version()?)
+                } else {
+                    None
+                };
+                let dialect = b.schema.dialect;
+                Some(
+                    plan::target_from(
+                        dialect,
+                        server.as_deref(),
+                        flavor,
+                        server_version.as_deref(),
+                    )?
+                    .0,
+                )
+            } else {
+                None
+            };
             let options = migrex::PlanOptions {
+                target: server_target,
                 online: online || large.is_some(),
                 batch_size: Some(batch_size),
                 lock_timeout_ms: Some(lock_timeout),

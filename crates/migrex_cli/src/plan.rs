@@ -267,6 +267,18 @@ fn target_of(
     dialect: Dialect,
     server: Option<&str>,
 ) -> Result<(Target, &'static str), migrex::Error> {
+    target_from(dialect, server, args.flavor, args.server_version.as_deref())
+}
+
+/// The server a plan is for: `server` (a live FROM's version string) or the dialect's oldest
+/// supported release, then --flavor and --server-version on top. Also says where the version
+/// came from ("server", "option" or "default").
+pub(crate) fn target_from(
+    dialect: Dialect,
+    server: Option<&str>,
+    flavor: Option<FlavorArg>,
+    server_version: Option<&str>,
+) -> Result<(Target, &'static str), migrex::Error> {
     let mut target = match server {
         Some(text) => Target::from_server_version(dialect, text),
         None => Target::of_dialect(dialect, None),
@@ -276,7 +288,7 @@ fn target_of(
     } else {
         "default"
     };
-    if let Some(f) = args.flavor {
+    if let Some(f) = flavor {
         if dialect != Dialect::Mysql {
             return Err(migrex::Error::Usage(format!(
                 "--flavor applies to MySQL/MariaDB, not {dialect}"
@@ -287,7 +299,7 @@ fn target_of(
             FlavorArg::Mariadb => Flavor::Mariadb,
         };
     }
-    if let Some(v) = &args.server_version {
+    if let Some(v) = server_version {
         let parsed = Version::parse(v).ok_or_else(|| {
             migrex::Error::Usage(format!(
                 "--server-version {v:?} is not a version (e.g. 16.4, 8.0.36, 10.11.6)"

@@ -16,7 +16,7 @@ fn example(name: &str) -> String {
 
 #[test]
 fn help_of_every_command_has_an_example() {
-    for cmd in ["inspect", "diff", "verify"] {
+    for cmd in ["inspect", "diff", "verify", "convert"] {
         let o = migrex(&[cmd, "--help"]);
         assert!(o.status.success(), "{cmd} --help failed");
         assert!(
@@ -134,6 +134,65 @@ fn ambiguous_dialect_is_a_usage_error() {
     let o = migrex(&["inspect", &f]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--dialect"), "{}", stderr(&o));
+}
+
+/// `diff --server-version` is checked like `plan`'s: a version that is not one is a usage error,
+/// and a flavor only applies to MySQL.
+#[test]
+fn diff_server_version_and_flavor_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.sql",
+        "CREATE TABLE t (id int PRIMARY KEY);\n",
+    );
+    let b = write(
+        dir.path(),
+        "b.sql",
+        "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);\n",
+    );
+    let ok = migrex(&[
+        "diff",
+        &a,
+        &b,
+        "--dialect",
+        "postgres",
+        "--online",
+        "--server-version",
+        "16.4",
+    ]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("ADD COLUMN"), "{}", stdout(&ok));
+    let bad = migrex(&[
+        "diff",
+        &a,
+        &b,
+        "--dialect",
+        "postgres",
+        "--server-version",
+        "sixteen",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("is not a version"),
+        "{}",
+        stderr(&bad)
+    );
+    let flavor = migrex(&[
+        "diff",
+        &a,
+        &b,
+        "--dialect",
+        "postgres",
+        "--flavor",
+        "mariadb",
+    ]);
+    assert_eq!(flavor.status.code(), Some(2));
+    assert!(
+        stderr(&flavor).contains("--flavor applies to MySQL"),
+        "{}",
+        stderr(&flavor)
+    );
 }
 
 /// `verify --dev` on the live servers, when configured.
