@@ -808,6 +808,11 @@ impl<'a> Runner<'a> {
             keyset.batch_size = n.max(1);
         }
         let ceiling = keyset.batch_size;
+        // With a time budget, start small and let `adapt` grow the batches: the first batch
+        // must not be the one that holds its locks too long before anything is measured.
+        if self.options.target_batch_ms.is_some() {
+            keyset.batch_size = keyset.batch_size.min(SLOW_START_ROWS);
+        }
         let batch_sql = |lo: Option<&[String]>, hi: &[String]| match task {
             DataTask::Update(u) => u.batch_sql(lo, hi),
             DataTask::Copy(c) => c.batch_sql(lo, hi),
@@ -1063,19 +1068,18 @@ impl<'a> Runner<'a> {
     }
 }
 
-/// The next batch size: smaller when a batch held its locks longer than `target_ms`, larger
-/// again (up to the configured `ceiling`) when batches are well under it. Batches are key
-/// ranges, so their size may change at any batch, a resumed run included.
+/// The first batch's size when batches adapt to a time budget.
+const SLOW_START_ROWS: u32 = 1000;
+
+/// The next batch size from the last batch's time: proportional to how far that batch was from
+/// half the budget (headroom for the variance between batches, so that none crosses it), at
+/// most doubling or quartering at once, within 10 rows and the ceiling.
 fn adapt(size: u32, ceiling: u32, batch_ms: u64, target_ms: u64) -> u32 {
-    let target_ms = target_ms.max(1);
-    if batch_ms > target_ms {
-        let scaled = u64::from(size) * target_ms * 4 / (batch_ms * 5);
-        (scaled as u32).clamp(size / 4, size).max(10)
-    } else if batch_ms * 3 < target_ms && size < ceiling {
-        (size.saturating_mul(3) / 2).clamp(size + 1, ceiling)
-    } else {
-        size
-    }
+    let aim = (target_ms.max(1) / 2).max(1);
+    let scaled = u64::from(size) * aim / batch_ms.max(1);
+    let hi = (u64::from(size) * 2).min(u64::from(ceiling)).max(10);
+    let lo = (u64::from(size) / 4).max(10).min(hi);
+    scaled.clamp(lo, hi) as u32
 }
 
 /// The error detail of a failed batch.
@@ -1151,12 +1155,16 @@ mod tests {
     #[test]
     fn slow_batches_shrink_and_fast_ones_grow_back_to_the_ceiling() {
         assert_eq!(adapt(5000, 5000, 50, 100), 5000);
-        // Twice the target: about 40% of the size (aiming under the target).
-        assert_eq!(adapt(5000, 5000, 200, 100), 2000);
+        // Twice the target: aim at half the target, so a quarter of the size.
+        assert_eq!(adapt(5000, 5000, 200, 100), 1250);
         // Never below a quarter at once, nor below 10 rows.
         assert_eq!(adapt(5000, 5000, 10_000, 100), 1250);
         assert_eq!(adapt(12, 5000, 10_000, 100), 10);
-        assert_eq!(adapt(2000, 5000, 20, 100), 3000);
+        // Fast batches grow, at most doubling, up to the ceiling.
+        assert_eq!(adapt(2000, 5000, 20, 100), 4000);
         assert_eq!(adapt(4000, 5000, 20, 100), 5000);
+        assert_eq!(adapt(1000, 50_000, 40, 100), 1250);
+        // At the aim: unchanged.
+        assert_eq!(adapt(3000, 5000, 50, 100), 3000);
     }
 }
