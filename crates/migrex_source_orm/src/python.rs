@@ -260,7 +260,7 @@ mod tests {
                 .as_str(),
             Some("tu")
         );
-        assert_eq!(file.location(call.as_ref()), "m.py:1:5");
+        assert_eq!(file.location(call), "m.py:1:5");
     }
 
     #[test]
