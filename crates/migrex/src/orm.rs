@@ -64,6 +64,27 @@ pub fn load_source(source: &str, dialect: Option<Dialect>) -> Result<Source, Err
     })
 }
 
+/// When one side of a comparison is an ORM project, the other side is read without that
+/// framework's bookkeeping tables (`django_migrations`, `alembic_version`,
+/// `schema_migrations`...): a database the framework migrated holds them, its models never do.
+pub fn align_sources(a: &mut Source, b: &mut Source) {
+    fn strip(side: &mut Source, framework: Framework) {
+        if side.project.is_some() {
+            return;
+        }
+        let tables = framework.bookkeeping_tables();
+        for ns in side.loaded.schema.namespaces.values_mut() {
+            ns.tables.retain(|name, _| !tables.contains(&name.as_str()));
+        }
+    }
+    if let Some(f) = a.project.as_ref().map(|p| p.framework) {
+        strip(b, f);
+    }
+    if let Some(f) = b.project.as_ref().map(|p| p.framework) {
+        strip(a, f);
+    }
+}
+
 /// Writes a migration as `target`'s migration files under `out_dir` (a project root: each
 /// framework puts them where it looks) and returns the paths written. `now` is seconds since
 /// the Unix epoch (names and headers carry it).

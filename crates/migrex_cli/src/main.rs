@@ -321,10 +321,12 @@ fn load_sources(
         let a = a.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         return Ok((a?, b?));
     }
-    Ok((
+    let (mut a, mut b) = (
         migrex::load_source(from, dialect)?,
         migrex::load_source(to, dialect)?,
-    ))
+    );
+    migrex::align_sources(&mut a, &mut b);
+    Ok((a, b))
 }
 
 /// The hint renames merged with --rename, then (on a terminal, unless --no-input) the answers

@@ -52,6 +52,16 @@ impl Framework {
         }
     }
 
+    /// The tables the framework's migration runner keeps in the database: not part of the
+    /// models, so a database compared with a project of this framework is read without them.
+    pub fn bookkeeping_tables(self) -> &'static [&'static str] {
+        match self {
+            Framework::Django => &["django_migrations"],
+            Framework::Sqlalchemy => &["alembic_version"],
+            Framework::Rails => &["schema_migrations", "ar_internal_metadata"],
+        }
+    }
+
     fn reader(self) -> &'static dyn Reader {
         match self {
             Framework::Django => &django::DjangoReader,

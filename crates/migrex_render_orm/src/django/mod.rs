@@ -776,6 +776,31 @@ fn write_per_app(
         let app = app_of(to, label)?;
         names.insert(label.clone(), migration_name(input, app, ops));
     }
+    // Django applies a migration to the state its migration files build, not to the database:
+    // operations relative to FROM's models only apply when the app's history already builds
+    // them. An app with models in FROM but no migrations would get an "initial" migration of
+    // alterations that Django cannot run.
+    for label in by_app.keys() {
+        let app = app_of(to, label)?;
+        let from_has_models = input
+            .from_project
+            .and_then(|p| match &p.models {
+                AnyModels::Django(m) => m.app(label).map(|a| !a.models.is_empty()),
+                _ => None,
+            })
+            .unwrap_or(false);
+        if app.migrations.is_empty() && from_has_models {
+            let root = input.to_project.map_or_else(
+                || input.out_dir.display().to_string(),
+                |p| p.root.display().to_string(),
+            );
+            return Err(WriteError::Unsupported(format!(
+                "app {label} has models in FROM but no migrations in {root}: Django's migration \
+                 state would not match FROM; create them first (`manage.py makemigrations \
+                 {label}`) or diff from the models the migrations describe"
+            )));
+        }
+    }
     let mut files = Vec::new();
     for label in order.iter().filter(|l| by_app.contains_key(*l)) {
         let ops = &by_app[label];

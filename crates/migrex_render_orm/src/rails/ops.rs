@@ -754,7 +754,11 @@ fn create_table(ctx: &Context, name: &str, table: &Table, verb: &str) -> Vec<Op>
         let ar = ctx.column_on(name, c, verb == "drop_table");
         let mut a = vec![sym(&ar.name)];
         a.extend(column_options(&ar));
-        if ar.ty.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_') {
+        // `t.<type>` only for the column methods Active Record 6.1 defines on this adapter
+        // (`t.timestamptz` is 7.0+): any other type goes through `t.column` as SQL.
+        if ar.ty.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')
+            && migrex_source_orm::rails::dsl::column_method_exists(ctx.dialect, &ar.ty)
+        {
             body.push(format!("t.{} {}", ar.ty, join_args(a)));
         } else {
             let mut a = vec![sym(&ar.name), ruby_str(&ar.ty)];

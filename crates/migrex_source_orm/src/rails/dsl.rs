@@ -700,7 +700,7 @@ pub fn table_statement(
                 return Err(file.error_at(
                     c.offset,
                     format!(
-                        "undefined method `{ty}' for TableDefinition: Active Record 6.1 has no                          column type `{ty}` (write `t.column \"name\", \"{ty}\"` for a                          database type it does not know)"
+                        "undefined method `{ty}' for TableDefinition: Active Record 6.1 has no column type `{ty}` (write `t.column \"name\", \"{ty}\"` for a database type it does not know)"
                     ),
                 ));
             }

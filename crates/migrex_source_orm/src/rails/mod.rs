@@ -173,7 +173,7 @@ pub fn load_schema(
                 return Err(file.error_at(
                     c.offset,
                     format!(
-                        "undefined method `{}' for the {adapter} TableDefinition: `t.{}` is a                          column type of another database",
+                        "undefined method `{}' for the {adapter} TableDefinition: `t.{}` is a column type of another database",
                         c.ty, c.ty
                     ),
                 ));

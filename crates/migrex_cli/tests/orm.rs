@@ -1,0 +1,346 @@
+//! ORM projects through the `migrex` binary: inspect, diff with `--target`, convert, and
+//! errors, on the ORM crates' fixture projects. The Django flow runs the real Django (the
+//! framework runners are proved per framework in `migrex_render_orm`'s tests; this proves
+//! the command line wires them up).
+
+mod common;
+
+use common::{migrex, stderr, stdout};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrex_source_orm/tests/fixtures")
+        .join(rel)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A Django project configured for a SQLite file in its own folder.
+fn sqlite_settings(project: &Path) {
+    let settings = project.join("config/settings.py");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    // The fixtures name PostgreSQL.
+    let text = text
+        .replace(
+            "\"ENGINE\": \"django.db.backends.postgresql\"",
+            "\"ENGINE\": \"django.db.backends.sqlite3\"",
+        )
+        .replace("\"NAME\": \"shop\"", "\"NAME\": BASE_DIR / \"db.sqlite3\"");
+    std::fs::write(settings, text).unwrap();
+}
+
+fn python(python: &Path, project: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(python)
+        .arg("manage.py")
+        .args(args)
+        .current_dir(project)
+        .output()
+        .expect("python runs")
+}
+
+#[test]
+fn inspect_reads_each_framework_and_detects_plain_folders() {
+    let django = format!("django:{}", fixture("django/shop").display());
+    let o = migrex(&[
+        "inspect",
+        &django,
+        "--dialect",
+        "postgres",
+        "--format",
+        "sql",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Django's own names: the hashed `_like` index of a unique varchar on PostgreSQL.
+    assert!(
+        stdout(&o).contains("CREATE INDEX \"core_tag_name_5f34f44c_like\""),
+        "{}",
+        stdout(&o)
+    );
+    // A plain folder: the framework is recognised.
+    let rails = fixture("rails/blog").display().to_string();
+    let o = migrex(&["inspect", &rails, "--dialect", "sqlite", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"posts\""), "{}", stdout(&o));
+    let alchemy = format!("sqlalchemy:{}", fixture("sqlalchemy/blog").display());
+    let o = migrex(&[
+        "inspect",
+        &alchemy,
+        "--dialect",
+        "postgres",
+        "--format",
+        "sql",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("CREATE TABLE"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_models_are_reported_at_their_line_and_unknown_folders_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("shop");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("__init__.py"), "").unwrap();
+    std::fs::write(
+        app.join("models.py"),
+        "from django.db import models\n\n\nclass Item(models.Model):\n    name = models.CharField(max_length=20)\n    blob = models.MadeUpField()\n",
+    )
+    .unwrap();
+    let o = migrex(&[
+        "inspect",
+        &format!("django:{}", dir.path().display()),
+        "--dialect",
+        "sqlite",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("models.py:6:"), "{err}");
+    assert!(err.contains("MadeUpField"), "{err}");
+    let empty = tempfile::tempdir().unwrap();
+    let o = migrex(&["inspect", &empty.path().display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("django:PATH"), "{}", stderr(&o));
+}
+
+#[test]
+fn target_writes_each_framework_s_migration_files() {
+    // Rails: db/migrate/<14-digit version>_<name>.rb after the project's last migration.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("app");
+    copy_dir(&fixture("rails/blog"), &out);
+    let before = format!("rails:{}", fixture("rails/blog").display());
+    let after = format!("rails:{}", fixture("rails/blog_v2").display());
+    let o = migrex(&[
+        "diff",
+        &before,
+        &after,
+        "--dialect",
+        "postgres",
+        "--target",
+        "rails",
+        "--out",
+        &out.display().to_string(),
+        "--name",
+        "add reviews",
+        "--no-input",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written: Vec<String> = std::fs::read_dir(out.join("db/migrate"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("_add_reviews.rb"))
+        .collect();
+    assert_eq!(written.len(), 1, "{}", stderr(&o));
+    let text = std::fs::read_to_string(out.join("db/migrate").join(&written[0])).unwrap();
+    assert!(
+        text.contains("class AddReviews < ActiveRecord::Migration[6.1]"),
+        "{text}"
+    );
+    // Alembic: a revision chained to the head of the project's versions.
+    let before = format!("sqlalchemy:{}", fixture("sqlalchemy/shop_before").display());
+    let after = format!("sqlalchemy:{}", fixture("sqlalchemy/shop_after").display());
+    let out = dir.path().join("alembic-app");
+    let o = migrex(&[
+        "diff",
+        &before,
+        &after,
+        "--dialect",
+        "sqlite",
+        "--target",
+        "alembic",
+        "--out",
+        &out.display().to_string(),
+        "--no-input",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let revision = walk(&out)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "py"));
+    let text = std::fs::read_to_string(revision.expect("a revision file")).unwrap();
+    assert!(
+        text.contains("def upgrade()") && text.contains("def downgrade()"),
+        "{text}"
+    );
+    assert!(text.contains("down_revision"), "{text}");
+    // A target without a project to write into needs --out.
+    let sql = common::write(
+        dir.path(),
+        "a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY);\n",
+    );
+    let sql2 = common::write(
+        dir.path(),
+        "b.sql",
+        "CREATE TABLE a (id int PRIMARY KEY, n int);\n",
+    );
+    let o = migrex(&[
+        "diff",
+        &sql,
+        &sql2,
+        "--dialect",
+        "sqlite",
+        "--target",
+        "django",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The whole Django flow: the project's migrations made by Django, the models changed, migrex
+/// writes the next migrations into the project, Django finds nothing left to make, applies
+/// them, and the database then equals the models (`migrex diff DB django:PROJECT` is empty).
+#[test]
+fn django_next_migration_is_what_django_accepts() {
+    let Some(py) = migrex_test_support::runner("MIGREX_PYTHON") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("before");
+    let after = dir.path().join("after");
+    copy_dir(&fixture("django/shop"), &before);
+    copy_dir(&fixture("django/shop_after"), &after);
+    sqlite_settings(&before);
+    sqlite_settings(&after);
+    let made = python(
+        &py,
+        &before,
+        &["makemigrations", "core", "catalog", "orders", "--noinput"],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    for app in ["core", "catalog", "orders"] {
+        copy_dir(
+            &before.join(app).join("migrations"),
+            &after.join(app).join("migrations"),
+        );
+    }
+    // The project without migrations refuses: its migration state would not match.
+    let fresh = dir.path().join("fresh");
+    copy_dir(&fixture("django/shop_after"), &fresh);
+    let o = migrex(&[
+        "diff",
+        &format!("django:{}", before.display()),
+        &format!("django:{}", fresh.display()),
+        "--target",
+        "django",
+        "--no-input",
+        "--rename",
+        "catalog_supplier.name=company_name",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no migrations"), "{}", stderr(&o));
+
+    let o = migrex(&[
+        "diff",
+        &format!("django:{}", before.display()),
+        &format!("django:{}", after.display()),
+        "--target",
+        "django",
+        "--no-input",
+        "--rename",
+        "catalog_supplier.name=company_name",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("catalog/migrations/0002_"),
+        "{}",
+        stderr(&o)
+    );
+    let check = python(
+        &py,
+        &after,
+        &["makemigrations", "--check", "--dry-run", "--noinput"],
+    );
+    assert!(
+        check.status.success(),
+        "makemigrations --check: {}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    let migrate = python(&py, &after, &["migrate", "--noinput"]);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    let db = format!("sqlite://{}", after.join("db.sqlite3").display());
+    let o = migrex(&[
+        "diff",
+        &db,
+        &format!("django:{}", after.display()),
+        "--dialect",
+        "sqlite",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "", "the database differs from the models");
+}
+
+/// `convert` writes models another framework's reader reads back to the same schema (within
+/// one framework: the names are its own).
+#[test]
+fn convert_round_trips_within_a_framework() {
+    let dir = tempfile::tempdir().unwrap();
+    for (source, to) in [
+        (
+            format!("sqlalchemy:{}", fixture("sqlalchemy/blog").display()),
+            "sqlalchemy",
+        ),
+        (
+            format!("rails:{}", fixture("rails/blog").display()),
+            "rails",
+        ),
+    ] {
+        let out = dir.path().join(to);
+        let o = migrex(&[
+            "convert",
+            &source,
+            "--to",
+            to,
+            "--out",
+            &out.display().to_string(),
+            "--dialect",
+            "postgres",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let back = format!("{to}:{}", out.display());
+        let o = migrex(&["diff", &source, &back, "--dialect", "postgres"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            "",
+            "{to}: converted models differ from the source"
+        );
+        // Never overwrites.
+        let again = migrex(&[
+            "convert",
+            &source,
+            "--to",
+            to,
+            "--out",
+            &out.display().to_string(),
+            "--dialect",
+            "postgres",
+        ]);
+        assert_eq!(again.status.code(), Some(2));
+    }
+}
