@@ -24,8 +24,8 @@ mod renames;
 
 pub use migrex_source_orm::{Framework, Project};
 pub use orm::{
-    OutputFile, Source, Target, align_sources, default_out_dir, load_project, load_source,
-    orm_dialect, orm_source, write_orm_migration, write_orm_models,
+    OrmPlans, OutputFile, Source, Target, align_sources, default_out_dir, load_project,
+    load_source, orm_dialect, orm_source, write_orm_migration, write_orm_models, write_orm_plans,
 };
 
 pub use advice::{

@@ -97,13 +97,41 @@ pub fn write_orm_migration(
     name: Option<&str>,
     now: i64,
 ) -> Result<Vec<PathBuf>, Error> {
-    let input = migrex_render_orm::MigrationInput {
+    let plans = OrmPlans {
         up: &migration.up,
         down: &migration.down,
-        from: &from.loaded.schema,
         to: &to.loaded.schema,
-        from_project: from.project.as_ref(),
         to_project: to.project.as_ref(),
+    };
+    write_orm_plans(target, &plans, from, out_dir, name, now)
+}
+
+/// An up and a down plan to write as ORM migration files, and the schema they lead to.
+pub struct OrmPlans<'a> {
+    pub up: &'a migrex_model::Plan,
+    pub down: &'a migrex_model::Plan,
+    pub to: &'a migrex_model::Schema,
+    /// The project the target schema was read from, when it was one.
+    pub to_project: Option<&'a Project>,
+}
+
+/// `write_orm_migration` for plans that do not come from a diff (a refactor recipe's schema
+/// and data steps).
+pub fn write_orm_plans(
+    target: Target,
+    plans: &OrmPlans,
+    from: &Source,
+    out_dir: &Path,
+    name: Option<&str>,
+    now: i64,
+) -> Result<Vec<PathBuf>, Error> {
+    let input = migrex_render_orm::MigrationInput {
+        up: plans.up,
+        down: plans.down,
+        from: &from.loaded.schema,
+        to: plans.to,
+        from_project: from.project.as_ref(),
+        to_project: plans.to_project,
         out_dir,
         name,
         now,
@@ -123,7 +151,7 @@ pub fn write_orm_models(
 }
 
 /// The folder a migration for `target` goes under when no `--out` is given: the project TO was
-/// read from, when it is a project of that framework.
+/// read from (or, for a refactor, the project it starts from), when it is one of that framework.
 pub fn default_out_dir(target: Target, to: &Source) -> Option<PathBuf> {
     let project = to.project.as_ref()?;
     let same = matches!(
@@ -131,6 +159,7 @@ pub fn default_out_dir(target: Target, to: &Source) -> Option<PathBuf> {
         (Target::Django, Framework::Django)
             | (Target::Alembic, Framework::Sqlalchemy)
             | (Target::Rails, Framework::Rails)
+            | (Target::Prisma, Framework::Prisma)
     );
     same.then(|| project.root.clone())
 }

@@ -9,6 +9,7 @@
 
 pub mod alembic;
 pub mod django;
+pub mod prisma;
 pub mod rails;
 
 use migrex_model::{Plan, Schema};
@@ -23,16 +24,23 @@ pub enum Target {
     Django,
     Alembic,
     Rails,
+    Prisma,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Target::Django, Target::Alembic, Target::Rails];
+    pub const ALL: [Target; 4] = [
+        Target::Django,
+        Target::Alembic,
+        Target::Rails,
+        Target::Prisma,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Target::Django => "django",
             Target::Alembic => "alembic",
             Target::Rails => "rails",
+            Target::Prisma => "prisma",
         }
     }
 
@@ -43,6 +51,7 @@ impl Target {
             "django" => Some(Target::Django),
             "alembic" | "sqlalchemy" => Some(Target::Alembic),
             "rails" | "activerecord" => Some(Target::Rails),
+            "prisma" => Some(Target::Prisma),
             _ => None,
         }
     }
@@ -52,6 +61,7 @@ impl Target {
             Target::Django => &django::DjangoWriter,
             Target::Alembic => &alembic::AlembicWriter,
             Target::Rails => &rails::RailsWriter,
+            Target::Prisma => &prisma::PrismaWriter,
         }
     }
 }
@@ -123,6 +133,42 @@ pub fn write_models(target: Target, schema: &Schema) -> Result<Vec<OutputFile>, 
     target.writer().write_models(schema)
 }
 
+/// A Unix time as UTC calendar fields, for the timestamps migration names and headers carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Utc {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+}
+
+impl Utc {
+    pub(crate) fn of(secs: i64) -> Utc {
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Utc {
+            year,
+            month,
+            day,
+            hour: rem / 3600,
+            minute: rem % 3600 / 60,
+            second: rem % 60,
+        }
+    }
+}
+
 /// Writes files under `dir`, creating folders; an existing file is never overwritten.
 pub fn save(dir: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, WriteError> {
     let mut written = Vec::new();
@@ -144,4 +190,26 @@ pub fn save(dir: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, WriteError
         written.push(path);
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Utc;
+
+    #[test]
+    fn utc_calendar_fields() {
+        let leap_day = Utc::of(951_782_400 + 3_661);
+        assert_eq!((leap_day.year, leap_day.month, leap_day.day), (2000, 2, 29));
+        assert_eq!((leap_day.hour, leap_day.minute, leap_day.second), (1, 1, 1));
+        let before_epoch = Utc::of(-1);
+        assert_eq!(
+            (
+                before_epoch.year,
+                before_epoch.month,
+                before_epoch.day,
+                before_epoch.hour
+            ),
+            (1969, 12, 31, 23)
+        );
+    }
 }

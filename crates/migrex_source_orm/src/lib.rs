@@ -12,6 +12,7 @@
 //! the project's migration history: where the next migration goes and what it follows.
 
 pub mod django;
+pub mod prisma;
 pub mod python;
 pub mod rails;
 pub mod sqlalchemy;
@@ -28,10 +29,16 @@ pub enum Framework {
     Django,
     Sqlalchemy,
     Rails,
+    Prisma,
 }
 
 impl Framework {
-    pub const ALL: [Framework; 3] = [Framework::Django, Framework::Sqlalchemy, Framework::Rails];
+    pub const ALL: [Framework; 4] = [
+        Framework::Django,
+        Framework::Sqlalchemy,
+        Framework::Rails,
+        Framework::Prisma,
+    ];
 
     /// The SOURCE prefix (`django:PATH`).
     pub fn name(self) -> &'static str {
@@ -39,6 +46,7 @@ impl Framework {
             Framework::Django => "django",
             Framework::Sqlalchemy => "sqlalchemy",
             Framework::Rails => "rails",
+            Framework::Prisma => "prisma",
         }
     }
 
@@ -48,6 +56,7 @@ impl Framework {
             "django" => Some(Framework::Django),
             "sqlalchemy" | "alembic" => Some(Framework::Sqlalchemy),
             "rails" | "activerecord" => Some(Framework::Rails),
+            "prisma" => Some(Framework::Prisma),
             _ => None,
         }
     }
@@ -59,6 +68,7 @@ impl Framework {
             Framework::Django => &["django_migrations"],
             Framework::Sqlalchemy => &["alembic_version"],
             Framework::Rails => &["schema_migrations", "ar_internal_metadata"],
+            Framework::Prisma => &["_prisma_migrations"],
         }
     }
 
@@ -67,6 +77,7 @@ impl Framework {
             Framework::Django => &django::DjangoReader,
             Framework::Sqlalchemy => &sqlalchemy::SqlalchemyReader,
             Framework::Rails => &rails::RailsReader,
+            Framework::Prisma => &prisma::PrismaReader,
         }
     }
 }
@@ -111,6 +122,7 @@ pub enum Models {
     Django(django::Models),
     Sqlalchemy(sqlalchemy::Models),
     Rails(rails::Models),
+    Prisma(prisma::Models),
 }
 
 /// The project's migration history as the framework sees it.
@@ -185,8 +197,8 @@ pub fn detect(root: &Path) -> Result<Framework, OrmError> {
     match found.as_slice() {
         [one] => Ok(*one),
         [] => Err(OrmError::Usage(format!(
-            "{} is not a Django, SQLAlchemy or Rails project (no models found): name the \
-             framework as django:PATH, sqlalchemy:PATH or rails:PATH",
+            "{} is not a Django, SQLAlchemy, Rails or Prisma project (no models found): name \
+             the framework as django:PATH, sqlalchemy:PATH, rails:PATH or prisma:PATH",
             root.display()
         ))),
         many => Err(OrmError::Usage(format!(
