@@ -138,7 +138,7 @@ enum Command {
         #[arg(long, value_enum)]
         flavor: Option<plan::FlavorArg>,
         /// Write the migration as this framework's migration files (under --out, or under the
-        /// project TO was read from): django, alembic or rails.
+        /// project TO was read from): django, alembic, rails or prisma.
         #[arg(long, value_parser = parse_target)]
         target: Option<migrex::Target>,
         /// With --target: the migration's name (derived from its changes when absent).
@@ -179,7 +179,7 @@ enum Command {
     Convert {
         /// The schema: a .sql file, a database URL or an ORM project (django:PATH, ...).
         source: String,
-        /// The framework to write models for: django, sqlalchemy or rails.
+        /// The framework to write models for: django, sqlalchemy, rails or prisma.
         #[arg(long, value_parser = parse_target)]
         to: migrex::Target,
         /// The folder to write into (created when missing).
@@ -488,11 +488,11 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             let (from_source, to_source) = load_sources(&from, &to, dialect)?;
             let (a, b) = (&from_source.loaded, &to_source.loaded);
             print_warnings(cli.quiet, &[a, b]);
-            let (renames, declined) = decide_renames(&a, &b, &renames)?;
+            let (renames, declined) = decide_renames(a, b, &renames)?;
             let large = if online || plain {
                 None
             } else {
-                large_live_table(&from, &a, &b, &renames, &declined, online_above)?
+                large_live_table(&from, a, b, &renames, &declined, online_above)?
             };
             if let Some((table, rows)) = &large
                 && !cli.quiet
@@ -525,9 +525,8 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 online: online || large.is_some(),
                 batch_size: Some(batch_size),
                 lock_timeout_ms: Some(lock_timeout),
-                ..Default::default()
             };
-            let m = migrex::migration_with_options(&a, &b, &renames, &declined, &options)?;
+            let m = migrex::migration_with_options(a, b, &renames, &declined, &options)?;
             print_rename_warnings(&m.rename_warnings);
             if !cli.quiet {
                 for note in &m.up.notes {
@@ -606,7 +605,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 SqlOrJson::Json => println!("{}", plan_json(&m)),
             }
             if verify {
-                let report = migrex::verify_with(&a, &b, &renames, dev.as_deref())?;
+                let report = migrex::verify_with(a, b, &renames, dev.as_deref())?;
                 // With JSON on stdout the verdict goes to stderr, keeping stdout one document.
                 let verdict = verdict_text(&report);
                 if format == SqlOrJson::Json {
@@ -653,7 +652,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
 }
 
 /// `--target`/`--to` values: the frameworks migrex writes.
-fn parse_target(value: &str) -> Result<migrex::Target, String> {
+pub(crate) fn parse_target(value: &str) -> Result<migrex::Target, String> {
     migrex::Target::from_name(value).ok_or_else(|| {
         format!(
             "unknown framework {value:?}: one of {}",

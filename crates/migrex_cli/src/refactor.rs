@@ -27,14 +27,19 @@ pub struct RefactorArgs {
     /// A TOML recipe file: [[step]] tables, each a recipe and its parameters.
     #[arg(long, conflicts_with = "recipe")]
     file: Option<PathBuf>,
-    /// The current schema: a .sql file or a database URL.
+    /// The current schema: a .sql file, a database URL or an ORM project (django:PATH, ...).
     #[arg(long)]
     schema: Option<String>,
     #[arg(long, value_enum)]
     dialect: Option<DialectArg>,
-    /// Also write up.sql, down.sql and migration.json (for `migrex apply`) into this directory.
+    /// Also write up.sql, down.sql and migration.json (for `migrex apply`) into this directory
+    /// (with --target: the project root the framework's migration files go under).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write the refactor as this framework's migration files (django, alembic, rails, prisma): its
+    /// schema steps and its data steps with their reverse.
+    #[arg(long, value_parser = crate::parse_target)]
+    target: Option<migrex::Target>,
     #[arg(long, value_enum, default_value = "sql")]
     format: SqlOrJson,
     /// The zero-downtime variant where the recipe has one (rename-table, rename-column).
@@ -149,32 +154,32 @@ pub fn run(args: RefactorArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
         pg_major: args.pg_version,
         ..Options::default()
     };
-    let (refactor, name) = match (&args.file, &args.recipe) {
+    let (refactor, name, from) = match (&args.file, &args.recipe) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path).map_err(|e| migrex::Error::Io {
                 path: path.display().to_string(),
                 message: e.to_string(),
             })?;
             let file = RecipeFile::parse(&text).map_err(|e| usage(e.to_string()))?;
-            let loaded = migrex::load(&source, args.dialect.map(Into::into))?;
-            print_warnings(quiet, &[&loaded]);
+            let loaded = migrex::load_source(&source, args.dialect.map(Into::into))?;
+            print_warnings(quiet, &[&loaded.loaded]);
             let name = path
                 .file_stem()
                 .map_or("refactor".into(), |s| s.to_string_lossy().to_string());
-            let r = migrex_refactor::refactor_file(&loaded.schema, &file, &options)
+            let r = migrex_refactor::refactor_file(&loaded.loaded.schema, &file, &options)
                 .map_err(|e| usage(e.to_string()))?;
-            (r, name)
+            (r, name, loaded)
         }
         (None, Some(recipe)) => {
             let r = migrex_refactor::recipe(recipe).map_err(|e| usage(e.to_string()))?;
             let mut params = args.params.to_params();
             positional(r, &args.positional, &mut params).map_err(usage)?;
-            let loaded = migrex::load(&source, args.dialect.map(Into::into))?;
-            print_warnings(quiet, &[&loaded]);
+            let loaded = migrex::load_source(&source, args.dialect.map(Into::into))?;
+            print_warnings(quiet, &[&loaded.loaded]);
             let refactor = r
-                .build(&loaded.schema, &params, &options)
+                .build(&loaded.loaded.schema, &params, &options)
                 .map_err(|e| usage(e.to_string()))?;
-            (refactor, recipe.clone())
+            (refactor, recipe.clone(), loaded)
         }
         (None, None) => {
             return Err(usage(
@@ -182,6 +187,37 @@ pub fn run(args: RefactorArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
             ));
         }
     };
+    if let Some(target) = args.target {
+        let dir = args
+            .out
+            .clone()
+            .or_else(|| migrex::default_out_dir(target, &from))
+            .ok_or_else(|| {
+                usage(format!(
+                    "--target {target} needs --out DIR (the project root the migration goes \
+                     under) when --schema is not a {target} project"
+                ))
+            })?;
+        let plans = migrex::OrmPlans {
+            up: &refactor.up,
+            down: &refactor.down,
+            to: &refactor.target,
+            to_project: None,
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let written = migrex::write_orm_plans(target, &plans, &from, &dir, Some(&name), now)?;
+        if !quiet {
+            for n in refactor.up.notes.iter().chain(&refactor.notes) {
+                eprintln!("note: {n}");
+            }
+            for path in &written {
+                eprintln!("wrote {}", path.display());
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     emit(&args, &refactor, &name, quiet)
 }
 

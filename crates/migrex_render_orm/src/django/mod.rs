@@ -930,24 +930,17 @@ fn suggest_name(initial: bool, ops: &[Op], now: i64) -> String {
 
 /// `YYYY-MM-DD HH:MM` (header) or `YYYYMMDD_HHMM` (names), UTC.
 fn timestamp(now: i64, header: bool) -> String {
-    let days = now.div_euclid(86_400);
-    let secs = now.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    let (h, min) = (secs / 3600, (secs % 3600) / 60);
+    let t = crate::Utc::of(now);
     if header {
-        format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}")
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            t.year, t.month, t.day, t.hour, t.minute
+        )
     } else {
-        format!("{y:04}{m:02}{d:02}_{h:02}{min:02}")
+        format!(
+            "{:04}{:02}{:02}_{:02}{:02}",
+            t.year, t.month, t.day, t.hour, t.minute
+        )
     }
 }
 
