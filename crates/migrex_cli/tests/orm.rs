@@ -344,3 +344,68 @@ fn convert_round_trips_within_a_framework() {
         assert_eq!(again.status.code(), Some(2));
     }
 }
+
+const RAILS_RB: &str = r#"
+require "active_record"
+db, root, action = ARGV
+ActiveRecord::Base.establish_connection(adapter: "sqlite3", database: db)
+ActiveRecord::Migration.verbose = false
+Dir.chdir(root)
+ctx = ActiveRecord::MigrationContext.new("db/migrate", ActiveRecord::SchemaMigration)
+c = ActiveRecord::Base.connection
+case action
+when "load"
+  load "db/schema.rb"
+  c.execute("INSERT INTO authors (name, created_at, updated_at) VALUES ('Ada', '2024-01-01', '2024-01-01')")
+when "migrate" then ctx.migrate
+when "rollback" then ctx.rollback(1)
+end
+puts c.columns("authors").map(&:name).include?("name_length") ? c.select_value("SELECT name_length FROM authors") : "absent"
+"#;
+
+/// A refactor recipe as a Rails migration: Active Record runs its schema step and its batched
+/// data step (the new column filled from the row), and rolls both back.
+#[test]
+fn refactor_target_rails_runs_on_active_record() {
+    let Some(ruby) = migrex_test_support::runner("MIGREX_RUBY") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    copy_dir(&fixture("rails/blog"), &app);
+    let script = dir.path().join("run.rb");
+    std::fs::write(&script, RAILS_RB).unwrap();
+    let db = dir.path().join("dev.sqlite3");
+    let run = |action: &str| {
+        let o = Command::new(&ruby)
+            .arg(&script)
+            .arg(&db)
+            .arg(&app)
+            .arg(action)
+            .output()
+            .expect("ruby runs");
+        assert!(o.status.success(), "{action}: {}", stderr(&o));
+        stdout(&o).trim().to_string()
+    };
+    assert_eq!(run("load"), "absent");
+    let o = migrex(&[
+        "refactor",
+        "add-column",
+        "--column",
+        "authors.name_length",
+        "--type",
+        "integer",
+        "--from",
+        "length(name)",
+        "--schema",
+        &format!("rails:{}", app.display()),
+        "--dialect",
+        "sqlite",
+        "--target",
+        "rails",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("db/migrate/"), "{}", stderr(&o));
+    assert_eq!(run("migrate"), "3");
+    assert_eq!(run("rollback"), "absent");
+}
