@@ -73,9 +73,17 @@ fn online_plans_do_not_stall_clients_naive_plans_do() {
         .iter()
         .find(|r| r.scenario.starts_with("b:") && r.plan == PlanKind::Naive)
         .expect("the rewrite scenario ran");
+    let online = results
+        .iter()
+        .find(|r| r.scenario.starts_with("b:") && r.plan == PlanKind::Online)
+        .expect("the online rewrite ran");
+    // The rewrite's stall scales with the machine's speed: it is judged against the online
+    // plan's on the same table in the same run, not against a fixed duration.
     assert!(
-        rewrite.stall.length >= Duration::from_secs(1),
-        "the naive int -> bigint rewrite should stall clients for over a second, the harness saw {:?}",
+        rewrite.stall.length >= Duration::from_millis(300)
+            && rewrite.stall.length >= online.stall.length * 10,
+        "the naive int -> bigint rewrite should stall clients (at least 300 ms and ten times the online plan's {:?}), the harness saw {:?}",
+        online.stall.length,
         rewrite.stall.length
     );
 }
