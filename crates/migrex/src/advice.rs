@@ -213,12 +213,15 @@ mod tests {
     }
 }
 
-/// The workload PostgreSQL recorded in `pg_stat_statements` for the current database (the
-/// 1,000 statements with the most total execution time), or `None` when the extension is not
-/// installed in it.
+/// The workload the server recorded for the current database (the 1,000 statements with the
+/// most total execution time): PostgreSQL's `pg_stat_statements`, or MySQL/MariaDB's
+/// `performance_schema` statement digests (literals recorded as `?`). `None` when nothing is
+/// recorded: the extension is not installed, or `performance_schema` is off (MariaDB's default).
 pub fn recorded_workload(db: &mut Db) -> Result<Option<Vec<WorkloadQuery>>, Error> {
-    if db.dialect() != Dialect::Postgres {
-        return Ok(None);
+    match db.dialect() {
+        Dialect::Postgres => {}
+        Dialect::Mysql => return recorded_digests(db),
+        Dialect::Sqlite => return Ok(None),
     }
     let installed = !db
         .query("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'")?
@@ -231,6 +234,33 @@ pub fn recorded_workload(db: &mut Db) -> Result<Option<Vec<WorkloadQuery>>, Erro
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
            AND query ~* '^\\s*(select|update|delete|with)' \
          ORDER BY total_exec_time DESC LIMIT 1000",
+    )?;
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|r| {
+                let sql = r.first()?.clone()?;
+                let calls = r.get(1)?.as_deref()?.parse().unwrap_or(1);
+                Some(WorkloadQuery { sql, calls })
+            })
+            .collect(),
+    ))
+}
+
+fn recorded_digests(db: &mut Db) -> Result<Option<Vec<WorkloadQuery>>, Error> {
+    let on = db
+        .query("SELECT CAST(@@performance_schema AS CHAR)")?
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("on"));
+    if !on {
+        return Ok(None);
+    }
+    let rows = db.query(
+        "SELECT DIGEST_TEXT, CAST(COUNT_STAR AS CHAR) \
+         FROM performance_schema.events_statements_summary_by_digest \
+         WHERE SCHEMA_NAME = DATABASE() AND DIGEST_TEXT IS NOT NULL \
+           AND UPPER(LEFT(LTRIM(DIGEST_TEXT), 6)) IN ('SELECT', 'UPDATE', 'DELETE') \
+         ORDER BY SUM_TIMER_WAIT DESC LIMIT 1000",
     )?;
     Ok(Some(
         rows.into_iter()

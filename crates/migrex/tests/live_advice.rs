@@ -101,3 +101,35 @@ fn advised_indexes_lower_the_workload_cost() {
         m.total_after()
     );
 }
+
+/// MySQL/MariaDB: the workload comes from performance_schema's statement digests when the
+/// server records them, and is `None` (not an empty workload) when performance_schema is off.
+#[test]
+fn mariadb_recorded_workload_follows_performance_schema() {
+    let Some(db) = TestDb::new(Dialect::Mysql) else {
+        return;
+    };
+    db.run(
+        "CREATE TABLE orders (id int PRIMARY KEY, customer_id int, created_at datetime);
+         INSERT INTO orders VALUES (1, 7, '2024-01-01');",
+    );
+    let mut conn = db.connect();
+    let on = conn
+        .query("SELECT CAST(@@performance_schema AS CHAR)")
+        .expect("reads")
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .is_some_and(|v| v == "1");
+    conn.query("SELECT * FROM orders WHERE customer_id = 7 ORDER BY created_at")
+        .expect("runs");
+    let recorded = migrex::recorded_workload(&mut conn).expect("reads");
+    if on {
+        let queries = recorded.expect("performance_schema is on");
+        assert!(
+            queries.iter().any(|q| q.sql.contains("`customer_id` = ?")),
+            "{queries:?}"
+        );
+    } else {
+        assert!(recorded.is_none(), "{recorded:?}");
+    }
+}

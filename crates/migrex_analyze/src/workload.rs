@@ -688,3 +688,46 @@ mod tests {
         assert_eq!(r.advice.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod digest_tests {
+    use super::*;
+
+    /// Statement digests as MySQL/MariaDB's performance_schema records them: identifiers in
+    /// backticks, literals replaced by `?`.
+    #[test]
+    fn performance_schema_digests_are_advised() {
+        let schema = migrex_source_sql::parse(
+            "CREATE TABLE orders (id int PRIMARY KEY, customer_id int, status varchar(20), created_at datetime);",
+            Dialect::Mysql,
+            "s.sql",
+        )
+        .expect("parses")
+        .schema;
+        let workload = vec![
+            WorkloadQuery {
+                sql: "SELECT * FROM `orders` WHERE `customer_id` = ? ORDER BY `created_at` DESC LIMIT ?".into(),
+                calls: 40,
+            },
+            WorkloadQuery {
+                sql: "UPDATE `orders` SET `status` = ? WHERE `customer_id` = ? AND `status` IN (...)".into(),
+                calls: 2,
+            },
+        ];
+        let r = advise(&schema, &workload);
+        let got: Vec<(String, Vec<String>)> = r
+            .advice
+            .iter()
+            .map(|a| (a.table.name.clone(), a.columns.clone()))
+            .collect();
+        assert_eq!(
+            got[0],
+            (
+                "orders".to_string(),
+                vec!["customer_id".to_string(), "created_at".to_string()]
+            ),
+            "{got:?} unparsed: {:?}",
+            r.unparsed
+        );
+    }
+}

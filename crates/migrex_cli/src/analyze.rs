@@ -73,7 +73,13 @@ pub fn run(args: AnalyzeArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
         )),
         None if live => {
             let mut db = migrex::Db::connect(&args.source)?;
-            migrex::recorded_workload(&mut db)?
+            let recorded = migrex::recorded_workload(&mut db)?;
+            if recorded.is_none() && !quiet && db.dialect() != migrex::model::Dialect::Sqlite {
+                eprintln!(
+                    "note: no recorded workload (PostgreSQL: install pg_stat_statements; MySQL/MariaDB: start the server with performance_schema=ON): pass --workload FILE for index advice"
+                );
+            }
+            recorded
         }
         None => None,
     };
