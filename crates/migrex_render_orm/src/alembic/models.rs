@@ -2,7 +2,7 @@
 //! `mapped_column` with the exact type, every constraint and index named as the schema names
 //! it, so `create_all` builds the same schema.
 
-use super::types::schema_type;
+use super::types::{key_constraints, schema_type};
 use crate::{OutputFile, WriteError};
 use migrex_model::{ColumnType, Dialect, FkAction, Identity, IndexKey, Schema};
 use migrex_source_orm::sqlalchemy::model::py_str;
@@ -106,35 +106,7 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
     let mut taken = Vec::new();
     for (qn, t) in schema.tables() {
         let mut args: Vec<String> = Vec::new();
-        if let Some(pk) = &t.primary_key {
-            args.push(format!(
-                "sa.PrimaryKeyConstraint({}{})",
-                pk.columns
-                    .iter()
-                    .map(|c| py_str(c))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                name_kw(&pk.name)
-            ));
-        }
-        for u in &t.uniques {
-            args.push(format!(
-                "sa.UniqueConstraint({}{})",
-                u.columns
-                    .iter()
-                    .map(|c| py_str(c))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                name_kw(&u.name)
-            ));
-        }
-        for c in &t.checks {
-            args.push(format!(
-                "sa.CheckConstraint({}{})",
-                py_str(&c.expr.sql),
-                name_kw(&c.name)
-            ));
-        }
+        args.extend(key_constraints(t, name_kw));
         for fk in &t.foreign_keys {
             let prefix = if fk.ref_table.namespace.is_empty()
                 || fk.ref_table.namespace == dialect.default_namespace()

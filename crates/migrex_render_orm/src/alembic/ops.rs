@@ -2,7 +2,7 @@
 //! `op.batch_alter_table` blocks on SQLite), with `op.execute` of the plan's own SQL for what
 //! Alembic has no operation for (enums, views, functions, data steps, SQLite rebuilds).
 
-use super::types::{model_type, schema_type};
+use super::types::{key_constraints, model_type, schema_type};
 use crate::WriteError;
 use migrex_model::{
     Change, Check, Column, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, OnlineOp,
@@ -191,35 +191,7 @@ impl Cx<'_> {
                 .is_some_and(|p| p.columns.contains(&c.name));
             items.push(self.column(name, c, pk_single && in_pk)?);
         }
-        if let Some(pk) = &t.primary_key {
-            items.push(format!(
-                "sa.PrimaryKeyConstraint({}{})",
-                pk.columns
-                    .iter()
-                    .map(|c| py_str(c))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                kw_name(&pk.name)
-            ));
-        }
-        for u in &t.uniques {
-            items.push(format!(
-                "sa.UniqueConstraint({}{})",
-                u.columns
-                    .iter()
-                    .map(|c| py_str(c))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                kw_name(&u.name)
-            ));
-        }
-        for ck in &t.checks {
-            items.push(format!(
-                "sa.CheckConstraint({}{})",
-                py_str(&ck.expr.sql),
-                kw_name(&ck.name)
-            ));
-        }
+        items.extend(key_constraints(t, kw_name));
         for fk in &t.foreign_keys {
             let refs: Vec<String> = fk
                 .ref_columns

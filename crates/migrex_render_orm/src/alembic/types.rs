@@ -149,3 +149,41 @@ fn declared_type(spelled: &str) -> Option<String> {
     }
     Some(format!("sa.{upper}({args})"))
 }
+
+/// `sa.PrimaryKeyConstraint`, `sa.UniqueConstraint` and `sa.CheckConstraint` items of a table,
+/// with `name_kw` spelling the name argument (`name="x"` in models, `name=op.f("x")` in
+/// revisions, where the name is final and no naming convention applies to it).
+pub(super) fn key_constraints(
+    t: &migrex_model::Table,
+    name_kw: impl Fn(&Option<String>) -> String,
+) -> Vec<String> {
+    let columns = |cols: &[String]| {
+        cols.iter()
+            .map(|c| py_str(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut items = Vec::new();
+    if let Some(pk) = &t.primary_key {
+        items.push(format!(
+            "sa.PrimaryKeyConstraint({}{})",
+            columns(&pk.columns),
+            name_kw(&pk.name)
+        ));
+    }
+    for u in &t.uniques {
+        items.push(format!(
+            "sa.UniqueConstraint({}{})",
+            columns(&u.columns),
+            name_kw(&u.name)
+        ));
+    }
+    for c in &t.checks {
+        items.push(format!(
+            "sa.CheckConstraint({}{})",
+            py_str(&c.expr.sql),
+            name_kw(&c.name)
+        ));
+    }
+    items
+}
