@@ -145,6 +145,38 @@ pub fn sarif(r: &Report, tool_version: &str) -> Value {
     })
 }
 
+/// Adds results of a check outside the rule catalogue (index advice from a workload, unused
+/// indexes) to a document made by [`sarif`]: its rule in `tool.driver.rules`, then one `note`
+/// per `(object, message, fix)`, located at the object like the rules' findings.
+pub fn sarif_extra(v: &mut Value, rule: (&str, &str), results: &[(String, String, String)]) {
+    if results.is_empty() {
+        return;
+    }
+    let (id, summary) = rule;
+    let Some(run) = v.get_mut("runs").and_then(|r| r.get_mut(0)) else {
+        return;
+    };
+    if let Some(rules) = run["tool"]["driver"]["rules"].as_array_mut() {
+        rules.push(json!({
+            "id": id,
+            "name": id,
+            "shortDescription": {"text": summary},
+            "defaultConfiguration": {"level": "note"},
+        }));
+    }
+    if let Some(out) = run["results"].as_array_mut() {
+        for (object, message, fix) in results {
+            out.push(json!({
+                "ruleId": id,
+                "level": "note",
+                "message": {"text": message},
+                "locations": [{"logicalLocations": [{"fullyQualifiedName": object}]}],
+                "properties": {"fix": fix},
+            }));
+        }
+    }
+}
+
 /// A Mermaid-safe entity name.
 fn entity(q: &migrex_model::QualifiedName) -> String {
     q.to_string()

@@ -126,6 +126,51 @@ pub fn run(args: AnalyzeArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
                 v["index_advice"] = serde_json::to_value(&advice).unwrap_or_default();
                 v["unused_indexes"] = serde_json::to_value(&unused).unwrap_or_default();
                 v["advice_measured"] = serde_json::to_value(&measured).unwrap_or_default();
+            } else {
+                // SARIF consumers (code scanning) see the advice as notes beside the findings.
+                let advised: Vec<(String, String, String)> = advice
+                    .iter()
+                    .flat_map(|a| &a.advice)
+                    .map(|a| {
+                        (
+                            format!("table {}", a.table),
+                            format!(
+                                "index on {}({}) would serve {} execution(s) of the workload: {}",
+                                a.table,
+                                a.columns.join(", "),
+                                a.calls,
+                                a.reason
+                            ),
+                            a.sql.clone(),
+                        )
+                    })
+                    .collect();
+                output::sarif_extra(
+                    &mut v,
+                    ("index-advice", "An index the workload's queries would use"),
+                    &advised,
+                );
+                let unused: Vec<(String, String, String)> = unused
+                    .iter()
+                    .map(|u| {
+                        (
+                            format!("index {}", u.index),
+                            format!(
+                                "index {} on {} ({} bytes) has not been used since the statistics were reset",
+                                u.index, u.table, u.size_bytes
+                            ),
+                            u.sql.clone(),
+                        )
+                    })
+                    .collect();
+                output::sarif_extra(
+                    &mut v,
+                    (
+                        "unused-index",
+                        "An index no query has used and that enforces nothing",
+                    ),
+                    &unused,
+                );
             }
             format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
         }

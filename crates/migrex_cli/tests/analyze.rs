@@ -149,6 +149,48 @@ fn workload_advice() {
     ]);
     let v: Value = serde_json::from_str(&stdout(&o)).expect("JSON");
     assert_eq!(v["index_advice"]["advice"][0]["calls"], 900);
+    // SARIF: the advice is a note with its statement, and its rule is declared.
+    let o = migrex(&[
+        "analyze",
+        &f,
+        "--dialect",
+        "postgres",
+        "--workload",
+        &w,
+        "--format",
+        "sarif",
+        "--fail-on",
+        "error",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("SARIF");
+    let run = &v["runs"][0];
+    let advice: Vec<&Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "index-advice")
+        .collect();
+    assert_eq!(advice.len(), 1, "{run}");
+    assert!(
+        advice[0]["properties"]["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("CREATE INDEX CONCURRENTLY \"orders_customer_id_created_at_idx\""),
+        "{}",
+        advice[0]
+    );
+    assert_eq!(
+        advice[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "table public.orders"
+    );
+    assert!(
+        run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "index-advice"),
+        "{run}"
+    );
 }
 
 #[test]
