@@ -226,3 +226,48 @@ fn unknown_field_and_dynamic_code_are_diagnostics() {
         assert!(diagnostic.message.contains(message), "{err}");
     }
 }
+
+/// A project with Django's contrib apps (admin, auth, contenttypes, sessions) and foreign keys
+/// to `settings.AUTH_USER_MODEL` and to `auth.Group`: the reader builds the contrib tables from
+/// their built-in definitions, and the database Django's `migrate` builds (every contrib
+/// migration included) equals it, the many-to-many keys from `DEFAULT_AUTO_FIELD` included.
+#[test]
+fn contrib_apps_read_like_migrate_builds_them() {
+    let Some(python) = runner("MIGREX_PYTHON") else {
+        return;
+    };
+    for dialect in dialects() {
+        let Some(db) = TestDb::new(dialect) else {
+            continue;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        copy_dir(&fixture("contrib"), tmp.path());
+        let project = DjangoProject::new(python.clone(), tmp.path().to_path_buf(), db.url_string());
+        project.manage_ok(&["makemigrations", "blog", "--noinput"]);
+        project.manage_ok(&["migrate", "--noinput"]);
+        let live = canonical_order(without_django_tables(db.introspect().schema));
+        let read = read(Framework::Django, tmp.path(), dialect).unwrap();
+        let diff = schema_differences(&live, &canonical_order(read.loaded.schema.clone()));
+        assert!(
+            diff.is_empty(),
+            "contrib on {dialect}: live (left) != reader (right):\n{}",
+            diff.join("\n")
+        );
+        let Models::Django(models) = &read.models else {
+            panic!("not Django models")
+        };
+        let labels: Vec<&str> = models.apps.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["admin", "auth", "contenttypes", "sessions", "blog"]
+        );
+        // What a new migration of blog depends on when it points at auth.
+        assert!(
+            read.history
+                .heads
+                .contains(&"auth.0012_alter_user_first_name_max_length".to_string()),
+            "{:?}",
+            read.history.heads
+        );
+    }
+}

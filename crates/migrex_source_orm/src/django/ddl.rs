@@ -158,10 +158,7 @@ pub fn script(models: &Models, dialect: Dialect) -> Result<(String, Vec<TableSql
                         format!("{}_id", target.name.to_lowercase()),
                     )
                 };
-                let auto = models
-                    .app(&m.app)
-                    .map(|a| a.default_auto_field.clone())
-                    .unwrap_or_else(|| "AutoField".into());
+                let auto = models.default_auto_field.clone();
                 let pk = |k: &str| -> Result<(String, String), String> {
                     let t = model(models, k)?;
                     let p = t.pk().ok_or_else(|| format!("{k} has no primary key"))?;

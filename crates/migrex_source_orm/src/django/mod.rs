@@ -5,6 +5,7 @@
 //! read with `migrex_source_sql`, so the schema is normalized exactly as live introspection
 //! normalizes the database `manage.py migrate` builds. Provenance points at the model files.
 
+pub mod contrib;
 mod ddl;
 pub mod fields;
 pub mod history;

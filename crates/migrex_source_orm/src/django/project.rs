@@ -17,6 +17,10 @@ use std::path::{Path, PathBuf};
 pub struct Models {
     /// Installed apps in `INSTALLED_APPS` order (folder order without settings).
     pub apps: Vec<App>,
+    /// `settings.DEFAULT_AUTO_FIELD` (class name; `AutoField` when unset). Migrations build
+    /// historical models without the real AppConfig, so the key of an auto-created
+    /// many-to-many table comes from this setting, not from its app's `default_auto_field`.
+    pub default_auto_field: String,
 }
 
 impl Models {
@@ -535,6 +539,17 @@ pub fn read_models(root: &Path, dialect: Dialect) -> Result<Models, OrmError> {
         files.push(PyFile::read(p)?);
         modules.push(module_of(module_root, p));
     }
+    // Contrib apps with tables, from their built-in definitions.
+    for app in settings
+        .installed_apps
+        .iter()
+        .flatten()
+        .filter_map(|e| super::contrib::named(e))
+    {
+        let path = PathBuf::from(format!("<{}>/models.py", app.module));
+        files.push(PyFile::parse(&path, app.source.to_string())?);
+        modules.push(format!("{}.models", app.module));
+    }
     let mut classes = Vec::new();
     let mut by_name = HashMap::new();
     for (fi, f) in files.iter().enumerate() {
@@ -613,6 +628,24 @@ impl Reading<'_> {
             });
         }
         if let Some(installed) = &self.settings.installed_apps {
+            for c in installed.iter().filter_map(|e| super::contrib::named(e)) {
+                if apps.iter().any(|a| a.label == c.label) {
+                    continue;
+                }
+                apps.push(App {
+                    label: c.label.to_string(),
+                    module: c.module.to_string(),
+                    dir: PathBuf::from(format!("<{}>", c.module)),
+                    // Each contrib AppConfig sets AutoField keys.
+                    default_auto_field: "AutoField".to_string(),
+                    models: Vec::new(),
+                    migrations: vec![MigrationFile {
+                        name: c.leaf.to_string(),
+                        dependencies: Vec::new(),
+                        initial: false,
+                    }],
+                });
+            }
             let rank = |a: &App| {
                 installed
                     .iter()
@@ -724,7 +757,10 @@ impl Reading<'_> {
                 app.models.push(m);
             }
         }
-        Ok(Models { apps })
+        Ok(Models {
+            apps,
+            default_auto_field: global_auto,
+        })
     }
 
     /// Whether `models/__init__.py` of a models package imports `module` (Django registers
@@ -1233,12 +1269,20 @@ impl Reading<'_> {
             });
         }
         if dotted_name(expr).as_deref() == Some("settings.AUTH_USER_MODEL") {
+            let auth_installed = self
+                .settings
+                .installed_apps
+                .iter()
+                .flatten()
+                .any(|e| super::contrib::named(e).is_some_and(|c| c.label == "auth"));
             return match &self.settings.auth_user_model {
                 Some(m) => Ok(m.clone()),
+                None if auth_installed => Ok("auth.User".to_string()),
                 None => Err(file.error_at(
                     expr,
-                    "settings.AUTH_USER_MODEL is django.contrib.auth's User, which migrex does \
-                     not read: set AUTH_USER_MODEL to a model of this project",
+                    "settings.AUTH_USER_MODEL is django.contrib.auth's User, but \
+                     django.contrib.auth is not in INSTALLED_APPS (or no settings were found): \
+                     list it, or set AUTH_USER_MODEL to a model of this project",
                 )),
             };
         }
