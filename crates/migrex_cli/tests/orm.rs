@@ -15,18 +15,7 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use migrex_test_support::copy_dir;
 
 /// A Django project configured for a SQLite file in its own folder.
 fn sqlite_settings(project: &Path) {

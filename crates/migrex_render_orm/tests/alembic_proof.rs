@@ -28,21 +28,7 @@ fn sqlalchemy_url(db: &TestDb) -> String {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.file_name().is_some_and(|n| n == "__pycache__") {
-            continue;
-        }
-        let dest = to.join(e.file_name());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
+use migrex_test_support::copy_dir;
 
 /// An Alembic project around the fixture's `app` package.
 fn alembic_project(dir: &Path, models: &Path, url: &str, sqlite: bool) {

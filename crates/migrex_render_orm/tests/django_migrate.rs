@@ -6,13 +6,12 @@
 #[path = "../../migrex_source_orm/tests/django_support/mod.rs"]
 mod django_support;
 
-use django_support::{
-    DjangoProject, canonical_order, copy_dir, dialects, fixture, without_django_tables,
-};
+use django_support::{DjangoProject, canonical_order, dialects, fixture, without_django_tables};
 use migrex_diff::OnlineOptions;
 use migrex_model::{Change, DataOp, Dialect, Phase, QualifiedName, Renames, Step};
 use migrex_render_orm::{MigrationInput, Target, save, write_migration};
 use migrex_source_orm::{Framework, read};
+use migrex_test_support::copy_dir;
 use migrex_test_support::{TestDb, runner, schema_differences};
 
 #[test]

@@ -3,10 +3,9 @@
 
 mod django_support;
 
-use django_support::{
-    DjangoProject, canonical_order, copy_dir, dialects, fixture, without_django_tables,
-};
+use django_support::{DjangoProject, canonical_order, dialects, fixture, without_django_tables};
 use migrex_source_orm::{Framework, Models, OrmError, read};
+use migrex_test_support::copy_dir;
 use migrex_test_support::{TestDb, runner, schema_differences};
 
 #[test]

@@ -347,3 +347,24 @@ pub fn runner(var: &str) -> Option<std::path::PathBuf> {
         }
     }
 }
+
+/// Copies a fixture folder (recursively) into `to`, leaving out Python's `__pycache__`
+/// folders a framework run may have left in it.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create the copy's folder");
+    for e in std::fs::read_dir(from)
+        .expect("read the fixture folder")
+        .flatten()
+    {
+        let name = e.file_name();
+        if name == "__pycache__" {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        if src.is_dir() {
+            copy_dir(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy a fixture file");
+        }
+    }
+}

@@ -13,22 +13,6 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// Copies a folder recursively (skipping caches).
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let name = e.file_name();
-        if name == "__pycache__" {
-            continue;
-        }
-        let (src, dst) = (e.path(), to.join(&name));
-        if src.is_dir() {
-            copy_dir(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
-
 /// A project copy wired to a scratch database through `migrex_test_settings.py`.
 pub struct DjangoProject {
     pub python: PathBuf,
