@@ -6,7 +6,10 @@
 #[path = "../../migrex_source_orm/tests/django_support/mod.rs"]
 mod django_support;
 
-use django_support::{DjangoProject, canonical_order, dialects, fixture, without_django_tables};
+use django_support::{
+    DjangoProject, canonical_order, dialects, fixture, without_django_mysql_fk_indexes,
+    without_django_tables,
+};
 use migrex_diff::OnlineOptions;
 use migrex_model::{Change, DataOp, Dialect, Phase, QualifiedName, Renames, Step};
 use migrex_render_orm::{MigrationInput, Target, save, write_migration};
@@ -139,7 +142,10 @@ fn migration_applies_checks_clean_and_rolls_back() {
             DjangoProject::new(python.clone(), after_dir.path().into(), db.url_string());
         let out = after_run.manage(&["migrate", "--noinput"]);
         assert_eq!(out.0, 0, "{dialect}: migrate failed:\n{}\n{all}", out.1);
-        let live = canonical_order(without_django_tables(db.introspect().schema));
+        let live = canonical_order(without_django_mysql_fk_indexes(
+            without_django_tables(db.introspect().schema),
+            &after.loaded.schema,
+        ));
         let diff = schema_differences(&live, &canonical_order(after.loaded.schema.clone()));
         assert!(
             diff.is_empty(),
@@ -173,7 +179,10 @@ fn migration_applies_checks_clean_and_rolls_back() {
         ] {
             after_run.manage_ok(&["migrate", app, previous, "--noinput"]);
         }
-        let live = canonical_order(without_django_tables(db.introspect().schema));
+        let live = canonical_order(without_django_mysql_fk_indexes(
+            without_django_tables(db.introspect().schema),
+            &before.loaded.schema,
+        ));
         let diff = schema_differences(&live, &canonical_order(before.loaded.schema.clone()));
         assert!(
             diff.is_empty(),

@@ -56,7 +56,11 @@ fn models_round_trip_through_the_reader_and_django() {
             continue;
         };
         let project = DjangoProject::new(python, tmp.path().into(), db.url_string());
-        project.manage_ok(&["makemigrations", "app", "--noinput"]);
+        let (code, text) = project.manage(&["makemigrations", "app", "--noinput"]);
+        assert_eq!(
+            code, 0,
+            "{dialect}: makemigrations failed:\n{text}\n{models}"
+        );
         project.manage_ok(&["migrate", "--noinput"]);
         let live = canonical_order(without_django_tables(db.introspect().schema));
         let diff = schema_differences(&live, &canonical_order(back.loaded.schema.clone()));

@@ -20,12 +20,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
     let dialect = schema.dialect;
-    if dialect == Dialect::Mysql {
-        return Err(WriteError::Unsupported(
-            "Django models from a MySQL schema are not written yet (PostgreSQL and SQLite are)"
-                .into(),
-        ));
-    }
     let tables: Vec<&Table> = schema
         .namespaces
         .values()
@@ -215,8 +209,24 @@ fn model(
             .iter()
             .find(|f| f.columns == [c.name.clone()]);
         let single_unique = t.uniques.iter().position(|u| u.columns == [c.name.clone()]);
+        // MySQL keeps `UNIQUE` as a unique index named after its column.
+        let unique_index = (dialect == Dialect::Mysql)
+            .then(|| {
+                t.indexes.iter().find(|i| {
+                    i.unique
+                        && i.name == c.name
+                        && i.predicate.is_none()
+                        && i.parts.len() == 1
+                        && i.parts[0].key == IndexKey::Column(c.name.clone())
+                        && i.parts[0].prefix_len.is_none()
+                })
+            })
+            .flatten();
+        if let Some(i) = unique_index {
+            used_indexes.insert(i.name.clone());
+        }
         let is_pk = pk_cols == [c.name.clone()];
-        let unique = single_unique.is_some() || is_pk;
+        let unique = single_unique.is_some() || unique_index.is_some() || is_pk;
         if let Some(u) = single_unique {
             used_uniques.insert(u);
         }
@@ -268,6 +278,13 @@ fn model(
             let one_to_one = unique;
             if is_pk {
                 kwargs.push("primary_key=True".into());
+            } else if !one_to_one && dialect == Dialect::Mysql {
+                // InnoDB indexes the key itself, under the constraint's name; Django creates
+                // no index of its own there, so db_index has nothing to say.
+                if let Some(own) = &fk.name {
+                    used_indexes.insert(own.clone());
+                }
+                used_indexes.insert(django_name.clone());
             } else if !one_to_one {
                 // Django indexes a foreign key under its own name; keep or drop that index.
                 let auto = create_index_name(dialect, &t.name, &[&c.name], "");
@@ -565,11 +582,14 @@ fn field_type(
     let check_ge0 = t
         .checks
         .iter()
-        .position(|k| is_type_check(k, &format!("{} >= 0", c.name)));
-    let json_check = t
-        .checks
-        .iter()
-        .position(|k| is_type_check(k, &format!("json_valid({0}) OR {0} IS NULL", c.name)));
+        .position(|k| is_type_check(k, &format!("{} >= 0", c.name), &c.name));
+    let json_check = t.checks.iter().position(|k| {
+        is_type_check(
+            k,
+            &format!("json_valid({0}) OR {0} IS NULL", c.name),
+            &c.name,
+        )
+    });
     let auto = is_pk
         && matches!(
             c.identity,
@@ -717,14 +737,110 @@ fn field_type(
                 _ => return None,
             }
         }
-        Dialect::Mysql => return None,
+        // The inverse of the MySQL backend's `data_types` (MariaDB: native uuid, and JSON read
+        // back as json through its json_valid check).
+        Dialect::Mysql => match &c.ty {
+            ColumnType::Integer {
+                bytes,
+                unsigned: false,
+                ..
+            } if auto => (
+                positive("SmallAutoField", "AutoField", "BigAutoField", *bytes),
+                no(),
+                None,
+            ),
+            ColumnType::Integer {
+                bytes: 1,
+                display_width: Some(1),
+                ..
+            } => ("BooleanField", no(), None),
+            ColumnType::Integer {
+                bytes: bytes @ (2 | 4 | 8),
+                unsigned: true,
+                ..
+            } if check_ge0.is_some() => (
+                positive(
+                    "PositiveSmallIntegerField",
+                    "PositiveIntegerField",
+                    "PositiveBigIntegerField",
+                    *bytes,
+                ),
+                no(),
+                check_ge0,
+            ),
+            ColumnType::Integer {
+                bytes: bytes @ (2 | 4 | 8),
+                unsigned: false,
+                ..
+            } => (
+                positive(
+                    "SmallIntegerField",
+                    "IntegerField",
+                    "BigIntegerField",
+                    *bytes,
+                ),
+                no(),
+                None,
+            ),
+            ColumnType::Decimal {
+                precision: Some(p),
+                scale,
+                unsigned: false,
+            } => (
+                "DecimalField",
+                vec![
+                    format!("max_digits={p}"),
+                    format!("decimal_places={}", scale.unwrap_or(0)),
+                ],
+                None,
+            ),
+            ColumnType::Float {
+                bytes: 8,
+                unsigned: false,
+            } => ("FloatField", no(), None),
+            ColumnType::Text {
+                kind: TextKind::Varchar,
+                max_len: Some(n),
+            } => ("CharField", vec![format!("max_length={n}")], None),
+            ColumnType::Text {
+                kind: TextKind::LongText,
+                ..
+            } => ("TextField", no(), None),
+            ColumnType::Text {
+                kind: TextKind::Char,
+                max_len: Some(39),
+            } => ("GenericIPAddressField", no(), None),
+            ColumnType::Text {
+                kind: TextKind::Char,
+                max_len: Some(32),
+            } => ("UUIDField", no(), None),
+            ColumnType::Uuid => ("UUIDField", no(), None),
+            ColumnType::Other { name } if name.eq_ignore_ascii_case("uuid") => {
+                ("UUIDField", no(), None)
+            }
+            ColumnType::Date => ("DateField", no(), None),
+            ColumnType::DateTime { precision: Some(6) } => ("DateTimeField", no(), None),
+            ColumnType::Time {
+                tz: false,
+                precision: Some(6),
+            } => ("TimeField", no(), None),
+            ColumnType::Json { binary: false } => ("JSONField", no(), json_check),
+            ColumnType::Binary {
+                kind: migrex_model::BinaryKind::LongBlob,
+                ..
+            } => ("BinaryField", no(), None),
+            _ => return None,
+        },
     })
 }
 
 /// A type check Django adds for the field (unnamed on SQLite, `<table>_<col>_check` on
-/// PostgreSQL).
-fn is_type_check(k: &Check, key: &str) -> bool {
-    k.expr.key.eq_ignore_ascii_case(key) && k.name.as_deref().is_none_or(|n| n.ends_with("_check"))
+/// PostgreSQL, named after the column on MariaDB).
+fn is_type_check(k: &Check, key: &str, column: &str) -> bool {
+    k.expr.key.eq_ignore_ascii_case(key)
+        && k.name
+            .as_deref()
+            .is_none_or(|n| n.ends_with("_check") || n == column)
 }
 
 /// A default as a Python literal, when it is one.
@@ -771,9 +887,11 @@ fn q_of(sql: &str, field_of: &dyn Fn(&str) -> Option<String>) -> Option<String> 
 fn term(p: &str, field_of: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let ident = |s: &str| -> Option<String> {
         let s = s.trim();
+        // Quoted the ANSI way, or MySQL's.
         let name = s
             .strip_prefix('"')
             .and_then(|r| r.strip_suffix('"'))
+            .or_else(|| s.strip_prefix('`').and_then(|r| r.strip_suffix('`')))
             .unwrap_or(s);
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return None;

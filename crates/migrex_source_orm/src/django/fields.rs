@@ -122,7 +122,36 @@ pub fn db_type(
             "UUIDField" => "uuid".into(),
             _ => return None,
         },
-        Dialect::Mysql => return None,
+        // MariaDB 10.7+ has a native uuid type (`has_native_uuid_field`); MySQL 8 does not.
+        Dialect::Mysql => match internal {
+            "AutoField" => "integer AUTO_INCREMENT".into(),
+            "BigAutoField" => "bigint AUTO_INCREMENT".into(),
+            "SmallAutoField" => "smallint AUTO_INCREMENT".into(),
+            "BinaryField" => "longblob".into(),
+            "BooleanField" => "bool".into(),
+            "CharField" | "SlugField" | "FileField" | "FilePathField" => varchar(),
+            "DateField" => "date".into(),
+            "DateTimeField" => "datetime(6)".into(),
+            "DecimalField" => format!(
+                "numeric({}, {})",
+                max_digits.unwrap_or(0),
+                decimal_places.unwrap_or(0)
+            ),
+            "DurationField" => "bigint".into(),
+            "FloatField" => "double precision".into(),
+            "IntegerField" => "integer".into(),
+            "BigIntegerField" => "bigint".into(),
+            "GenericIPAddressField" => "char(39)".into(),
+            "JSONField" => "json".into(),
+            "PositiveBigIntegerField" => "bigint UNSIGNED".into(),
+            "PositiveIntegerField" => "integer UNSIGNED".into(),
+            "PositiveSmallIntegerField" => "smallint UNSIGNED".into(),
+            "SmallIntegerField" => "smallint".into(),
+            "TextField" => "longtext".into(),
+            "TimeField" => "time(6)".into(),
+            "UUIDField" => "uuid".into(),
+            _ => return None,
+        },
     };
     Some(t)
 }
@@ -135,10 +164,15 @@ pub fn rel_db_type(
     max_digits: Option<i64>,
     decimal_places: Option<i64>,
 ) -> Option<String> {
+    // MySQL's `related_fields_match_type`: a key pointing at a positive integer is unsigned too.
+    let match_type = dialect == Dialect::Mysql;
     let as_int = match internal {
-        "AutoField" | "PositiveIntegerField" => Some("IntegerField"),
-        "BigAutoField" | "PositiveBigIntegerField" => Some("BigIntegerField"),
-        "SmallAutoField" | "PositiveSmallIntegerField" => Some("SmallIntegerField"),
+        "AutoField" => Some("IntegerField"),
+        "BigAutoField" => Some("BigIntegerField"),
+        "SmallAutoField" => Some("SmallIntegerField"),
+        "PositiveIntegerField" if !match_type => Some("IntegerField"),
+        "PositiveBigIntegerField" if !match_type => Some("BigIntegerField"),
+        "PositiveSmallIntegerField" if !match_type => Some("SmallIntegerField"),
         _ => None,
     };
     match as_int {
@@ -155,6 +189,10 @@ pub fn type_check(dialect: Dialect, internal: &str, column: &str) -> Option<Stri
             Dialect::Sqlite | Dialect::Postgres,
             "PositiveBigIntegerField" | "PositiveIntegerField" | "PositiveSmallIntegerField",
         ) => Some(format!("\"{c}\" >= 0")),
+        (
+            Dialect::Mysql,
+            "PositiveBigIntegerField" | "PositiveIntegerField" | "PositiveSmallIntegerField",
+        ) => Some(format!("`{c}` >= 0")),
         (Dialect::Sqlite, "JSONField") => Some(format!("(JSON_VALID(\"{c}\") OR \"{c}\" IS NULL)")),
         _ => None,
     }

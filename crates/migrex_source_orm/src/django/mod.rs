@@ -37,12 +37,6 @@ impl Reader for DjangoReader {
     }
 
     fn read(&self, root: &Path, dialect: Dialect) -> Result<Project, OrmError> {
-        if dialect == Dialect::Mysql {
-            return Err(OrmError::Usage(
-                "reading Django models for MySQL is not supported yet (PostgreSQL and SQLite are)"
-                    .into(),
-            ));
-        }
         let models = project::read_models(root, dialect)?;
         if models.apps.iter().all(|a| a.models.is_empty()) {
             return Err(OrmError::Usage(format!(
