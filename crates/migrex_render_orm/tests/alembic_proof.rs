@@ -23,6 +23,8 @@ fn sqlalchemy_url(db: &TestDb) -> String {
         format!("postgresql+psycopg2://{rest}")
     } else if let Some(rest) = url.strip_prefix("postgresql://") {
         format!("postgresql+psycopg2://{rest}")
+    } else if let Some(rest) = url.strip_prefix("mysql://") {
+        format!("mysql+mysqldb://{rest}")
     } else {
         url
     }
@@ -243,14 +245,26 @@ fn proof(dialect: Dialect) {
         "create_table(\"reviews\"",
         "drop_table(\"legacy_notes\")",
         "create_index(op.f(\"ix_orders_placed_at\")",
-        "create_unique_constraint(op.f(\"uq_order_items_order_id_product_id\")",
         "create_check_constraint(op.f(\"ck_products_price_nonnegative\")",
         "create_foreign_key(op.f(\"fk_orders_coupon_id_coupons\")",
-        "new_column_name=\"full_name\"",
         "rename_table(\"tags\", \"labels\")",
     ] {
         assert!(second.contains(op), "no {op} in:\n{second}");
     }
+    // MySQL keeps a unique constraint as a unique index, and migrex models it as one.
+    let unique = if dialect == Dialect::Mysql {
+        "create_index(op.f(\"uq_order_items_order_id_product_id\"), \"order_items\", [\"order_id\", \"product_id\"], unique=True)"
+    } else {
+        "create_unique_constraint(op.f(\"uq_order_items_order_id_product_id\")"
+    };
+    assert!(second.contains(unique), "no {unique} in:\n{second}");
+    // MySQL renames with the server's RENAME COLUMN (Alembic's CHANGE restates the column).
+    let rename = if dialect == Dialect::Mysql {
+        "RENAME COLUMN `fullname` TO `full_name`"
+    } else {
+        "new_column_name=\"full_name\""
+    };
+    assert!(second.contains(rename), "no {rename} in:\n{second}");
     if dialect == Dialect::Sqlite {
         assert!(
             second.contains("op.batch_alter_table("),
@@ -298,6 +312,11 @@ fn alembic_migration_proof_sqlite() {
 #[test]
 fn alembic_migration_proof_postgres() {
     proof(Dialect::Postgres);
+}
+
+#[test]
+fn alembic_migration_proof_mysql() {
+    proof(Dialect::Mysql);
 }
 
 /// An online plan's concurrent index, run by Alembic on PostgreSQL: `CREATE INDEX CONCURRENTLY`

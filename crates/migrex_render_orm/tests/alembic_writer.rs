@@ -21,6 +21,8 @@ fn sqlalchemy_url(db: &TestDb) -> String {
         format!("sqlite:///{path}")
     } else if let Some(rest) = url.strip_prefix("postgres://") {
         format!("postgresql+psycopg2://{rest}")
+    } else if let Some(rest) = url.strip_prefix("mysql://") {
+        format!("mysql+mysqldb://{rest}")
     } else {
         url
     }
@@ -91,6 +93,11 @@ fn blog_models_round_trip_postgres() {
 #[test]
 fn plain_models_round_trip_postgres() {
     models_round_trip("plain", Dialect::Postgres);
+}
+
+#[test]
+fn plain_models_round_trip_mysql() {
+    models_round_trip("plain", Dialect::Mysql);
 }
 
 fn revision(id: &str, down: &str) -> String {

@@ -318,6 +318,10 @@ impl Cx<'_> {
                 ),
                 format!("batch_op.drop_column({})", py_str(&column.name)),
             ),
+            // Alembic renames a MySQL column with CHANGE, which restates the whole column from
+            // `existing_*` arguments (auto-increment, comment and collation are easily lost);
+            // the server's own RENAME COLUMN (MariaDB 10.5.2+, MySQL 8) keeps all of it.
+            Change::RenameColumn { .. } if d == Dialect::Mysql => raw(sql),
             Change::RenameColumn { table, from, to } => op(
                 table,
                 format!(

@@ -122,8 +122,10 @@ pub fn type_sql(ty: &SaType, dialect: Dialect) -> Result<String, String> {
             Postgres => "JSONB".into(),
             _ => return Err("JSONB is a PostgreSQL type".into()),
         },
+        // SQLAlchemy uses a native uuid where the server has one: PostgreSQL, and MariaDB
+        // 10.7+ (the MySQL flavor migrex models); MySQL 8 and SQLite get CHAR(32).
         SaType::Uuid => match dialect {
-            Postgres => "UUID".into(),
+            Postgres | Mysql => "UUID".into(),
             _ => "CHAR(32)".into(),
         },
         SaType::Enum(e) => {
