@@ -17,7 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 const LOAD_RB: &str = r#"
 require "active_record"
 url, root = ARGV
-conn = url.start_with?("sqlite") ? { adapter: "sqlite3", database: url.sub(%r{\Asqlite://}, "") } : url
+conn = url.start_with?("sqlite") ? { adapter: "sqlite3", database: url.sub(%r{\Asqlite://}, "") } : url.sub(%r{\Amysql://}, "mysql2://")
 ActiveRecord::Base.establish_connection(conn)
 ActiveRecord::Migration.verbose = false
 Dir.chdir(root)
@@ -122,4 +122,9 @@ fn rails_models_round_trip_sqlite() {
 #[test]
 fn rails_models_round_trip_postgres() {
     round_trip(Dialect::Postgres);
+}
+
+#[test]
+fn rails_models_round_trip_mysql() {
+    round_trip(Dialect::Mysql);
 }

@@ -237,6 +237,9 @@ pub fn column_options(c: &ArColumn) -> Vec<String> {
     if let Some(l) = c.limit {
         o.push(format!("limit: {l}"));
     }
+    if let Some(s) = &c.size {
+        o.push(format!("size: :{s}"));
+    }
     if let Some(p) = c.precision {
         o.push(format!("precision: {p}"));
     }
@@ -274,6 +277,13 @@ pub fn from_model(col: &Column) -> ArColumn {
         ty = element;
     }
     c.ty = match ty {
+        // Active Record's MySQL adapter reads tinyint(1) as boolean (`emulate_booleans`).
+        ColumnType::Integer {
+            bytes: 1,
+            display_width: Some(1),
+            unsigned: false,
+            ..
+        } => "boolean".into(),
         ColumnType::Integer { bytes, .. } => match bytes {
             8 => "bigint".into(),
             4 => "integer".into(),
@@ -297,9 +307,30 @@ pub fn from_model(col: &Column) -> ArColumn {
                 "string".into()
             }
             TextKind::Char => format!("char({})", max_len.unwrap_or(1)),
-            _ => "text".into(),
+            TextKind::TinyText | TextKind::MediumText | TextKind::LongText => {
+                c.size = Some(
+                    match kind {
+                        TextKind::TinyText => "tiny",
+                        TextKind::MediumText => "medium",
+                        _ => "long",
+                    }
+                    .into(),
+                );
+                "text".into()
+            }
+            TextKind::Text => "text".into(),
         },
-        ColumnType::Binary { .. } => "binary".into(),
+        ColumnType::Binary { kind, max_len } => {
+            use migrex_model::BinaryKind;
+            match kind {
+                BinaryKind::VarBinary => c.limit = max_len.map(i64::from),
+                BinaryKind::TinyBlob => c.size = Some("tiny".into()),
+                BinaryKind::MediumBlob => c.size = Some("medium".into()),
+                BinaryKind::LongBlob => c.size = Some("long".into()),
+                _ => {}
+            }
+            "binary".into()
+        }
         ColumnType::Date => "date".into(),
         ColumnType::Time { precision, tz } => {
             c.precision = precision.map(i64::from);
@@ -1016,6 +1047,7 @@ fn alter_column(ctx: &Context, table: &str, from: &Column, to: &Column) -> Vec<O
     let b = ctx.column(table, to);
     let same_type = a.ty == b.ty
         && a.limit == b.limit
+        && a.size == b.size
         && a.precision == b.precision
         && a.scale == b.scale
         && a.array == b.array

@@ -117,13 +117,14 @@ pub fn type_sql(dialect: Dialect, col: &ArColumn) -> Result<String, String> {
             }
             .to_string());
         }
-        (Dialect::Mysql, "text") => return Ok(mysql_sized("text", col.limit)),
-        (Dialect::Mysql, "blob") => return Ok(mysql_sized("blob", col.limit)),
+        (Dialect::Mysql, "text" | "blob") => {
+            return type_with_size(&col.ty, col.size.as_deref(), col.limit);
+        }
         (Dialect::Mysql, "binary") => {
-            return Ok(match col.limit {
-                Some(n @ 0..=0xfff) => format!("varbinary({n})"),
-                l => mysql_sized("blob", l),
-            });
+            return match col.limit {
+                Some(n @ 0..=0xfff) => Ok(format!("varbinary({n})")),
+                l => type_with_size("blob", col.size.as_deref(), l),
+            };
         }
         (Dialect::Mysql, "string") => Some(("varchar", Some(255))),
         (Dialect::Mysql, "float") => Some(("float", Some(24))),
@@ -164,6 +165,17 @@ pub fn type_sql(dialect: Dialect, col: &ArColumn) -> Result<String, String> {
         sql.push_str(&format!("({l})"));
     }
     Ok(pg_array_if(dialect, sql, col))
+}
+
+/// `type_with_size_to_sql`: an explicit `size:` names the variant, else the limit decides.
+fn type_with_size(base: &str, size: Option<&str>, limit: Option<i64>) -> Result<String, String> {
+    match size {
+        None => Ok(mysql_sized(base, limit)),
+        Some(s @ ("tiny" | "medium" | "long")) => Ok(format!("{s}{base}")),
+        Some(other) => Err(format!(
+            ":{other} is invalid :size value. Only :tiny, :medium, and :long are allowed."
+        )),
+    }
 }
 
 fn mysql_sized(base: &str, limit: Option<i64>) -> String {
@@ -457,7 +469,11 @@ fn index_columns(dialect: Dialect, idx: &ArIndex) -> String {
                 s.push(' ');
                 s.push_str(op);
             }
-            if let Some(o) = idx.orders.get(c) {
+            // Active Record 6.1's `supports_index_sort_order?` is false on MariaDB (the MySQL
+            // flavor migrex models): the order is dropped there.
+            if dialect != Dialect::Mysql
+                && let Some(o) = idx.orders.get(c)
+            {
                 s.push(' ');
                 s.push_str(&o.to_uppercase());
             }

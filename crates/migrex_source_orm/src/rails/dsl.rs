@@ -17,6 +17,8 @@ pub struct ArColumn {
     /// The abstract type (`string`, `bigint`, `primary_key`...).
     pub ty: String,
     pub limit: Option<i64>,
+    /// MySQL text/blob `size: :tiny|:medium|:long` (wins over `limit`).
+    pub size: Option<String>,
     pub precision: Option<i64>,
     pub scale: Option<i64>,
     /// `null:` as given.
@@ -123,6 +125,7 @@ impl ArColumn {
             name: name.to_string(),
             ty: ty.to_string(),
             limit: None,
+            size: None,
             precision: None,
             scale: None,
             null: None,
@@ -468,6 +471,7 @@ pub fn index(table: &str, columns: Vec<String>, options: &Value, offset: usize) 
 /// A column's options (`limit:`, `null:`, `default:`...) onto the column.
 pub fn column_options(col: &mut ArColumn, options: &Value) {
     col.limit = int_opt(options, "limit");
+    col.size = str_opt(options, "size");
     col.precision = int_opt(options, "precision");
     col.scale = int_opt(options, "scale");
     col.null = match options.get("null") {
