@@ -2,7 +2,7 @@
 // be downloaded here) for migrex's tests. Run from the folder scripts/orm-env installs them in:
 //   node --experimental-wasm-modules engine.mjs COMMAND ARGS...
 // Commands (schema files are the .prisma files of one schema; DB is a SQLite file path or a
-// postgres:// URL):
+// postgres:// URL; the WASM engine has no MySQL connector: "Unsupported adapter provider"):
 //   validate FILE...                 validates with prisma-schema-wasm; errors on stderr, exit 1
 //   format FILE                      prints the file as `prisma format` writes it
 //   diff-empty DB FILE...            prints the SQL Prisma's migrate would write for the schema
@@ -48,6 +48,14 @@ async function engine(db, files) {
 }
 
 const filters = { externalTables: [], externalEnums: [] };
+
+// The WASM engine reports a Rust panic through this registry; without it the panic surfaces as
+// an unrelated TypeError.
+globalThis.PRISMA_WASM_PANIC_REGISTRY = {
+  set_message(message) {
+    process.stderr.write(`schema engine panicked: ${message}\n`);
+  },
+};
 
 async function main() {
   if (command === "validate") {

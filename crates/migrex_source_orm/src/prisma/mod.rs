@@ -169,7 +169,9 @@ impl Reader for PrismaReader {
         };
         if dialect == Dialect::Mysql {
             return Err(OrmError::Usage(
-                "reading Prisma schemas for MySQL is not supported yet (PostgreSQL and SQLite are)"
+                "reading Prisma schemas for MySQL is not supported (PostgreSQL and SQLite are): \
+                 Prisma's schema engine that runs here (WASM) has no MySQL connector, so what \
+                 Prisma builds on MySQL cannot be checked"
                     .into(),
             ));
         }
