@@ -135,6 +135,9 @@ fn create_model(m: &Model) -> Op {
     if m.explicit_db_table {
         options.push(format!("'db_table': {}", py_str(&m.db_table)));
     }
+    if let Some(c) = &m.db_table_comment {
+        options.push(format!("'db_table_comment': {}", py_str(c)));
+    }
     if !m.indexes.is_empty() {
         let list: Vec<&str> = m.indexes.iter().map(|i| i.definition.as_str()).collect();
         options.push(format!("'indexes': [{}]", list.join(", ")));
@@ -608,6 +611,23 @@ fn model_changes(
                 non_atomic: false,
             });
         }
+    }
+    if old.db_table_comment != new.db_table_comment {
+        ops.push(Op {
+            app: new.app.clone(),
+            text: format!(
+                "migrations.AlterModelTableComment(\n    name={},\n    table_comment={},\n)",
+                py_str(&model),
+                new.db_table_comment
+                    .as_deref()
+                    .map_or("None".to_string(), py_str)
+            ),
+            fragment: Some(format!("alter_{model}_table_comment")),
+            needs: Vec::new(),
+            imports: Vec::new(),
+            rank: 7,
+            non_atomic: false,
+        });
     }
     if old.options != new.options {
         let items: Vec<String> = new

@@ -4,7 +4,10 @@
 //! and read like the project's own apps when `INSTALLED_APPS` lists them.
 
 /// A contrib app: module, label, its last migration (what a new migration depends on) and its
-/// models as Django defines them (only what reaches the database).
+/// models as Django defines them (only what reaches the database). The abstract bases real
+/// projects subclass (`AbstractUser`, `AbstractBaseUser`, `PermissionsMixin`) are there too,
+/// with their fields in Django's creation order, and `User` is swappable: a project's
+/// `AUTH_USER_MODEL` replaces it.
 pub struct ContribApp {
     pub module: &'static str,
     pub label: &'static str,
@@ -52,10 +55,24 @@ class Group(models.Model):
     permissions = models.ManyToManyField(Permission, blank=True)
 
 
-class User(models.Model):
+class AbstractBaseUser(models.Model):
     password = models.CharField(max_length=128)
     last_login = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        abstract = True
+
+
+class PermissionsMixin(models.Model):
     is_superuser = models.BooleanField(default=False)
+    groups = models.ManyToManyField(Group, blank=True, related_name="user_set")
+    user_permissions = models.ManyToManyField(Permission, blank=True, related_name="user_set")
+
+    class Meta:
+        abstract = True
+
+
+class AbstractUser(AbstractBaseUser, PermissionsMixin):
     username = models.CharField(max_length=150, unique=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
@@ -63,8 +80,14 @@ class User(models.Model):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField()
-    groups = models.ManyToManyField(Group, blank=True, related_name="user_set")
-    user_permissions = models.ManyToManyField(Permission, blank=True, related_name="user_set")
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
 "#,
     },
     ContribApp {

@@ -38,6 +38,8 @@ struct Col {
     unique: bool,
     db_index: bool,
     default: Option<String>,
+    collation: Option<String>,
+    comment: Option<String>,
     /// `(table, column)` this column references, when it has a database constraint.
     references: Option<(String, String)>,
     /// Referencing column without a constraint still gets its index (db_index).
@@ -122,6 +124,24 @@ pub fn script(models: &Models, dialect: Dialect) -> Result<(String, Vec<TableSql
                 &mut out,
                 &mut deferred,
             );
+            if let Some(cm) = &m.db_table_comment {
+                match dialect {
+                    Dialect::Postgres => out.push_str(&format!(
+                        "COMMENT ON TABLE {} IS {};\n",
+                        q(dialect, &m.db_table),
+                        quote_value(dialect, cm)
+                    )),
+                    // Django's `ALTER TABLE t COMMENT = '...'` right after the CREATE, as the
+                    // table option it sets.
+                    Dialect::Mysql => {
+                        if out.ends_with(");\n") {
+                            out.truncate(out.len() - ";\n".len());
+                            out.push_str(&format!(" COMMENT = {};\n", quote_value(dialect, cm)));
+                        }
+                    }
+                    Dialect::Sqlite => {}
+                }
+            }
             // Meta.indexes.
             for idx in &m.indexes {
                 let mut parts = Vec::new();
@@ -208,6 +228,8 @@ pub fn script(models: &Models, dialect: Dialect) -> Result<(String, Vec<TableSql
                     unique: false,
                     db_index: true,
                     default: None,
+                    collation: None,
+                    comment: None,
                     references: r.db_constraint.then_some((table, pk_col)),
                     auto: false,
                 };
@@ -222,6 +244,8 @@ pub fn script(models: &Models, dialect: Dialect) -> Result<(String, Vec<TableSql
                         unique: true,
                         db_index: false,
                         default: None,
+                        collation: None,
+                        comment: None,
                         references: None,
                         auto: true,
                     },
@@ -324,6 +348,8 @@ fn column(models: &Models, dialect: Dialect, f: &Field) -> Result<Col, String> {
     };
     let default = f.db_default.as_ref().map(|v| literal_sql(v, dialect));
     Ok(Col {
+        collation: f.db_collation.clone(),
+        comment: f.db_comment.clone(),
         column: col_name,
         internal: f.internal.clone(),
         ty,
@@ -335,6 +361,15 @@ fn column(models: &Models, dialect: Dialect, f: &Field) -> Result<Col, String> {
         references,
         auto: is_auto(&f.internal),
     })
+}
+
+/// A string as the backend's `quote_value` writes it (MySQL's driver also escapes backslashes).
+fn quote_value(dialect: Dialect, s: &str) -> String {
+    let s = s.replace('\'', "''");
+    match dialect {
+        Dialect::Mysql => format!("'{}'", s.replace('\\', "\\\\")),
+        _ => format!("'{s}'"),
+    }
 }
 
 /// A literal as `quote_value` writes it for a default.
@@ -365,6 +400,19 @@ fn emit_table(
     let mut defs = Vec::new();
     for c in cols {
         let mut d = format!("{} {}", q(dialect, &c.column), c.ty);
+        // `_collate_sql`: quoted, except on SQLite.
+        if let Some(coll) = &c.collation {
+            d.push_str(&match dialect {
+                Dialect::Sqlite => format!(" COLLATE {coll}"),
+                _ => format!(" COLLATE {}", q(dialect, coll)),
+            });
+        }
+        // Inline comments on MySQL only (`supports_comments_inline`).
+        if dialect == Dialect::Mysql
+            && let Some(cm) = &c.comment
+        {
+            d.push_str(&format!(" COMMENT {}", quote_value(dialect, cm)));
+        }
         if let Some(def) = &c.default {
             d.push_str(&format!(" DEFAULT {def}"));
         }
@@ -419,6 +467,19 @@ fn emit_table(
         q(dialect, table),
         defs.join(", ")
     ));
+    // PostgreSQL comments follow the table (`COMMENT ON COLUMN`); SQLite has none.
+    if dialect == Dialect::Postgres {
+        for c in cols {
+            if let Some(cm) = &c.comment {
+                out.push_str(&format!(
+                    "COMMENT ON COLUMN {}.{} IS {};\n",
+                    q(dialect, table),
+                    q(dialect, &c.column),
+                    quote_value(dialect, cm)
+                ));
+            }
+        }
+    }
     for cols in unique_together {
         let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
         let name = create_index_name(dialect, table, &refs, "_uniq");

@@ -89,6 +89,8 @@ pub struct Model {
     pub managed: bool,
     /// Meta options Django's autodetector tracks (`ordering`, `verbose_name`...), as written.
     pub options: Vec<(String, String)>,
+    /// `Meta.db_table_comment`.
+    pub db_table_comment: Option<String>,
     /// Modules the options need imported.
     pub option_imports: Vec<String>,
     /// `bases` for CreateModel, as Python expressions.
@@ -149,6 +151,9 @@ pub struct Field {
     pub max_digits: Option<i64>,
     pub decimal_places: Option<i64>,
     pub db_default: Option<Literal>,
+    /// `db_comment=` and `db_collation=`.
+    pub db_comment: Option<String>,
+    pub db_collation: Option<String>,
     pub relation: Option<Relation>,
     pub auto_created: bool,
     /// The field as a migration writes it (`models.CharField(max_length=100)`).
@@ -675,9 +680,13 @@ impl Reading<'_> {
             let mut managed = true;
             let mut db_table = None;
             let mut app_label = app.label.clone();
+            let mut swappable = None;
             if let Some(meta) = meta {
                 for (k, v, node) in meta_assigns(meta) {
                     match k.as_str() {
+                        "swappable" => {
+                            swappable = literal(v).and_then(|l| l.as_str().map(String::from))
+                        }
                         "abstract" => {
                             abstract_ = literal(v).and_then(|l| l.as_bool()) == Some(true)
                         }
@@ -700,10 +709,21 @@ impl Reading<'_> {
                     }
                 }
             }
+            // A swappable model (auth.User) replaced through its setting has no table.
+            let name = c.stmt.name.to_string();
+            if swappable.as_deref() == Some("AUTH_USER_MODEL")
+                && self
+                    .settings
+                    .auth_user_model
+                    .as_deref()
+                    .is_some_and(|m| !m.eq_ignore_ascii_case(&format!("{app_label}.{name}")))
+            {
+                continue;
+            }
             drafts.push(Draft {
                 class: ci,
                 app: app_label,
-                name: c.stmt.name.to_string(),
+                name,
                 abstract_,
                 proxy,
                 managed,
@@ -940,6 +960,8 @@ impl Reading<'_> {
                     max_digits: None,
                     decimal_places: None,
                     db_default: None,
+                    db_comment: None,
+                    db_collation: None,
                     relation: Some(Relation {
                         kind: RelKind::OneToOne,
                         to: format!("{}.{}", p.app, p.name),
@@ -974,6 +996,8 @@ impl Reading<'_> {
                     max_digits: None,
                     decimal_places: None,
                     db_default: None,
+                    db_comment: None,
+                    db_collation: None,
                     relation: None,
                     auto_created: true,
                     definition: format!(
@@ -991,6 +1015,7 @@ impl Reading<'_> {
         let mut unique_together = Vec::new();
         let mut options = Vec::new();
         let mut option_imports = Vec::new();
+        let mut db_table_comment = None;
         let meta_class = if self.meta(d.class).is_some() {
             Some(d.class)
         } else {
@@ -1001,9 +1026,18 @@ impl Reading<'_> {
                 let file = self.file(owner);
                 let mc = owner;
                 match k.as_str() {
-                    "indexes" => indexes = self.indexes(file, v, d)?,
+                    "indexes" => indexes = self.indexes(file, v, d, table, &fields)?,
                     "constraints" => constraints = self.constraints(file, v, d)?,
                     "unique_together" => unique_together = together(file, v)?,
+                    "db_table_comment" => match literal(v) {
+                        Some(Literal::Str(c)) => db_table_comment = Some(c),
+                        Some(Literal::None) => db_table_comment = None,
+                        _ => {
+                            return Err(
+                                file.error_at(v, "Meta.db_table_comment is not a string literal")
+                            );
+                        }
+                    },
                     k if OPTION_KEYS.contains(&k) => {
                         let module = self.classes[mc].module.clone();
                         options.push((
@@ -1037,6 +1071,7 @@ impl Reading<'_> {
             unique_together,
             parent,
             options,
+            db_table_comment,
             option_imports,
             managed: d.managed,
             bases,
@@ -1185,7 +1220,22 @@ impl Reading<'_> {
                 ),
             ));
         }
-        for unsupported in ["db_collation", "db_comment", "db_tablespace"] {
+        let text_kw = |key: &str| -> Result<Option<String>, OrmError> {
+            match keyword(call, key) {
+                None => Ok(None),
+                Some(v) => match literal(v) {
+                    Some(Literal::Str(s)) => Ok(Some(s)),
+                    Some(Literal::None) => Ok(None),
+                    _ => Err(file.error_at(
+                        v,
+                        format!("`{key}=` of field `{name}` is not a string literal"),
+                    )),
+                },
+            }
+        };
+        let db_comment = text_kw("db_comment")?;
+        let db_collation = text_kw("db_collation")?;
+        for unsupported in ["db_tablespace"] {
             if let Some(v) = keyword(call, unsupported) {
                 return Err(file.error_at(
                     v,
@@ -1207,6 +1257,8 @@ impl Reading<'_> {
             max_digits: int("max_digits")?,
             decimal_places: int("decimal_places")?,
             db_default: lit("db_default")?,
+            db_comment,
+            db_collation,
             relation,
             auto_created: false,
             definition,
@@ -1451,7 +1503,14 @@ impl Reading<'_> {
         }
     }
 
-    fn indexes(&self, file: &PyFile, v: &Expr, d: &Draft) -> Result<Vec<IndexDef>, OrmError> {
+    fn indexes(
+        &self,
+        file: &PyFile,
+        v: &Expr,
+        d: &Draft,
+        table: &str,
+        model_fields: &[Field],
+    ) -> Result<Vec<IndexDef>, OrmError> {
         let Expr::List(list) = v else {
             return Err(file.error_at(v, "Meta.indexes is not a list"));
         };
@@ -1481,10 +1540,25 @@ impl Reading<'_> {
                 .and_then(literal)
                 .and_then(|l| l.as_str_list())
                 .ok_or_else(|| file.error_at(item, "Index needs fields=[...] as literals"))?;
-            let name = keyword(call, "name")
-                .and_then(literal)
-                .and_then(|l| l.as_str().map(String::from))
-                .ok_or_else(|| file.error_at(item, "Index needs name='...'"))?;
+            let written_name = match keyword(call, "name") {
+                None => None,
+                Some(n) => Some(
+                    literal(n)
+                        .and_then(|l| l.as_str().map(String::from))
+                        .ok_or_else(|| file.error_at(n, "Index name= is not a string literal"))?,
+                ),
+            };
+            let generated = match &written_name {
+                Some(_) => None,
+                None => Some(
+                    index_name_with_model(table, &fields, model_fields)
+                        .map_err(|e| file.error_at(item, e))?,
+                ),
+            };
+            let name = written_name
+                .clone()
+                .or(generated.clone())
+                .unwrap_or_default();
             let condition = keyword(call, "condition")
                 .map(|c| q_expr(file, c))
                 .transpose()?;
@@ -1495,11 +1569,17 @@ impl Reading<'_> {
                 .position(|f| f.path == file.path)
                 .unwrap_or(0)]
             .clone();
-            let definition = interpolate(
+            let mut definition = interpolate(
                 &self.rewrite(file, &module, item, &mut imports),
                 &d.app,
                 &d.name,
             );
+            // makemigrations writes the generated name into the migration.
+            if let Some(g) = &generated
+                && let Some(open) = definition.rfind(')')
+            {
+                definition.replace_range(open..open + 1, &format!(", name={})", py_str(g)));
+            }
             out.push(IndexDef {
                 name: interpolate(&name, &d.app, &d.name),
                 fields,
@@ -1915,6 +1995,58 @@ pub fn q_expr(file: &PyFile, e: &Expr) -> Result<QExpr, OrmError> {
             "condition is not a Q(...) expression migrex can translate",
         )),
     }
+}
+
+/// `Index.set_name_with_model`: the name Django gives an index of `Meta.indexes` without one
+/// (`<table[:11]>_<column[:7]>_<digest>_idx`, digest over the table, the ordered columns and
+/// the suffix).
+fn index_name_with_model(
+    table: &str,
+    field_names: &[String],
+    fields: &[Field],
+) -> Result<String, String> {
+    let mut columns = Vec::new();
+    let mut ordered = Vec::new();
+    for f in field_names {
+        let (name, desc) = match f.strip_prefix('-') {
+            Some(n) => (n, true),
+            None => (f.as_str(), false),
+        };
+        let column = fields
+            .iter()
+            .find(|x| x.name == name || x.attname() == name)
+            .and_then(|x| x.column.clone())
+            .ok_or_else(|| format!("Index field `{name}` is not a field with a column"))?;
+        ordered.push(if desc {
+            format!("-{column}")
+        } else {
+            column.clone()
+        });
+        columns.push(column);
+    }
+    let first = columns
+        .first()
+        .ok_or_else(|| "Index needs at least one field".to_string())?;
+    let (_, table_name) = super::names::split_identifier(table);
+    let table_name = table_name.as_str();
+    let mut hash_data: Vec<&str> = vec![table_name];
+    hash_data.extend(ordered.iter().map(String::as_str));
+    hash_data.push("idx");
+    let name = format!(
+        "{}_{}_{}_idx",
+        table_name.chars().take(11).collect::<String>(),
+        first.chars().take(7).collect::<String>(),
+        super::names::names_digest(&hash_data, 6)
+    );
+    if name.len() > 30 {
+        return Err(format!(
+            "Index name {name} is longer than 30 characters: give the index a name="
+        ));
+    }
+    Ok(match name.chars().next() {
+        Some(c) if c == '_' || c.is_ascii_digit() => format!("D{}", &name[1..]),
+        _ => name,
+    })
 }
 
 #[cfg(test)]
