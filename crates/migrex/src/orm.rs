@@ -160,6 +160,7 @@ pub fn default_out_dir(target: Target, to: &Source) -> Option<PathBuf> {
             | (Target::Alembic, Framework::Sqlalchemy)
             | (Target::Rails, Framework::Rails)
             | (Target::Prisma, Framework::Prisma)
+            | (Target::Typeorm, Framework::Typeorm)
     );
     same.then(|| project.root.clone())
 }

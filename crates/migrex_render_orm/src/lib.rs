@@ -11,6 +11,7 @@ pub mod alembic;
 pub mod django;
 pub mod prisma;
 pub mod rails;
+pub mod typeorm;
 
 use migrex_model::{Plan, Schema};
 use migrex_source_orm::Project;
@@ -25,14 +26,16 @@ pub enum Target {
     Alembic,
     Rails,
     Prisma,
+    Typeorm,
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::Django,
         Target::Alembic,
         Target::Rails,
         Target::Prisma,
+        Target::Typeorm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Target {
             Target::Alembic => "alembic",
             Target::Rails => "rails",
             Target::Prisma => "prisma",
+            Target::Typeorm => "typeorm",
         }
     }
 
@@ -52,6 +56,7 @@ impl Target {
             "alembic" | "sqlalchemy" => Some(Target::Alembic),
             "rails" | "activerecord" => Some(Target::Rails),
             "prisma" => Some(Target::Prisma),
+            "typeorm" => Some(Target::Typeorm),
             _ => None,
         }
     }
@@ -62,6 +67,7 @@ impl Target {
             Target::Alembic => &alembic::AlembicWriter,
             Target::Rails => &rails::RailsWriter,
             Target::Prisma => &prisma::PrismaWriter,
+            Target::Typeorm => &typeorm::TypeormWriter,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod prisma;
 pub mod python;
 pub mod rails;
 pub mod sqlalchemy;
+pub mod typeorm;
 
 use migrex_diagnostics::{Diagnostic, Severity};
 use migrex_model::{Dialect, Loaded};
@@ -30,14 +31,16 @@ pub enum Framework {
     Sqlalchemy,
     Rails,
     Prisma,
+    Typeorm,
 }
 
 impl Framework {
-    pub const ALL: [Framework; 4] = [
+    pub const ALL: [Framework; 5] = [
         Framework::Django,
         Framework::Sqlalchemy,
         Framework::Rails,
         Framework::Prisma,
+        Framework::Typeorm,
     ];
 
     /// The SOURCE prefix (`django:PATH`).
@@ -47,6 +50,7 @@ impl Framework {
             Framework::Sqlalchemy => "sqlalchemy",
             Framework::Rails => "rails",
             Framework::Prisma => "prisma",
+            Framework::Typeorm => "typeorm",
         }
     }
 
@@ -57,6 +61,7 @@ impl Framework {
             "sqlalchemy" | "alembic" => Some(Framework::Sqlalchemy),
             "rails" | "activerecord" => Some(Framework::Rails),
             "prisma" => Some(Framework::Prisma),
+            "typeorm" => Some(Framework::Typeorm),
             _ => None,
         }
     }
@@ -69,6 +74,7 @@ impl Framework {
             Framework::Sqlalchemy => &["alembic_version"],
             Framework::Rails => &["schema_migrations", "ar_internal_metadata"],
             Framework::Prisma => &["_prisma_migrations"],
+            Framework::Typeorm => &["migrations"],
         }
     }
 
@@ -78,6 +84,7 @@ impl Framework {
             Framework::Sqlalchemy => &sqlalchemy::SqlalchemyReader,
             Framework::Rails => &rails::RailsReader,
             Framework::Prisma => &prisma::PrismaReader,
+            Framework::Typeorm => &typeorm::TypeormReader,
         }
     }
 }
@@ -123,6 +130,7 @@ pub enum Models {
     Sqlalchemy(sqlalchemy::Models),
     Rails(rails::Models),
     Prisma(prisma::Models),
+    Typeorm(typeorm::Models),
 }
 
 /// The project's migration history as the framework sees it.
@@ -197,8 +205,9 @@ pub fn detect(root: &Path) -> Result<Framework, OrmError> {
     match found.as_slice() {
         [one] => Ok(*one),
         [] => Err(OrmError::Usage(format!(
-            "{} is not a Django, SQLAlchemy, Rails or Prisma project (no models found): name \
-             the framework as django:PATH, sqlalchemy:PATH, rails:PATH or prisma:PATH",
+            "{} is not a Django, SQLAlchemy, Rails, Prisma or TypeORM project (no models found): \
+             name the framework as django:PATH, sqlalchemy:PATH, rails:PATH, prisma:PATH or \
+             typeorm:PATH",
             root.display()
         ))),
         many => Err(OrmError::Usage(format!(
