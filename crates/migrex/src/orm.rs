@@ -161,6 +161,7 @@ pub fn default_out_dir(target: Target, to: &Source) -> Option<PathBuf> {
             | (Target::Rails, Framework::Rails)
             | (Target::Prisma, Framework::Prisma)
             | (Target::Typeorm, Framework::Typeorm)
+            | (Target::Knex, Framework::Knex)
     );
     same.then(|| project.root.clone())
 }

@@ -9,6 +9,7 @@
 
 pub mod alembic;
 pub mod django;
+pub mod knex;
 pub mod prisma;
 pub mod rails;
 pub mod typeorm;
@@ -27,15 +28,17 @@ pub enum Target {
     Rails,
     Prisma,
     Typeorm,
+    Knex,
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Django,
         Target::Alembic,
         Target::Rails,
         Target::Prisma,
         Target::Typeorm,
+        Target::Knex,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +48,7 @@ impl Target {
             Target::Rails => "rails",
             Target::Prisma => "prisma",
             Target::Typeorm => "typeorm",
+            Target::Knex => "knex",
         }
     }
 
@@ -57,6 +61,7 @@ impl Target {
             "rails" | "activerecord" => Some(Target::Rails),
             "prisma" => Some(Target::Prisma),
             "typeorm" => Some(Target::Typeorm),
+            "knex" => Some(Target::Knex),
             _ => None,
         }
     }
@@ -68,6 +73,7 @@ impl Target {
             Target::Rails => &rails::RailsWriter,
             Target::Prisma => &prisma::PrismaWriter,
             Target::Typeorm => &typeorm::TypeormWriter,
+            Target::Knex => &knex::KnexWriter,
         }
     }
 }

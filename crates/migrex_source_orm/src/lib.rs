@@ -12,6 +12,7 @@
 //! the project's migration history: where the next migration goes and what it follows.
 
 pub mod django;
+pub mod knex;
 pub mod prisma;
 pub mod python;
 pub mod rails;
@@ -32,15 +33,17 @@ pub enum Framework {
     Rails,
     Prisma,
     Typeorm,
+    Knex,
 }
 
 impl Framework {
-    pub const ALL: [Framework; 5] = [
+    pub const ALL: [Framework; 6] = [
         Framework::Django,
         Framework::Sqlalchemy,
         Framework::Rails,
         Framework::Prisma,
         Framework::Typeorm,
+        Framework::Knex,
     ];
 
     /// The SOURCE prefix (`django:PATH`).
@@ -51,6 +54,7 @@ impl Framework {
             Framework::Rails => "rails",
             Framework::Prisma => "prisma",
             Framework::Typeorm => "typeorm",
+            Framework::Knex => "knex",
         }
     }
 
@@ -62,6 +66,7 @@ impl Framework {
             "rails" | "activerecord" => Some(Framework::Rails),
             "prisma" => Some(Framework::Prisma),
             "typeorm" => Some(Framework::Typeorm),
+            "knex" => Some(Framework::Knex),
             _ => None,
         }
     }
@@ -75,6 +80,7 @@ impl Framework {
             Framework::Rails => &["schema_migrations", "ar_internal_metadata"],
             Framework::Prisma => &["_prisma_migrations"],
             Framework::Typeorm => &["migrations"],
+            Framework::Knex => &["knex_migrations", "knex_migrations_lock"],
         }
     }
 
@@ -85,6 +91,7 @@ impl Framework {
             Framework::Rails => &rails::RailsReader,
             Framework::Prisma => &prisma::PrismaReader,
             Framework::Typeorm => &typeorm::TypeormReader,
+            Framework::Knex => &knex::KnexReader,
         }
     }
 }
@@ -131,6 +138,7 @@ pub enum Models {
     Rails(rails::Models),
     Prisma(prisma::Models),
     Typeorm(typeorm::Models),
+    Knex(knex::Models),
 }
 
 /// The project's migration history as the framework sees it.
@@ -205,9 +213,9 @@ pub fn detect(root: &Path) -> Result<Framework, OrmError> {
     match found.as_slice() {
         [one] => Ok(*one),
         [] => Err(OrmError::Usage(format!(
-            "{} is not a Django, SQLAlchemy, Rails, Prisma or TypeORM project (no models found): \
-             name the framework as django:PATH, sqlalchemy:PATH, rails:PATH, prisma:PATH or \
-             typeorm:PATH",
+            "{} is not a Django, SQLAlchemy, Rails, Prisma, TypeORM or Knex project (no models \
+             found): name the framework as django:PATH, sqlalchemy:PATH, rails:PATH, prisma:PATH, \
+             typeorm:PATH or knex:PATH",
             root.display()
         ))),
         many => Err(OrmError::Usage(format!(
