@@ -137,7 +137,7 @@ pub fn write_orm_plans(
         now,
     };
     let files = migrex_render_orm::write_migration(target, &input).map_err(write_error)?;
-    migrex_render_orm::save(out_dir, &files).map_err(write_error)
+    migrex_render_orm::save_migration(target, out_dir, &files).map_err(write_error)
 }
 
 /// Writes model files for `target` that describe a schema (`migrex convert`).
@@ -162,6 +162,7 @@ pub fn default_out_dir(target: Target, to: &Source) -> Option<PathBuf> {
             | (Target::Prisma, Framework::Prisma)
             | (Target::Typeorm, Framework::Typeorm)
             | (Target::Knex, Framework::Knex)
+            | (Target::Efcore, Framework::Efcore)
     );
     same.then(|| project.root.clone())
 }

@@ -9,6 +9,7 @@
 
 pub mod alembic;
 pub mod django;
+pub mod efcore;
 pub mod knex;
 pub mod prisma;
 pub mod rails;
@@ -29,16 +30,18 @@ pub enum Target {
     Prisma,
     Typeorm,
     Knex,
+    Efcore,
 }
 
 impl Target {
-    pub const ALL: [Target; 6] = [
+    pub const ALL: [Target; 7] = [
         Target::Django,
         Target::Alembic,
         Target::Rails,
         Target::Prisma,
         Target::Typeorm,
         Target::Knex,
+        Target::Efcore,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +52,7 @@ impl Target {
             Target::Prisma => "prisma",
             Target::Typeorm => "typeorm",
             Target::Knex => "knex",
+            Target::Efcore => "efcore",
         }
     }
 
@@ -62,6 +66,7 @@ impl Target {
             "prisma" => Some(Target::Prisma),
             "typeorm" => Some(Target::Typeorm),
             "knex" => Some(Target::Knex),
+            "efcore" | "ef" => Some(Target::Efcore),
             _ => None,
         }
     }
@@ -74,6 +79,7 @@ impl Target {
             Target::Prisma => &prisma::PrismaWriter,
             Target::Typeorm => &typeorm::TypeormWriter,
             Target::Knex => &knex::KnexWriter,
+            Target::Efcore => &efcore::EfcoreWriter,
         }
     }
 }
@@ -130,6 +136,13 @@ pub trait Writer: Sync {
 
     /// Model files that describe `schema` (`migrex convert`).
     fn write_models(&self, schema: &Schema) -> Result<Vec<OutputFile>, WriteError>;
+
+    /// Whether a written file replaces the one already at `path`: only a file the framework
+    /// itself rewrites on every migration (EF Core's model snapshot); any other existing file
+    /// stops the write.
+    fn replaces(&self, _path: &Path) -> bool {
+        false
+    }
 }
 
 /// Writes the migration files of a plan for `target`.
@@ -183,6 +196,34 @@ impl Utc {
 
 /// Writes files under `dir`, creating folders; an existing file is never overwritten.
 pub fn save(dir: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, WriteError> {
+    save_with(dir, files, |_| false)
+}
+
+/// Writes a migration's files for `target` under `dir`: an existing file is never overwritten,
+/// except one the framework rewrites on every migration ([`Writer::replaces`]).
+pub fn save_migration(
+    target: Target,
+    dir: &Path,
+    files: &[OutputFile],
+) -> Result<Vec<PathBuf>, WriteError> {
+    save_with(dir, files, |p| target.writer().replaces(p))
+}
+
+fn save_with(
+    dir: &Path,
+    files: &[OutputFile],
+    replaces: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, WriteError> {
+    // Nothing is written when any file would be refused.
+    for file in files {
+        let path = dir.join(&file.path);
+        if path.exists() && !replaces(&file.path) {
+            return Err(WriteError::Io {
+                path: path.display().to_string(),
+                message: "already exists; migrex does not overwrite files".into(),
+            });
+        }
+    }
     let mut written = Vec::new();
     for file in files {
         let path = dir.join(&file.path);
@@ -193,11 +234,14 @@ pub fn save(dir: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>, WriteError
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        let mut out = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(io)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if replaces(&file.path) {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        let mut out = options.open(&path).map_err(io)?;
         std::io::Write::write_all(&mut out, file.contents.as_bytes()).map_err(io)?;
         written.push(path);
     }

@@ -12,6 +12,7 @@
 //! the project's migration history: where the next migration goes and what it follows.
 
 pub mod django;
+pub mod efcore;
 pub mod knex;
 pub mod prisma;
 pub mod python;
@@ -34,16 +35,18 @@ pub enum Framework {
     Prisma,
     Typeorm,
     Knex,
+    Efcore,
 }
 
 impl Framework {
-    pub const ALL: [Framework; 6] = [
+    pub const ALL: [Framework; 7] = [
         Framework::Django,
         Framework::Sqlalchemy,
         Framework::Rails,
         Framework::Prisma,
         Framework::Typeorm,
         Framework::Knex,
+        Framework::Efcore,
     ];
 
     /// The SOURCE prefix (`django:PATH`).
@@ -55,6 +58,7 @@ impl Framework {
             Framework::Prisma => "prisma",
             Framework::Typeorm => "typeorm",
             Framework::Knex => "knex",
+            Framework::Efcore => "efcore",
         }
     }
 
@@ -67,6 +71,7 @@ impl Framework {
             "prisma" => Some(Framework::Prisma),
             "typeorm" => Some(Framework::Typeorm),
             "knex" => Some(Framework::Knex),
+            "efcore" | "ef" => Some(Framework::Efcore),
             _ => None,
         }
     }
@@ -81,6 +86,7 @@ impl Framework {
             Framework::Prisma => &["_prisma_migrations"],
             Framework::Typeorm => &["migrations"],
             Framework::Knex => &["knex_migrations", "knex_migrations_lock"],
+            Framework::Efcore => &["__EFMigrationsHistory", "__EFMigrationsLock"],
         }
     }
 
@@ -92,6 +98,7 @@ impl Framework {
             Framework::Prisma => &prisma::PrismaReader,
             Framework::Typeorm => &typeorm::TypeormReader,
             Framework::Knex => &knex::KnexReader,
+            Framework::Efcore => &efcore::EfcoreReader,
         }
     }
 }
@@ -139,6 +146,7 @@ pub enum Models {
     Prisma(prisma::Models),
     Typeorm(typeorm::Models),
     Knex(knex::Models),
+    Efcore(efcore::Models),
 }
 
 /// The project's migration history as the framework sees it.
@@ -213,9 +221,9 @@ pub fn detect(root: &Path) -> Result<Framework, OrmError> {
     match found.as_slice() {
         [one] => Ok(*one),
         [] => Err(OrmError::Usage(format!(
-            "{} is not a Django, SQLAlchemy, Rails, Prisma, TypeORM or Knex project (no models \
-             found): name the framework as django:PATH, sqlalchemy:PATH, rails:PATH, prisma:PATH, \
-             typeorm:PATH or knex:PATH",
+            "{} is not a Django, SQLAlchemy, Rails, Prisma, TypeORM, Knex or EF Core project (no \
+             models found): name the framework as django:PATH, sqlalchemy:PATH, rails:PATH, \
+             prisma:PATH, typeorm:PATH, knex:PATH or efcore:PATH",
             root.display()
         ))),
         many => Err(OrmError::Usage(format!(
