@@ -138,7 +138,7 @@ enum Command {
         #[arg(long, value_enum)]
         flavor: Option<plan::FlavorArg>,
         /// Write the migration as this framework's migration files (under --out, or under the
-        /// project TO was read from): django, alembic, rails or prisma.
+        /// project TO was read from): django, alembic, rails, prisma, typeorm, knex or efcore.
         #[arg(long, value_parser = parse_target)]
         target: Option<migrex::Target>,
         /// With --target: the migration's name (derived from its changes when absent).
@@ -179,7 +179,8 @@ enum Command {
     Convert {
         /// The schema: a .sql file, a database URL or an ORM project (django:PATH, ...).
         source: String,
-        /// The framework to write models for: django, sqlalchemy, rails or prisma.
+        /// The framework to write models for: django, sqlalchemy, rails, prisma, typeorm, efcore,
+        /// or knex (an initial migration: Knex has no models).
         #[arg(long, value_parser = parse_target)]
         to: migrex::Target,
         /// The folder to write into (created when missing).

@@ -36,8 +36,8 @@ pub struct RefactorArgs {
     /// (with --target: the project root the framework's migration files go under).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Write the refactor as this framework's migration files (django, alembic, rails, prisma): its
-    /// schema steps and its data steps with their reverse.
+    /// Write the refactor as this framework's migration files (django, alembic, rails, prisma,
+    /// typeorm, knex, efcore): its schema steps and its data steps with their reverse.
     #[arg(long, value_parser = crate::parse_target)]
     target: Option<migrex::Target>,
     #[arg(long, value_enum, default_value = "sql")]

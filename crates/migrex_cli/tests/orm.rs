@@ -398,3 +398,115 @@ fn refactor_target_rails_runs_on_active_record() {
     assert_eq!(run("migrate"), "3");
     assert_eq!(run("rollback"), "absent");
 }
+
+/// TypeORM, Knex and EF Core through the binary: each project is read by its prefix and
+/// recognised as a plain folder, and `convert` within the framework reads back unchanged.
+#[test]
+fn inspect_and_convert_typeorm_knex_and_efcore() {
+    for (source, dialect, expect) in [
+        ("typeorm:typeorm/blog", "postgres", "CONSTRAINT \"PK_"),
+        ("knex:knex/shop", "postgres", "CREATE TABLE"),
+        ("efcore:efcore/blog_sqlite", "sqlite", "\"PK_Posts\""),
+    ] {
+        let (prefix, rel) = source.split_once(':').unwrap();
+        let path = fixture(rel).display().to_string();
+        let o = migrex(&[
+            "inspect",
+            &format!("{prefix}:{path}"),
+            "--dialect",
+            dialect,
+            "--format",
+            "sql",
+        ]);
+        assert!(o.status.success(), "{source}: {}", stderr(&o));
+        assert!(stdout(&o).contains(expect), "{source}:\n{}", stdout(&o));
+        // A plain folder is recognised as the same framework.
+        let plain = migrex(&["inspect", &path, "--dialect", dialect, "--format", "sql"]);
+        assert!(plain.status.success(), "{source}: {}", stderr(&plain));
+        assert_eq!(stdout(&plain), stdout(&o), "{source}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (source, to, dialect) in [
+        ("typeorm:typeorm/blog", "typeorm", "postgres"),
+        ("efcore:efcore/blog_sqlite", "efcore", "sqlite"),
+        ("knex:knex/shop", "knex", "postgres"),
+    ] {
+        let (prefix, rel) = source.split_once(':').unwrap();
+        let source = format!("{prefix}:{}", fixture(rel).display());
+        let out = dir.path().join(to);
+        let o = migrex(&[
+            "convert",
+            &source,
+            "--to",
+            to,
+            "--out",
+            &out.display().to_string(),
+            "--dialect",
+            dialect,
+        ]);
+        assert!(o.status.success(), "{to}: {}", stderr(&o));
+        let back = format!("{to}:{}", out.display());
+        let o = migrex(&["diff", &source, &back, "--dialect", dialect]);
+        assert!(o.status.success(), "{to}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            "",
+            "{to}: converted files differ from the source"
+        );
+    }
+}
+
+/// `--target efcore` into the project TO was read from: the migration, its Designer, and the
+/// model snapshot, which EF Core rewrites on every migration and migrex replaces likewise;
+/// the project read again has the new migration last and the snapshot at the target.
+#[test]
+fn efcore_target_replaces_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("blog");
+    copy_dir(&fixture("efcore/blog_sqlite"), &project);
+    let post = project.join("Models/Post.cs");
+    let text = std::fs::read_to_string(&post).unwrap();
+    std::fs::write(
+        &post,
+        text.replace(
+            "public string? Content { get; set; }",
+            "public string? Content { get; set; }\n\n        public string? Subtitle { get; set; }",
+        ),
+    )
+    .unwrap();
+    let snapshot = project.join("Migrations/BloggingContextModelSnapshot.cs");
+    let old_snapshot = std::fs::read_to_string(&snapshot).unwrap();
+    let before = format!("efcore:{}", fixture("efcore/blog_sqlite").display());
+    let after = format!("efcore:{}", project.display());
+    let o = migrex(&[
+        "diff",
+        &before,
+        &after,
+        "--dialect",
+        "sqlite",
+        "--target",
+        "efcore",
+        "--name",
+        "AddSubtitle",
+        "--no-input",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written: Vec<String> = std::fs::read_dir(project.join("Migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("_AddSubtitle"))
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    let new_snapshot = std::fs::read_to_string(&snapshot).unwrap();
+    assert_ne!(new_snapshot, old_snapshot);
+    assert!(new_snapshot.contains("Subtitle"), "{new_snapshot}");
+    let migration = written
+        .iter()
+        .find(|n| !n.ends_with(".Designer.cs"))
+        .expect("the migration file");
+    let text = std::fs::read_to_string(project.join("Migrations").join(migration)).unwrap();
+    assert!(
+        text.contains("migrationBuilder.AddColumn<string>(") && text.contains("\"Subtitle\""),
+        "{text}"
+    );
+}
