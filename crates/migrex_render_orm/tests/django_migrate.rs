@@ -66,7 +66,7 @@ fn migration_applies_checks_clean_and_rolls_back() {
             // An online plan: its concurrent index builds become AddIndexConcurrently.
             up = migrex_diff::online(up, &before.loaded.schema, &OnlineOptions::default());
         }
-        let down = migrex_diff::down(&before.loaded.schema, &after.loaded.schema, &renames);
+        let mut down = migrex_diff::down(&before.loaded.schema, &after.loaded.schema, &renames);
         // A data step (as a refactor recipe adds them): fill the new column.
         up.steps.push(Step {
             id: up.steps.len(),
@@ -83,6 +83,30 @@ fn migration_applies_checks_clean_and_rolls_back() {
             phase: Phase::Backfill,
             depends_on: Vec::new(),
             transactional: true,
+        });
+        // And one the down plan undoes (a refactor's copy back): the category's name.
+        let category_name = |name: &str| Step {
+            id: 0,
+            change: Change::Data {
+                table: QualifiedName::new(ns, "catalog_category"),
+                operation: DataOp::Sql {
+                    description: "name the category".into(),
+                    statements: vec![format!(
+                        "UPDATE catalog_category SET name = '{name}' WHERE slug = 'tools'"
+                    )],
+                },
+            },
+            phase: Phase::Backfill,
+            depends_on: Vec::new(),
+            transactional: true,
+        };
+        up.steps.push(Step {
+            id: up.steps.len(),
+            ..category_name("Tools and more")
+        });
+        down.steps.push(Step {
+            id: down.steps.len(),
+            ..category_name("Tools")
         });
         let files = write_migration(
             Target::Django,
@@ -162,6 +186,15 @@ fn migration_applies_checks_clean_and_rolls_back() {
             r#"[[Some("0")]]"#,
             "{dialect}: the data step did not run"
         );
+        let category = |db: &TestDb| {
+            format!(
+                "{:?}",
+                db.connect()
+                    .query("SELECT name FROM catalog_category")
+                    .unwrap()
+            )
+        };
+        assert_eq!(category(&db), r#"[[Some("Tools and more")]]"#, "{all}");
 
         let (code, text) =
             after_run.manage(&["makemigrations", "--check", "--dry-run", "--noinput"]);
@@ -179,6 +212,8 @@ fn migration_applies_checks_clean_and_rolls_back() {
         ] {
             after_run.manage_ok(&["migrate", app, previous, "--noinput"]);
         }
+        // The down plan's data step ran on the way back.
+        assert_eq!(category(&db), r#"[[Some("Tools")]]"#, "{all}");
         let live = canonical_order(without_django_mysql_fk_indexes(
             without_django_tables(db.introspect().schema),
             &before.loaded.schema,

@@ -1,7 +1,8 @@
 //! Reading TypeORM entities is exact: real TypeORM 1.1.1 (the npm folder `scripts/orm-env`
 //! prints as MIGREX_TYPEORM, driven by tests/typeorm/driver.cjs) synchronizes each fixture's
 //! entities into a scratch database, and migrex's live introspection of it equals what the
-//! TypeORM reader built, names included.
+//! TypeORM reader built, names included. On MySQL the server is MariaDB (MIGREX_TEST_MYSQL),
+//! driven with TypeORM's `mysql` and `mariadb` driver types.
 
 use migrex_model::Dialect;
 use migrex_source_orm::typeorm::ddl;
@@ -42,11 +43,27 @@ fn db_arg(db: &TestDb) -> String {
 fn dialect_arg(d: Dialect) -> &'static str {
     match d {
         Dialect::Postgres => "postgres",
-        _ => "sqlite",
+        Dialect::Mysql => "mysql",
+        Dialect::Sqlite => "sqlite",
     }
 }
 
 fn typeorm_builds_what_migrex_reads(fixture_name: &str, dialect: Dialect, prelude: &str) {
+    let d = dialect_arg(dialect);
+    builds_and_checks(fixture_name, dialect, prelude, d, Some(d));
+}
+
+/// `sync_as` is the TypeORM driver type that builds the database, `check_as` the one whose
+/// `migration:generate --check` must then find nothing to change. On MariaDB that is
+/// `mariadb`: the `mysql` type reads MariaDB's COLUMN_DEFAULT 'NULL' as a default and so
+/// reports every nullable column as changed.
+fn builds_and_checks(
+    fixture_name: &str,
+    dialect: Dialect,
+    prelude: &str,
+    sync_as: &str,
+    check_as: Option<&str>,
+) {
     let Some(node_dir) = runner("MIGREX_TYPEORM") else {
         return;
     };
@@ -59,10 +76,7 @@ fn typeorm_builds_what_migrex_reads(fixture_name: &str, dialect: Dialect, prelud
     }
     let root = fixture(fixture_name);
     let db_s = db_arg(&db);
-    let (code, _, err) = driver(
-        &node_dir,
-        &["sync", dialect_arg(dialect), &db_s, root.to_str().unwrap()],
-    );
+    let (code, _, err) = driver(&node_dir, &["sync", sync_as, &db_s, root.to_str().unwrap()]);
     assert_eq!(code, 0, "TypeORM synchronize failed: {err}");
     let live = db.introspect();
     let project = read(Framework::Typeorm, &root, dialect).expect("the fixture reads");
@@ -74,9 +88,12 @@ fn typeorm_builds_what_migrex_reads(fixture_name: &str, dialect: Dialect, prelud
     );
     assert!(matches!(project.models, Models::Typeorm(_)));
     // And TypeORM finds nothing to change in that database.
+    let Some(check_as) = check_as else {
+        return;
+    };
     let (code, out, err) = driver(
         &node_dir,
-        &["check", dialect_arg(dialect), &db_s, root.to_str().unwrap()],
+        &["check", check_as, &db_s, root.to_str().unwrap()],
     );
     assert_eq!(code, 0, "TypeORM sees changes: {out}{err}");
 }
@@ -89,6 +106,41 @@ fn typeorm_read_exact_sqlite() {
 #[test]
 fn typeorm_read_exact_postgres() {
     typeorm_builds_what_migrex_reads("blog", Dialect::Postgres, "");
+}
+
+#[test]
+fn typeorm_read_exact_mysql() {
+    // Built with the `mysql` driver type (uuid keys as varchar(36)); the `mariadb` type would
+    // check them against MariaDB's native uuid, so TypeORM's own check is not run here.
+    builds_and_checks("blog", Dialect::Mysql, "", "mysql", None);
+}
+
+#[test]
+fn typeorm_read_exact_mysql_types_uuid_keys_defaults() {
+    // MySQL's own types and conventions; uuid keys, so TypeORM's check is not run (see above).
+    builds_and_checks("shop_mysql", Dialect::Mysql, "", "mysql", None);
+    let root = fixture("shop_mysql");
+    assert_eq!(
+        migrex_source_orm::configured_dialect(Framework::Typeorm, &root),
+        Some(Dialect::Mysql)
+    );
+    // TypeORM's MySQL driver writes no CHECK: said, not silently dropped.
+    let project = read(Framework::Typeorm, &root, Dialect::Mysql).unwrap();
+    assert!(
+        project.loaded.warnings.iter().any(|w| w
+            .message
+            .contains("does not create @Check constraints: those of `customer`")),
+        "{:?}",
+        project.loaded.warnings
+    );
+}
+
+#[test]
+fn typeorm_read_exact_edge_cases_mysql() {
+    builds_and_checks("edge", Dialect::Mysql, "", "mysql", Some("mariadb"));
+    // Without uuid keys the `mariadb` driver type builds the same tables.
+    builds_and_checks("edge", Dialect::Mysql, "", "mariadb", Some("mariadb"));
+    builds_and_checks("release2", Dialect::Mysql, "", "mariadb", Some("mariadb"));
 }
 
 #[test]
@@ -230,13 +282,73 @@ fn typeorm_errors_point_at_the_entity_source() {
         &[(
             "src/entity/A.ts",
             &format!(
-                "{head}@Entity()\nexport class A {{\n  @PrimaryGeneratedColumn() id: number;\n}}\n"
+                "{head}@Entity()\nexport class A {{\n  @PrimaryGeneratedColumn(\"identity\") id: number;\n}}\n"
             ),
         )],
         Dialect::Mysql,
     );
     assert!(
-        e.starts_with("other: reading TypeORM entities for MySQL"),
+        e.starts_with(
+            "A.ts:4:3: generation strategy \"identity\" is not supported by TypeORM on MySQL"
+        ),
+        "{e}"
+    );
+    let e = read_error(
+        &[(
+            "src/entity/A.ts",
+            &format!(
+                "{head}@Entity()\nexport class A {{\n  @PrimaryGeneratedColumn() id: number;\n  @Column({{ default: \"it's\" }}) name: string;\n}}\n"
+            ),
+        )],
+        Dialect::Mysql,
+    );
+    assert!(
+        e.starts_with("A.ts:5:22: TypeORM's MySQL driver writes string defaults unescaped"),
+        "{e}"
+    );
+    let e = read_error(
+        &[(
+            "src/entity/A.ts",
+            &format!(
+                "{head}@Entity()\nexport class A {{\n  @PrimaryGeneratedColumn() id: number;\n  @Column(\"json\") data: object;\n}}\n"
+            ),
+        )],
+        Dialect::Mysql,
+    );
+    assert!(
+        e.starts_with("A.ts:5:3: `data`: json columns on MySQL/MariaDB"),
+        "{e}"
+    );
+    let e = read_error(
+        &[(
+            "src/entity/A.ts",
+            &format!(
+                "{head}@Entity()\nexport class A {{\n  @PrimaryGeneratedColumn({{ unsigned: true }}) id: number;\n}}\n"
+            ),
+        )],
+        Dialect::Mysql,
+    );
+    assert!(
+        e.starts_with("A.ts:4:39: the column option `unsigned` is not read"),
+        "{e}"
+    );
+    let e = read_error(
+        &[
+            (
+                "src/entity/A.ts",
+                &format!(
+                    "{head}@Entity()\nexport class A {{\n  @PrimaryGeneratedColumn(\"uuid\") id: string;\n}}\n"
+                ),
+            ),
+            (
+                "src/data-source.ts",
+                "import { DataSource } from \"typeorm\";\nexport default new DataSource({ type: \"mariadb\" });\n",
+            ),
+        ],
+        Dialect::Mysql,
+    );
+    assert!(
+        e.starts_with("A.ts:4:3: a uuid-generated key with TypeORM's `mariadb`"),
         "{e}"
     );
 }

@@ -328,36 +328,69 @@ fn model_migrations(
         };
         model_changes(old, new, &renames, &retargets, &online, &mut ops);
     }
-    // Data steps: RunSQL with the statements. Their reverse is a no-op: a backfill leaves
-    // nothing to undo once the down migration reverses the schema steps around it.
+    // Data steps: RunSQL with the statements. The down plan's data steps (a refactor's copy
+    // back) are the reverse of the first one: Django reverses operations last to first, so
+    // they run after the schema steps that follow the data steps are undone and before those
+    // that precede them are, where the down plan has them. A backfill with nothing in the down
+    // plan reverses to a no-op.
     let data_sql = data_steps(input.up)?;
-    if !data_sql.is_empty() {
-        let app = ops
-            .first()
-            .map(|o| o.app.clone())
-            .or_else(|| to.apps.first().map(|a| a.label.clone()))
-            .unwrap_or_default();
-        for (table, statements, transactional) in data_sql {
-            let app = to
-                .model_by_table(&table)
-                .map(|m| m.app.clone())
-                .unwrap_or_else(|| app.clone());
-            let list: String = statements
-                .iter()
-                .map(|s| format!("        {},\n", py_sql(s)))
-                .collect();
-            ops.push(Op {
-                app,
-                text: format!(
-                    "migrations.RunSQL(\n    sql=[\n{list}    ],\n    reverse_sql=migrations.RunSQL.noop,\n)"
-                ),
-                fragment: None,
-                needs: Vec::new(),
-                imports: Vec::new(),
-                rank: 4,
-                non_atomic: !transactional,
-            });
+    let reverse_sql = data_steps(input.down)?;
+    let reverse_transactional = reverse_sql.iter().all(|(_, _, t)| *t);
+    let reverse_list: String = reverse_sql
+        .iter()
+        .flat_map(|(_, statements, _)| statements)
+        .map(|s| format!("        {},\n", py_sql(s)))
+        .collect();
+    let default_app = ops
+        .first()
+        .map(|o| o.app.clone())
+        .or_else(|| to.apps.first().map(|a| a.label.clone()))
+        .unwrap_or_default();
+    let app_of = |table: &str| {
+        to.model_by_table(table)
+            .map(|m| m.app.clone())
+            .unwrap_or_else(|| default_app.clone())
+    };
+    let reverse = |first: bool| {
+        if first && !reverse_list.is_empty() {
+            format!("[\n{reverse_list}    ]")
+        } else {
+            "migrations.RunSQL.noop".to_string()
         }
+    };
+    for (i, (table, statements, transactional)) in data_sql.iter().enumerate() {
+        let list: String = statements
+            .iter()
+            .map(|s| format!("        {},\n", py_sql(s)))
+            .collect();
+        ops.push(Op {
+            app: app_of(table),
+            text: format!(
+                "migrations.RunSQL(\n    sql=[\n{list}    ],\n    reverse_sql={},\n)",
+                reverse(i == 0)
+            ),
+            fragment: None,
+            needs: Vec::new(),
+            imports: Vec::new(),
+            rank: 4,
+            non_atomic: !transactional || (i == 0 && !reverse_transactional),
+        });
+    }
+    // Only the down plan moves data: a step that does nothing up and that on the way down.
+    if data_sql.is_empty() && !reverse_list.is_empty() {
+        let table = &reverse_sql[0].0;
+        ops.push(Op {
+            app: app_of(table),
+            text: format!(
+                "migrations.RunSQL(\n    sql=migrations.RunSQL.noop,\n    reverse_sql={},\n)",
+                reverse(true)
+            ),
+            fragment: None,
+            needs: Vec::new(),
+            imports: Vec::new(),
+            rank: 4,
+            non_atomic: !reverse_transactional,
+        });
     }
     ops.sort_by_key(|o| o.rank);
     write_per_app(input, to, ops)

@@ -4,7 +4,8 @@
 //! `@Unique(name, ...)`, `@Index(name, ...)`, `@Check(name, ...)`), so that TypeORM's
 //! synchronize builds the schema as it is rather than with its own hashed names. Foreign keys
 //! are `@ManyToOne` relations with `@JoinColumn`s over the columns, which stay declared as
-//! `@Column`s. Defaults are raw SQL (`default: () => "..."`).
+//! `@Column`s. Defaults are raw SQL (`default: () => "..."`). On MySQL, inline enums are `enum`
+//! columns with their values and `ON UPDATE` is `onUpdate`.
 
 use crate::{OutputFile, WriteError};
 use migrex_model::{
@@ -88,6 +89,12 @@ fn column_type(
         let values: Vec<String> = e.values.iter().map(|v| js_str(v)).collect();
         opts.push(format!("enum: [{}]", values.join(", ")));
         opts.push(format!("enumName: {}", js_str(&e.name)));
+        return Ok(("enum".into(), opts, "string"));
+    }
+    // MySQL's inline enum: TypeORM's `enum` column with its values.
+    if let ColumnType::Enum { values } = ty {
+        let values: Vec<String> = values.iter().map(|v| js_str(v)).collect();
+        opts.push(format!("enum: [{}]", values.join(", ")));
         return Ok(("enum".into(), opts, "string"));
     }
     let text = migrex_dialect::format_type(dialect, ty).to_ascii_lowercase();
@@ -317,6 +324,9 @@ fn entity(
         {
             o.push(format!("default: () => {}", js_str(d)));
         }
+        if let Some(u) = &c.on_update {
+            o.push(format!("onUpdate: {}", js_str(&u.sql)));
+        }
         if let Some(co) = &c.collation {
             o.push(format!("collation: {}", js_str(co)));
         }
@@ -498,12 +508,6 @@ fn entity(
 /// Entity files describing `schema`.
 pub fn entity_files(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
     let dialect = schema.dialect;
-    if dialect == Dialect::Mysql {
-        return Err(WriteError::Unsupported(
-            "writing TypeORM entities for MySQL is not supported yet (PostgreSQL and SQLite are)"
-                .into(),
-        ));
-    }
     let classes = |ns: &str, name: &str| -> Option<String> {
         schema
             .namespaces

@@ -172,6 +172,8 @@ pub struct Col {
     /// `primaryKeyConstraintName`.
     pub pk_name: Option<String>,
     pub collation: Option<String>,
+    /// MySQL's `ON UPDATE` (UpdateDateColumn's `CURRENT_TIMESTAMP(6)`).
+    pub on_update: Option<String>,
     pub pos: Pos,
 }
 
@@ -388,7 +390,24 @@ impl<'a> Ctx<'a> {
                 other => return other.to_string(),
             }
             .to_string(),
-            _ => match t.as_str() {
+            // MysqlDriver.normalizeType with the `mysql` driver type: no native uuid, which
+            // only the `mariadb` type uses, on MariaDB >= 10.7.
+            Dialect::Mysql => match t.as_str() {
+                "number" | "integer" => "int",
+                "string" => "varchar",
+                "date_js" => "datetime",
+                "boolean_js" | "bool" | "boolean" => "tinyint",
+                "uuid" => "varchar",
+                "simple-array" | "simple-json" => "text",
+                "simple-enum" => "enum",
+                "double precision" | "real" => "double",
+                "dec" | "numeric" | "fixed" => "decimal",
+                "nvarchar" | "national varchar" => "varchar",
+                "nchar" | "national char" => "char",
+                other => return other.to_string(),
+            }
+            .to_string(),
+            Dialect::Sqlite => match t.as_str() {
                 "int" | "number" => "integer",
                 "string" => "varchar",
                 "date_js" => "datetime",
@@ -512,9 +531,53 @@ impl<'a> Ctx<'a> {
             "json",
             "jsonb",
         ];
+        // MysqlDriver.supportedDataTypes; `json` is left out: MariaDB keeps it as longtext
+        // with a json_valid CHECK, which the TypeORM entity does not say.
+        const MYSQL: &[&str] = &[
+            "bit",
+            "int",
+            "integer",
+            "tinyint",
+            "smallint",
+            "mediumint",
+            "bigint",
+            "float",
+            "double",
+            "double precision",
+            "real",
+            "decimal",
+            "dec",
+            "numeric",
+            "fixed",
+            "bool",
+            "boolean",
+            "date",
+            "datetime",
+            "timestamp",
+            "time",
+            "year",
+            "char",
+            "nchar",
+            "national char",
+            "varchar",
+            "nvarchar",
+            "national varchar",
+            "blob",
+            "text",
+            "tinyblob",
+            "tinytext",
+            "mediumblob",
+            "mediumtext",
+            "longblob",
+            "longtext",
+            "enum",
+            "binary",
+            "varbinary",
+        ];
         match self.dialect {
             Dialect::Postgres => PG.contains(&normalized),
-            _ => SQLITE.contains(&normalized),
+            Dialect::Mysql => MYSQL.contains(&normalized),
+            Dialect::Sqlite => SQLITE.contains(&normalized),
         }
     }
 
@@ -544,7 +607,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// A default value as the driver's `normalizeDefault` writes it.
-    fn default_sql(&self, file: &File, v: &Value, ty: &str) -> Result<Option<String>, OrmError> {
+    fn default_sql(
+        &self,
+        file: &File,
+        v: &Value,
+        ty: &str,
+        scale: Option<&str>,
+    ) -> Result<Option<String>, OrmError> {
         let v = self.enum_member(v).unwrap_or_else(|| v.clone());
         let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
         Ok(Some(match (&v.val, self.dialect) {
@@ -553,6 +622,8 @@ impl<'a> Ctx<'a> {
                 Val::Str(s) => {
                     if d == Dialect::Postgres {
                         pg_datetime_function(s)
+                    } else if d == Dialect::Mysql {
+                        mysql_datetime_function(s)
                     } else {
                         s.clone()
                     }
@@ -567,6 +638,31 @@ impl<'a> Ctx<'a> {
                 }
             },
             (Val::Num(n), Dialect::Postgres) => quote(&num_text(*n)),
+            // MysqlDriver.normalizeDefault: enum values quoted as written, numbers with
+            // `toFixed(scale)`, strings quoted without escaping (so a quote or backslash in
+            // them would not be the value TypeORM writes: refused).
+            (Val::Num(n), Dialect::Mysql) if ty == "enum" => format!("'{}'", num_text(*n)),
+            (Val::Num(n), Dialect::Mysql) => {
+                let digits = scale.and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+                format!("'{n:.digits$}'")
+            }
+            (Val::Str(s), Dialect::Mysql) => {
+                if s.contains('\'') || s.contains('\\') {
+                    return Err(err(
+                        file,
+                        v.pos,
+                        "TypeORM's MySQL driver writes string defaults unescaped: a default with ' or \\ is not read".into(),
+                    ));
+                }
+                format!("'{s}'")
+            }
+            (Val::Arr(_) | Val::Obj(_), Dialect::Mysql) => {
+                return Err(err(
+                    file,
+                    v.pos,
+                    "TypeORM's MySQL driver cannot write an array or object default".into(),
+                ));
+            }
             (Val::Num(n), _) => num_text(*n),
             (Val::Str(s), _) => quote(s),
             (Val::Bool(b), Dialect::Postgres) => b.to_string(),
@@ -696,6 +792,18 @@ impl<'a> Ctx<'a> {
                 },
             }
         };
+        // MySQL-only column options that change the column migrex builds: said, not ignored.
+        for k in ["unsigned", "zerofill", "charset", "width"] {
+            if let Some(v) = opt(k)
+                && !matches!(v.val, Val::Bool(false) | Val::Undefined | Val::Null)
+            {
+                return Err(err(
+                    file,
+                    v.pos,
+                    format!("the column option `{k}` is not read by migrex yet"),
+                ));
+            }
+        }
         if let Some(t) = opt("type") {
             explicit_type = Some(self.type_arg(t).ok_or_else(|| {
                 err(
@@ -714,6 +822,13 @@ impl<'a> Ctx<'a> {
             "PrimaryGeneratedColumn" => Some(match strategy.as_deref().unwrap_or("increment") {
                 "increment" => Gen::Increment,
                 "uuid" => Gen::Uuid,
+                "identity" if self.dialect == Dialect::Mysql => {
+                    return Err(err(
+                        file,
+                        deco.pos,
+                        "generation strategy \"identity\" is not supported by TypeORM on MySQL (increment, uuid)".into(),
+                    ));
+                }
                 "identity" => Gen::Identity {
                     always: opt_str("generatedIdentity")?.as_deref() == Some("ALWAYS"),
                 },
@@ -763,6 +878,18 @@ impl<'a> Ctx<'a> {
             },
         };
         let mut ty = self.normalize_type(&raw_type);
+        if self.dialect == Dialect::Mysql && matches!(ty.as_str(), "json" | "set") {
+            // json: native on MySQL, longtext plus a json_valid CHECK on MariaDB; set: its
+            // default is written from an array. Which one the server builds is not in the project.
+            return Err(err(
+                file,
+                deco.pos,
+                format!(
+                    "`{}`: {ty} columns on MySQL/MariaDB are not read by migrex yet (the server decides what TypeORM builds)",
+                    prop.name
+                ),
+            ));
+        }
         if !self.supported(&ty) {
             return Err(err(
                 file,
@@ -772,7 +899,8 @@ impl<'a> Ctx<'a> {
                     prop.name,
                     match self.dialect {
                         Dialect::Postgres => "postgres",
-                        _ => "better-sqlite3",
+                        Dialect::Mysql => "mysql",
+                        Dialect::Sqlite => "better-sqlite3",
                     }
                 ),
             ));
@@ -790,7 +918,7 @@ impl<'a> Ctx<'a> {
         };
         if self.dialect == Dialect::Sqlite && enum_values.is_some() && ty == "varchar" {
             // simple-enum on SQLite: a varchar with an inline CHECK.
-        } else if self.dialect == Dialect::Postgres && enum_values.is_some() {
+        } else if self.dialect != Dialect::Sqlite && enum_values.is_some() {
             ty = "enum".into();
         }
         let own = opt_str("name")?.unwrap_or_else(|| prop.name.clone());
@@ -814,14 +942,47 @@ impl<'a> Ctx<'a> {
             ));
         }
         let mut default = match opt("default") {
-            Some(v) => self.default_sql(file, v, if array { "[]" } else { &ty })?,
+            Some(v) => self.default_sql(
+                file,
+                v,
+                if array { "[]" } else { &ty },
+                opt_str("scale")?.as_deref(),
+            )?,
             None => None,
         };
         if default.is_none() && matches!(kind, "CreateDateColumn" | "UpdateDateColumn") {
             default = Some(match self.dialect {
                 Dialect::Postgres => "now()".into(),
-                _ => "datetime('now')".into(),
+                Dialect::Mysql => "CURRENT_TIMESTAMP(6)".into(),
+                Dialect::Sqlite => "datetime('now')".into(),
             });
+        }
+        let mut length = opt_str("length")?;
+        let mut precision = opt_str("precision")?;
+        let mut on_update = None;
+        if self.dialect == Dialect::Mysql {
+            // MysqlDriver.mappedDataTypes: the date columns are datetime(6); getColumnLength:
+            // varchar/varbinary default to 255, a uuid-generated key is varchar(36).
+            if matches!(
+                kind,
+                "CreateDateColumn" | "UpdateDateColumn" | "DeleteDateColumn"
+            ) && precision.is_none()
+            {
+                precision = Some("6".into());
+            }
+            if kind == "UpdateDateColumn" {
+                on_update = Some("CURRENT_TIMESTAMP(6)".into());
+            }
+            if length.is_none() {
+                if generated == Some(Gen::Uuid) {
+                    length = Some("36".into());
+                } else if matches!(ty.as_str(), "varchar" | "varbinary") {
+                    length = Some("255".into());
+                }
+            }
+            if let Some(o) = opt_str("onUpdate")? {
+                on_update = Some(mysql_datetime_function(&o));
+            }
         }
         if generated == Some(Gen::Uuid) && self.dialect == Dialect::Postgres {
             default = Some("uuid_generate_v4()".into());
@@ -831,8 +992,8 @@ impl<'a> Ctx<'a> {
             prop: prop.name.clone(),
             name,
             ty,
-            length: opt_str("length")?,
-            precision: opt_str("precision")?,
+            length,
+            precision,
             scale: opt_str("scale")?,
             nullable,
             default,
@@ -845,6 +1006,7 @@ impl<'a> Ctx<'a> {
             comment: opt_str("comment")?,
             pk_name: opt_str("primaryKeyConstraintName")?,
             collation: opt_str("collation")?,
+            on_update,
             pos: deco.pos,
         });
         Ok(())
@@ -920,6 +1082,26 @@ fn json_str(s: &str) -> String {
 }
 
 /// PostgresDriver.normalizeDatetimeFunction.
+/// MysqlDriver.normalizeDatetimeFunction for the `mysql` driver type.
+fn mysql_datetime_function(value: &str) -> String {
+    let up = value.trim().to_ascii_uppercase();
+    for f in ["CURRENT_TIMESTAMP", "NOW"] {
+        if let Some(rest) = up.strip_prefix(f)
+            && (rest.is_empty()
+                || rest.starts_with('(')
+                    && rest.ends_with(')')
+                    && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit()))
+        {
+            return if rest == "()" {
+                "CURRENT_TIMESTAMP".into()
+            } else {
+                format!("CURRENT_TIMESTAMP{rest}")
+            };
+        }
+    }
+    value.to_string()
+}
+
 fn pg_datetime_function(value: &str) -> String {
     let up = value.trim().to_ascii_uppercase();
     let (func, precision) = match up.find('(') {
@@ -1063,11 +1245,27 @@ pub fn tables(files: &[File], dialect: Dialect) -> Result<Vec<Table>, OrmError> 
                 ));
             }
             let schema = str_opt(f, opts, "schema")?;
+            if let Some(v) = opts.and_then(|o| o.get("engine")) {
+                return Err(err(
+                    f,
+                    v.pos,
+                    "the entity option `engine` is not read by migrex yet".into(),
+                ));
+            }
             if schema.is_some() && dialect == Dialect::Sqlite {
                 return Err(err(
                     f,
                     entity.pos,
                     "`schema` is not supported by TypeORM's better-sqlite3 driver".into(),
+                ));
+            }
+            if dialect == Dialect::Mysql
+                && let Some(d) = str_opt(f, opts, "database")?.or(schema.clone())
+            {
+                return Err(err(
+                    f,
+                    entity.pos,
+                    format!("tables in another MySQL database (`{d}`) are not read by migrex"),
                 ));
             }
             let table = name.unwrap_or_else(|| snake_case(&c.name));
@@ -1204,6 +1402,9 @@ pub fn tables(files: &[File], dialect: Dialect) -> Result<Vec<Table>, OrmError> 
                 let length = match o.get("length").map(|v| &v.val) {
                     Some(Val::Num(n)) => Some(num_text(*n)),
                     Some(Val::Str(s)) => Some(s.clone()),
+                    _ if dialect == Dialect::Mysql && ctx.normalize_type(&raw) == "varchar" => {
+                        Some("255".into())
+                    }
                     _ => None,
                 };
                 t.columns.push(Col {
@@ -1224,6 +1425,7 @@ pub fn tables(files: &[File], dialect: Dialect) -> Result<Vec<Table>, OrmError> 
                     comment: None,
                     pk_name: None,
                     collation: None,
+                    on_update: None,
                     pos: sti.pos,
                 });
                 discriminators.push((owner, name));
@@ -1330,6 +1532,7 @@ pub fn tables(files: &[File], dialect: Dialect) -> Result<Vec<Table>, OrmError> 
                         comment: None,
                         pk_name: None,
                         collation: rc.collation.clone(),
+                        on_update: None,
                         pos: jt.pos,
                         ..rc.clone()
                     });
@@ -1459,6 +1662,7 @@ pub fn tables(files: &[File], dialect: Dialect) -> Result<Vec<Table>, OrmError> 
                     array: false,
                     pk_name: None,
                     collation: rc.collation.clone(),
+                    on_update: None,
                     pos: r.deco.pos,
                     ..rc.clone()
                 }),
@@ -1521,8 +1725,14 @@ pub fn tables(files: &[File], dialect: Dialect) -> Result<Vec<Table>, OrmError> 
             .iter()
             .filter(|c| c.unique)
             .map(|c| {
+                let cols = std::slice::from_ref(&c.name);
                 (
-                    unique_name(&table, std::slice::from_ref(&c.name)),
+                    // MySQL keeps uniques as unique indexes: an unnamed one is named as an index.
+                    if dialect == Dialect::Mysql {
+                        index_name(&table, cols, None)
+                    } else {
+                        unique_name(&table, cols)
+                    },
                     vec![c.name.clone()],
                 )
             })
@@ -1600,7 +1810,13 @@ pub fn tables(files: &[File], dialect: Dialect) -> Result<Vec<Table>, OrmError> 
                         }
                     }
                     if d.name == "Unique" {
-                        let n = name.unwrap_or_else(|| unique_name(&table, &cols));
+                        let n = name.unwrap_or_else(|| {
+                            if dialect == Dialect::Mysql {
+                                index_name(&table, &cols, None)
+                            } else {
+                                unique_name(&table, &cols)
+                            }
+                        });
                         uniques.push((n, cols));
                     } else {
                         if bool_opt(file, opts, "synchronize")? == Some(false) {
@@ -1751,6 +1967,9 @@ fn enum_type_name(t: &Table, c: &Col) -> String {
 /// The SQL TypeORM runs to create `tables` on an empty database, with where each object came
 /// from.
 pub fn schema_sql(files: &[File], tables: &[Table], dialect: Dialect) -> (String, Origins) {
+    if dialect == Dialect::Mysql {
+        return mysql_sql(files, tables);
+    }
     let loc = |t: &Table, pos: Pos| {
         format!(
             "{}:{}:{}",
@@ -1943,4 +2162,98 @@ pub fn schema_sql(files: &[File], tables: &[Table], dialect: Dialect) -> (String
         }
     }
     (format!("{head}{body}{tail}"), origins)
+}
+
+fn bq(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// MysqlQueryRunner.createTableSql for every table, then its foreign keys (`ALTER TABLE`), as
+/// synchronize runs them. Uniques are unique indexes there; `@Check` constraints and index
+/// `where` clauses are not written by TypeORM's MySQL driver.
+fn mysql_sql(files: &[File], tables: &[Table]) -> (String, Origins) {
+    let loc = |t: &Table, pos: Pos| {
+        format!(
+            "{}:{}:{}",
+            files[t.file].path.display(),
+            pos.line,
+            pos.column
+        )
+    };
+    let mut origins: Origins = Vec::new();
+    let mut body = String::new();
+    let mut tail = String::new();
+    let cols = |v: &[String]| v.iter().map(|c| bq(c)).collect::<Vec<_>>().join(", ");
+    for t in tables {
+        let tn = bq(&t.name);
+        origins.push((format!("table {}", t.name), loc(t, t.pos)));
+        let mut parts = Vec::new();
+        for c in &t.columns {
+            origins.push((format!("column {}.{}", t.name, c.name), loc(t, c.pos)));
+            let mut s = format!("{} {}", bq(&c.name), full_type(c));
+            if let Some(co) = &c.collation {
+                let _ = write!(s, " COLLATE {}", bq(co));
+            }
+            if let Some(values) = &c.enum_values {
+                let v: Vec<String> = values.iter().map(|v| lit(v)).collect();
+                let _ = write!(s, " ({})", v.join(", "));
+            }
+            s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+            if c.generated == Some(Gen::Increment) {
+                s.push_str(" AUTO_INCREMENT");
+            }
+            if let Some(cm) = c.comment.as_deref().filter(|c| !c.is_empty()) {
+                let _ = write!(s, " COMMENT {}", lit(&cm.replace('\\', "\\\\")));
+            }
+            if let Some(d) = &c.default {
+                let _ = write!(s, " DEFAULT {d}");
+            }
+            if let Some(u) = &c.on_update {
+                let _ = write!(s, " ON UPDATE {u}");
+            }
+            parts.push(s);
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for i in &t.indexes {
+            names.push(&i.name);
+            parts.push(format!(
+                "{}INDEX {} ({})",
+                if i.unique { "UNIQUE " } else { "" },
+                bq(&i.name),
+                cols(&i.columns)
+            ));
+        }
+        for (n, c) in &t.uniques {
+            if !names.contains(&n.as_str()) {
+                parts.push(format!("UNIQUE INDEX {} ({})", bq(n), cols(c)));
+            }
+        }
+        let pk: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| c.primary)
+            .map(|c| c.name.clone())
+            .collect();
+        if !pk.is_empty() {
+            parts.push(format!("PRIMARY KEY ({})", cols(&pk)));
+        }
+        let _ = writeln!(
+            body,
+            "CREATE TABLE {tn} ({}) ENGINE=InnoDB;",
+            parts.join(", ")
+        );
+        for f in &t.fks {
+            let _ = writeln!(
+                tail,
+                "ALTER TABLE {tn} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {};",
+                bq(&f.name),
+                cols(&f.columns),
+                bq(&f.ref_table),
+                cols(&f.ref_columns),
+                f.on_delete,
+                f.on_update
+            );
+        }
+    }
+    (format!("{body}{tail}"), origins)
 }

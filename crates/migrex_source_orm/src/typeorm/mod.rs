@@ -5,9 +5,12 @@
 //! The schema is built from the SQL TypeORM 1.x's schema builder runs for those entities on an
 //! empty database ([`ddl`]), parsed by `migrex_source_sql`, so types, defaults and every
 //! constraint and index name are TypeORM's (`DefaultNamingStrategy`'s hashes; the tests compare
-//! with what real TypeORM builds). PostgreSQL and SQLite (better-sqlite3) are read; MySQL is
-//! refused. The history is the migration classes (`<Name><13-digit timestamp>`) in the order
-//! TypeORM runs them (by timestamp).
+//! with what real TypeORM builds). PostgreSQL, SQLite (better-sqlite3) and MySQL/MariaDB are
+//! read. On MySQL the SQL is MysqlQueryRunner's: uniques are unique indexes, `@Check` is not
+//! created (a warning says so), uuid keys are varchar(36) (the `mysql` driver type; with the
+//! `mariadb` type the server version decides, so such keys are refused), and json/set columns,
+//! whose table the server decides, are refused. The history is the migration classes
+//! (`<Name><13-digit timestamp>`) in the order TypeORM runs them (by timestamp).
 
 pub mod ddl;
 pub mod parse;
@@ -209,6 +212,16 @@ pub fn history(dir: &Path) -> (History, Option<String>) {
         },
         ext,
     )
+}
+
+/// Whether the project's data source uses TypeORM's `mariadb` driver type.
+fn mariadb_driver(root: &Path) -> bool {
+    source_files(&project_root(root)).iter().any(|p| {
+        std::fs::read_to_string(p).is_ok_and(|t| {
+            (t.contains("new DataSource(") || p.to_string_lossy().contains("ormconfig"))
+                && (t.contains("type: \"mariadb\"") || t.contains("type: 'mariadb'"))
+        })
+    })
 }
 
 fn mentions_typeorm(text: &str) -> bool {
@@ -416,12 +429,6 @@ impl Reader for TypeormReader {
     }
 
     fn read(&self, root: &Path, dialect: Dialect) -> Result<Project, OrmError> {
-        if dialect == Dialect::Mysql {
-            return Err(OrmError::Usage(
-                "reading TypeORM entities for MySQL/MariaDB is not supported yet (PostgreSQL and SQLite are)"
-                    .into(),
-            ));
-        }
         let mut files = read_files(root)?;
         // Only the entities the data source lists (when it says, in a form migrex reads).
         if let Some(filter) = entity_filter(&project_root(root)) {
@@ -453,6 +460,29 @@ impl Reader for TypeormReader {
             }
         }
         let tables = ddl::tables(&files, dialect)?;
+        if dialect == Dialect::Mysql
+            && mariadb_driver(root)
+            && let Some((t, c)) = tables.iter().find_map(|t| {
+                t.columns
+                    .iter()
+                    .find(|c| c.generated == Some(ddl::Gen::Uuid))
+                    .map(|c| (t, c))
+            })
+        {
+            // The `mariadb` driver type makes uuid keys native `uuid` on MariaDB >= 10.7 and
+            // varchar(36) before: the server's version decides, which migrex cannot know.
+            let f = &files[t.file];
+            return Err(OrmError::at(
+                &f.path,
+                &f.text,
+                c.pos.line,
+                c.pos.column,
+                "a uuid-generated key with TypeORM's `mariadb` driver type is `uuid` or \
+                 varchar(36) depending on the MariaDB version: migrex reads it for the `mysql` \
+                 driver type (varchar(36)) only"
+                    .into(),
+            ));
+        }
         if tables.is_empty() {
             if let Some(p) = source_files(root)
                 .into_iter()
@@ -478,6 +508,19 @@ impl Reader for TypeormReader {
         loaded.provenance = Provenance {
             locations: origins.into_iter().collect(),
         };
+        if dialect == Dialect::Mysql {
+            // MysqlQueryRunner writes no CHECK constraints: the entities' @Check are not built.
+            for t in tables.iter().filter(|t| !t.checks.is_empty()) {
+                loaded.warnings.push(migrex_model::Warning {
+                    message: format!(
+                        "TypeORM's MySQL driver does not create @Check constraints: those of `{}` \
+                         are not in the schema",
+                        t.name
+                    ),
+                    location: Some(format!("{}:{}", files[t.file].path.display(), t.pos.line)),
+                });
+            }
+        }
         let project_root = project_root(root);
         // Options that change every name migrex derives: said, not silently ignored.
         for p in source_files(&project_root) {

@@ -3,7 +3,8 @@
 //
 //   node driver.cjs COMMAND DIALECT DATABASE PROJECT
 //
-// DIALECT is sqlite or postgres; DATABASE a file path or a postgres:// URL; PROJECT a folder whose
+// DIALECT is sqlite, postgres, mysql or mariadb (TypeORM's driver types of that name, over mysql2);
+// DATABASE a file path or a postgres:// / mysql:// URL; PROJECT a folder whose
 // `src/entity/**/*.ts` are the entities and `src/migration/*.ts` the migrations (the layout TypeORM's
 // starter uses). Commands call what the CLI commands call:
 //   sql       the DDL the schema builder runs against this database (migration:generate's queries)
@@ -41,7 +42,9 @@ async function main() {
   const options =
     dialect === "postgres"
       ? { type: "postgres", url: database, ...base }
-      : { type: "better-sqlite3", database, ...base };
+      : dialect === "mysql" || dialect === "mariadb"
+        ? { type: dialect, url: database, ...base }
+        : { type: "better-sqlite3", database, ...base };
   const ds = new DataSource(options);
   await ds.initialize();
   try {
