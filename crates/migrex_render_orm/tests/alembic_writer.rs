@@ -260,3 +260,14 @@ fn models_for_a_table_without_primary_key_and_a_view() {
     let diff = canonical_diff(&tables_only, &again);
     assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
 }
+
+#[test]
+fn identity_and_computed_models_round_trip_postgres() {
+    models_round_trip("generated", Dialect::Postgres);
+}
+
+#[test]
+fn identity_and_computed_models_round_trip_sqlite_and_mysql() {
+    models_round_trip("generated", Dialect::Sqlite);
+    models_round_trip("generated", Dialect::Mysql);
+}

@@ -90,6 +90,13 @@ fn plain_reads_exactly_on_postgres() {
 }
 
 #[test]
+fn identity_and_computed_read_exactly() {
+    for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+        check_exact("generated", dialect);
+    }
+}
+
+#[test]
 fn plain_reads_exactly_on_mysql() {
     check_exact("plain", Dialect::Mysql);
 }

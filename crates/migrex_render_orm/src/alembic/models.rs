@@ -260,7 +260,43 @@ fn columns(
     for c in t.columns.values() {
         let ty = model_type(&c.ty, schema)?;
         let mut kws = vec![py_str(&c.name), ty];
-        if pk_cols.len() == 1 && pk_cols[0] == c.name && c.ty.is_integer() {
+        if let Some(g) = &c.generated {
+            kws.push(format!(
+                "sa.Computed({}, persisted={})",
+                py_str(&g.expr.sql),
+                if g.stored { "True" } else { "False" }
+            ));
+        }
+        if let Some(Identity::Always { sequence } | Identity::ByDefault { sequence }) = &c.identity
+        {
+            let mut args = Vec::new();
+            if matches!(c.identity, Some(Identity::Always { .. })) {
+                args.push("always=True".to_string());
+            }
+            for (k, v) in [
+                ("start", sequence.start),
+                ("increment", sequence.increment),
+                ("minvalue", sequence.min_value),
+                ("maxvalue", sequence.max_value),
+                ("cache", sequence.cache),
+            ] {
+                if let Some(v) = v {
+                    args.push(format!("{k}={v}"));
+                }
+            }
+            if sequence.cycle {
+                args.push("cycle=True".into());
+            }
+            kws.push(format!("sa.Identity({})", args.join(", ")));
+        }
+        if pk_cols.len() == 1
+            && pk_cols[0] == c.name
+            && c.ty.is_integer()
+            && !matches!(
+                c.identity,
+                Some(Identity::Always { .. } | Identity::ByDefault { .. })
+            )
+        {
             kws.push(format!(
                 "autoincrement={}",
                 if matches!(c.identity, Some(Identity::Serial { .. }))

@@ -423,9 +423,20 @@ pub fn create_table(t: &TableDef, dialect: Dialect) -> Result<Vec<String>, DdlEr
     let pk = t.primary_key();
     for c in &t.columns {
         let mut spec = q(&c.name);
+        // PostgreSQL: an Identity column is never SERIAL (`has_identity`).
         let serial = dialect == Dialect::Postgres
             && autoinc.as_deref() == Some(c.name.as_str())
-            && !c.python_default;
+            && !c.python_default
+            && c.identity.is_none();
+        // `visit_computed_column`: PostgreSQL only has stored generated columns.
+        let computed = c.computed.as_ref().map(|(sql, persisted)| {
+            let kind = match (dialect, persisted) {
+                (Dialect::Postgres, _) | (_, Some(true)) => " STORED",
+                (_, Some(false)) => " VIRTUAL",
+                (_, None) => "",
+            };
+            format!(" GENERATED ALWAYS AS ({sql}){kind}")
+        });
         if serial {
             spec.push_str(match c.ty {
                 SaType::BigInteger => " BIGSERIAL",
@@ -443,8 +454,19 @@ pub fn create_table(t: &TableDef, dialect: Dialect) -> Result<Vec<String>, DdlEr
                 if let (Some(d), false) = (&default, serial) {
                     spec.push_str(&format!(" DEFAULT {d}"));
                 }
-                if !c.nullable {
-                    spec.push_str(" NOT NULL");
+                if let Some(g) = &computed {
+                    spec.push_str(g);
+                }
+                match &c.identity {
+                    Some(identity) => {
+                        spec.push(' ');
+                        spec.push_str(identity);
+                        if c.nullable {
+                            spec.push_str(" NULL");
+                        }
+                    }
+                    None if !c.nullable => spec.push_str(" NOT NULL"),
+                    None => {}
                 }
             }
             Dialect::Sqlite => {
@@ -471,10 +493,19 @@ pub fn create_table(t: &TableDef, dialect: Dialect) -> Result<Vec<String>, DdlEr
                 {
                     spec.push_str(" PRIMARY KEY AUTOINCREMENT");
                 }
+                if let Some(g) = &computed {
+                    spec.push_str(g);
+                }
             }
             Dialect::Mysql => {
                 let is_ts = matches!(c.ty, SaType::Timestamp { .. });
-                if !c.nullable {
+                if let Some(g) = &computed {
+                    spec.push_str(g);
+                }
+                // The MariaDB compiler leaves a computed column without nullable= nullable
+                // (MariaDB refuses NOT NULL there).
+                let force_nullable = c.computed.is_some() && !c.nullable_given;
+                if !c.nullable && !force_nullable {
                     spec.push_str(" NOT NULL");
                 } else if is_ts {
                     spec.push_str(" NULL");

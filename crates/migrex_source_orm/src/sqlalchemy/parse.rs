@@ -769,6 +769,9 @@ impl Scan {
                             comment: None,
                             sort_order: 0,
                             type_from_fk: false,
+                            identity: None,
+                            computed: None,
+                            nullable_given: false,
                             location: String::new(),
                         },
                     };
@@ -1188,6 +1191,9 @@ impl Scan {
             comment: None,
             sort_order: 0,
             type_from_fk: false,
+            identity: None,
+            computed: None,
+            nullable_given: false,
             location: f.location(call),
         };
         let mut ty: Option<SaType> = None;
@@ -1216,10 +1222,37 @@ impl Scan {
                     {
                         col.checks.push(self.check(cf, inner)?);
                     }
+                    Expr::Call(inner) if call_name(inner).as_deref() == Some("Identity") => {
+                        col.identity = Some(identity_sql(cfile, inner)?);
+                    }
+                    Expr::Call(inner) if call_name(inner).as_deref() == Some("Computed") => {
+                        let sql = match inner.args.first().and_then(literal) {
+                            Some(Literal::Str(s)) => s,
+                            _ => {
+                                return Err(cfile.error_at(
+                                    a,
+                                    "Computed(...) is read when its expression is a string",
+                                ));
+                            }
+                        };
+                        let persisted = match inner
+                            .keywords
+                            .iter()
+                            .find(|k| k.arg.as_deref() == Some("persisted"))
+                        {
+                            None => None,
+                            Some(k) => Some(
+                                literal(&k.value).and_then(|l| l.as_bool()).ok_or_else(|| {
+                                    cfile.error_at(&k.value, "persisted= is not a literal boolean")
+                                })?,
+                            ),
+                        };
+                        col.computed = Some((sql, persisted));
+                    }
                     Expr::Call(inner)
                         if matches!(
                             call_name(inner).as_deref(),
-                            Some("Identity" | "Sequence" | "Computed" | "FetchedValue")
+                            Some("Sequence" | "FetchedValue")
                         ) =>
                     {
                         return Err(cfile.error_at(
@@ -1319,6 +1352,7 @@ impl Scan {
         };
         // SQLAlchemy: an explicit nullable= wins; a primary key is NOT NULL; otherwise the
         // annotation's Optional decides, and a classic Column without one is nullable.
+        col.nullable_given = nullable.is_some();
         col.nullable = match nullable {
             Some(n) => n,
             None => !col.primary_key && optional.unwrap_or(true),
@@ -1763,4 +1797,57 @@ fn single_return(f: &ast::StmtFunctionDef) -> Option<&Expr> {
         [Stmt::Return(r)] => r.value.as_deref(),
         _ => None,
     }
+}
+
+/// `Identity(always=..., start=..., increment=...)` as the compiler's `visit_identity_column`
+/// writes it, options in `get_identity_options` order.
+fn identity_sql(file: &PyFile, call: &ast::ExprCall) -> Result<String, OrmError> {
+    if let Some(a) = call.args.first() {
+        return Err(file.error_at(a, "Identity(...) options are read as keywords"));
+    }
+    let mut always = false;
+    let mut opts: Vec<(usize, String)> = Vec::new();
+    for k in &call.keywords {
+        let Some(arg) = k.arg.as_deref() else {
+            return Err(file.error_at(&k.value, "**kwargs cannot be read statically"));
+        };
+        let v = literal(&k.value);
+        let int = || {
+            v.as_ref().and_then(|l| l.as_int()).ok_or_else(|| {
+                file.error_at(&k.value, format!("Identity {arg}= is not an integer"))
+            })
+        };
+        let flag = || {
+            v.as_ref()
+                .and_then(|l| l.as_bool())
+                .ok_or_else(|| file.error_at(&k.value, format!("Identity {arg}= is not a boolean")))
+        };
+        match arg {
+            "always" => always = flag()?,
+            "increment" => opts.push((0, format!("INCREMENT BY {}", int()?))),
+            "start" => opts.push((1, format!("START WITH {}", int()?))),
+            "minvalue" => opts.push((2, format!("MINVALUE {}", int()?))),
+            "maxvalue" => opts.push((3, format!("MAXVALUE {}", int()?))),
+            "nominvalue" if flag()? => opts.push((4, "NO MINVALUE".into())),
+            "nomaxvalue" if flag()? => opts.push((5, "NO MAXVALUE".into())),
+            "nominvalue" | "nomaxvalue" => {}
+            "cache" => opts.push((6, format!("CACHE {}", int()?))),
+            "cycle" => opts.push((7, if flag()? { "CYCLE" } else { "NO CYCLE" }.into())),
+            other => {
+                return Err(
+                    file.error_at(&k.value, format!("Identity option `{other}` is not read"))
+                );
+            }
+        }
+    }
+    opts.sort_by_key(|(i, _)| *i);
+    let mut sql = format!(
+        "GENERATED {} AS IDENTITY",
+        if always { "ALWAYS" } else { "BY DEFAULT" }
+    );
+    if !opts.is_empty() {
+        let list: Vec<String> = opts.into_iter().map(|(_, o)| o).collect();
+        sql.push_str(&format!(" ({})", list.join(" ")));
+    }
+    Ok(sql)
 }
