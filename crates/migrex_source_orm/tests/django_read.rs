@@ -311,5 +311,15 @@ fn real_world_patterns_read_like_migrate_builds_them() {
                 .iter()
                 .any(|i| i.name.starts_with("blog_commen_created_") && i.name.ends_with("_idx"))
         );
+        // Meta lists built from a base's (`[*Base.Meta.indexes, ...]`, `Base.Meta.indexes + [...]`).
+        for table in ["blog_post", "blog_comment"] {
+            assert!(
+                tables[table]
+                    .indexes
+                    .iter()
+                    .any(|i| i.name == format!("{table}_created")),
+                "{table}"
+            );
+        }
     }
 }

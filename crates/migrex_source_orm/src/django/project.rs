@@ -1503,6 +1503,76 @@ impl Reading<'_> {
         }
     }
 
+    fn module_of_file(&self, file: &PyFile) -> String {
+        self.modules[self
+            .files
+            .iter()
+            .position(|f| f.path == file.path)
+            .unwrap_or(0)]
+        .clone()
+    }
+
+    /// The entries of a Meta list option (`indexes`, `constraints`) with the file each is
+    /// written in: a literal list or tuple, `[*Base.Meta.indexes, ...]`, and
+    /// `Base.Meta.indexes + [...]`, where `Base` is a model class read from the project.
+    fn meta_list<'a>(
+        &'a self,
+        file: &'a PyFile,
+        v: &'a Expr,
+        key: &str,
+        depth: usize,
+    ) -> Result<Vec<(&'a PyFile, &'a Expr)>, OrmError> {
+        if depth > 10 {
+            return Err(file.error_at(v, format!("Meta.{key} refers to itself")));
+        }
+        match v {
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                let mut out = Vec::new();
+                for e in elts {
+                    match e {
+                        Expr::Starred(st) => {
+                            out.extend(self.meta_list(file, &st.value, key, depth + 1)?)
+                        }
+                        other => out.push((file, other)),
+                    }
+                }
+                Ok(out)
+            }
+            Expr::BinOp(b) if matches!(b.op, ast::Operator::Add) => {
+                let mut out = self.meta_list(file, &b.left, key, depth + 1)?;
+                out.extend(self.meta_list(file, &b.right, key, depth + 1)?);
+                Ok(out)
+            }
+            Expr::Attribute(a) if a.attr.as_str() == key => {
+                let Expr::Attribute(meta) = a.value.as_ref() else {
+                    return Err(file.error_at(v, format!("Meta.{key} is not a list")));
+                };
+                let base = (meta.attr.as_str() == "Meta")
+                    .then(|| self.resolve(&self.module_of_file(file), &meta.value))
+                    .flatten()
+                    .ok_or_else(|| {
+                        file.error_at(
+                            v,
+                            format!("Meta.{key}: the class it names is not a model read here"),
+                        )
+                    })?;
+                let items = self
+                    .meta(base)
+                    .and_then(|m| {
+                        meta_assigns(m)
+                            .into_iter()
+                            .find(|(k, _, _)| k == key)
+                            .map(|(_, value, _)| value)
+                    })
+                    .ok_or_else(|| {
+                        file.error_at(v, format!("Meta.{key}: that Meta has no {key}"))
+                    })?;
+                self.meta_list(self.file(base), items, key, depth + 1)
+            }
+            _ => Err(file.error_at(v, format!("Meta.{key} is not a list"))),
+        }
+    }
+
     fn indexes(
         &self,
         file: &PyFile,
@@ -1511,11 +1581,8 @@ impl Reading<'_> {
         table: &str,
         model_fields: &[Field],
     ) -> Result<Vec<IndexDef>, OrmError> {
-        let Expr::List(list) = v else {
-            return Err(file.error_at(v, "Meta.indexes is not a list"));
-        };
         let mut out = Vec::new();
-        for item in &list.elts {
+        for (file, item) in self.meta_list(file, v, "indexes", 0)? {
             let Expr::Call(call) = item else {
                 return Err(file.error_at(item, "Meta.indexes entry is not an Index(...)"));
             };
@@ -1563,12 +1630,7 @@ impl Reading<'_> {
                 .map(|c| q_expr(file, c))
                 .transpose()?;
             let mut imports = Vec::new();
-            let module = self.modules[self
-                .files
-                .iter()
-                .position(|f| f.path == file.path)
-                .unwrap_or(0)]
-            .clone();
+            let module = self.module_of_file(file);
             let mut definition = interpolate(
                 &self.rewrite(file, &module, item, &mut imports),
                 &d.app,
@@ -1598,17 +1660,9 @@ impl Reading<'_> {
         v: &Expr,
         d: &Draft,
     ) -> Result<Vec<ConstraintDef>, OrmError> {
-        let Expr::List(list) = v else {
-            return Err(file.error_at(v, "Meta.constraints is not a list"));
-        };
         let mut out = Vec::new();
-        let module = self.modules[self
-            .files
-            .iter()
-            .position(|f| f.path == file.path)
-            .unwrap_or(0)]
-        .clone();
-        for item in &list.elts {
+        for (file, item) in self.meta_list(file, v, "constraints", 0)? {
+            let module = self.module_of_file(file);
             let Expr::Call(call) = item else {
                 return Err(file.error_at(item, "Meta.constraints entry is not a constraint call"));
             };
