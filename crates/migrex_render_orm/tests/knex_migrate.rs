@@ -52,22 +52,14 @@ fn live(db: &TestDb) -> Schema {
             ns.tables.shift_remove(*t);
         }
     }
-    canonical(&s)
-}
-
-fn canonical(schema: &Schema) -> Schema {
-    let mut s = schema.clone();
-    for ns in s.namespaces.values_mut() {
-        for t in ns.tables.values_mut() {
-            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-    }
-    s
+    migrex_diff::canonical(&s)
 }
 
 fn same(what: &str, left: &Schema, right: &Schema) {
-    let d = schema_differences(&canonical(left), &canonical(right));
+    let d = schema_differences(
+        &migrex_diff::canonical(left),
+        &migrex_diff::canonical(right),
+    );
     assert!(d.is_empty(), "{what}:\n{}", d.join("\n"));
 }
 

@@ -37,13 +37,6 @@ fn engine(node_dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn db_arg(db: &TestDb) -> String {
-    let url = db.url_string();
-    url.strip_prefix("sqlite://")
-        .map(str::to_string)
-        .unwrap_or(url)
-}
-
 /// The live schema without Prisma's own bookkeeping table.
 fn without_prisma_table(mut loaded: Loaded) -> Schema {
     for ns in loaded.schema.namespaces.values_mut() {
@@ -52,22 +45,11 @@ fn without_prisma_table(mut loaded: Loaded) -> Schema {
     loaded.schema
 }
 
-/// The schema with each table's indexes and foreign keys in name order: SQLite lists them in
-/// creation order, which a migration changes (an index added later comes last) without the
-/// schema being any different.
-fn canonical(schema: &Schema) -> Schema {
-    let mut s = schema.clone();
-    for ns in s.namespaces.values_mut() {
-        for t in ns.tables.values_mut() {
-            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-    }
-    s
-}
-
 fn assert_no_differences(what: &str, left: &Schema, right: &Schema) {
-    let d = schema_differences(&canonical(left), &canonical(right));
+    let d = schema_differences(
+        &migrex_diff::canonical(left),
+        &migrex_diff::canonical(right),
+    );
     assert!(d.is_empty(), "{what}:\n{}", d.join("\n"));
 }
 
@@ -94,7 +76,10 @@ fn round_trip(fixture_name: &str, dialect: Dialect) {
         .unwrap()
         .loaded
         .schema;
-    let d = schema_differences(&canonical(&schema), &canonical(&back));
+    let d = schema_differences(
+        &migrex_diff::canonical(&schema),
+        &migrex_diff::canonical(&back),
+    );
     assert!(
         d.is_empty(),
         "{}\ndifferences:\n{}",
@@ -107,7 +92,7 @@ fn round_trip(fixture_name: &str, dialect: Dialect) {
     };
     let (code, sql, err) = engine(
         &node_dir,
-        &["diff-empty", &db_arg(&db), path.to_str().unwrap()],
+        &["diff-empty", &db.path_or_url(), path.to_str().unwrap()],
     );
     assert_eq!(code, 0, "{err}");
     db.run(&sql);
@@ -142,7 +127,7 @@ fn migration_proof(before: &str, after: &str, dialect: Dialect) {
     };
     let before_schema = fixture(before).join("prisma/schema.prisma");
     let after_schema = fixture(after).join("prisma/schema.prisma");
-    let db_s = db_arg(&db);
+    let db_s = db.path_or_url();
 
     // The project as Prisma left it: its first migration, written and applied by the engine.
     let out = tempfile::tempdir().unwrap();
@@ -311,7 +296,7 @@ fn prisma_migration_from_sql_writes_lock_and_schema() {
     let Some(db) = TestDb::new(Dialect::Sqlite) else {
         return;
     };
-    let db_s = db_arg(&db);
+    let db_s = db.path_or_url();
     let migrations = out.path().join("prisma/migrations");
     let (code, applied, err) = engine(
         &node_dir,

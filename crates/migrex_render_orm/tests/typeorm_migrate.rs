@@ -78,7 +78,7 @@ fn cli(
         // Type checking would need @types/node resolvable from the project.
         .env("TS_NODE_TRANSPILE_ONLY", "true")
         .env("MIGREX_DB_TYPE", d)
-        .env("MIGREX_DB", db_arg(db))
+        .env("MIGREX_DB", db.path_or_url())
         .output()
         .expect("node runs");
     (
@@ -86,13 +86,6 @@ fn cli(
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn db_arg(db: &TestDb) -> String {
-    let url = db.url_string();
-    url.strip_prefix("sqlite://")
-        .map(str::to_string)
-        .unwrap_or(url)
 }
 
 /// The live schema without TypeORM's own bookkeeping table.
@@ -103,21 +96,11 @@ fn without_migrations_table(mut loaded: Loaded) -> Schema {
     loaded.schema
 }
 
-/// Each table's indexes, foreign keys, uniques and checks in name order: a migration changes
-/// the order SQLite lists them in without the schema being any different.
-fn canonical(schema: &Schema) -> Schema {
-    let mut s = schema.clone();
-    for ns in s.namespaces.values_mut() {
-        for t in ns.tables.values_mut() {
-            t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-            t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-    }
-    s
-}
-
 fn assert_no_differences(what: &str, left: &Schema, right: &Schema) {
-    let d = schema_differences(&canonical(left), &canonical(right));
+    let d = schema_differences(
+        &migrex_diff::canonical(left),
+        &migrex_diff::canonical(right),
+    );
     assert!(d.is_empty(), "{what}:\n{}", d.join("\n"));
 }
 
@@ -328,7 +311,10 @@ fn models_round_trip(fixture_name: &str, dialect: Dialect, prelude: &str) {
         .unwrap_or_else(|e| panic!("{e}\n{}", dump()))
         .loaded
         .schema;
-    let d = schema_differences(&canonical(&schema), &canonical(&back));
+    let d = schema_differences(
+        &migrex_diff::canonical(&schema),
+        &migrex_diff::canonical(&back),
+    );
     assert!(d.is_empty(), "{}\ndifferences:\n{}", dump(), d.join("\n"));
     let Some(node_dir) = runner("MIGREX_TYPEORM") else {
         return;
@@ -349,7 +335,7 @@ fn models_round_trip(fixture_name: &str, dialect: Dialect, prelude: &str) {
         &[
             "sync",
             d_arg,
-            &db_arg(&db),
+            &db.path_or_url(),
             project.path().to_str().unwrap(),
         ],
     );

@@ -34,13 +34,6 @@ fn engine(node_dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn db_arg(db: &TestDb) -> String {
-    let url = db.url_string();
-    url.strip_prefix("sqlite://")
-        .map(str::to_string)
-        .unwrap_or(url)
-}
-
 fn engine_builds_what_migrex_reads(fixture_name: &str, dialect: Dialect) {
     let Some(node_dir) = runner("MIGREX_PRISMA") else {
         return;
@@ -50,7 +43,7 @@ fn engine_builds_what_migrex_reads(fixture_name: &str, dialect: Dialect) {
     };
     let root = fixture(fixture_name);
     let (_, files, _) = migrex_source_orm::prisma::locate(&root).expect("a Prisma fixture");
-    let db_s = db_arg(&db);
+    let db_s = db.path_or_url();
     let mut args = vec!["diff-empty", db_s.as_str()];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     let (code, sql, err) = engine(&node_dir, &args);

@@ -33,13 +33,6 @@ fn driver(node_dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn db_arg(db: &TestDb) -> String {
-    let url = db.url_string();
-    url.strip_prefix("sqlite://")
-        .map(str::to_string)
-        .unwrap_or(url)
-}
-
 fn dialect_arg(d: Dialect) -> &'static str {
     match d {
         Dialect::Postgres => "postgres",
@@ -75,7 +68,7 @@ fn builds_and_checks(
         db.run(prelude);
     }
     let root = fixture(fixture_name);
-    let db_s = db_arg(&db);
+    let db_s = db.path_or_url();
     let (code, _, err) = driver(&node_dir, &["sync", sync_as, &db_s, root.to_str().unwrap()]);
     assert_eq!(code, 0, "TypeORM synchronize failed: {err}");
     let live = db.introspect();

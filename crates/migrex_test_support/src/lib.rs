@@ -85,6 +85,15 @@ impl TestDb {
         self.url.secret().to_string()
     }
 
+    /// The database as a framework runner's command line names it: a SQLite file's path, else
+    /// the URL with credentials.
+    pub fn path_or_url(&self) -> String {
+        let url = self.url_string();
+        url.strip_prefix("sqlite://")
+            .map(str::to_string)
+            .unwrap_or(url)
+    }
+
     /// A fresh database loaded with `sql`.
     pub fn with_sql(dialect: Dialect, sql: &str) -> Option<TestDb> {
         let db = TestDb::new(dialect)?;
