@@ -158,6 +158,30 @@ pub fn write_models(target: Target, schema: &Schema) -> Result<Vec<OutputFile>, 
     target.writer().write_models(schema)
 }
 
+/// A JavaScript/TypeScript string literal in `quote` (`'` or `"`): backslashes, the quote,
+/// line breaks and other control characters escaped, so any text survives byte for byte.
+pub(crate) fn js_string(s: &str, quote: char) -> String {
+    let mut out = String::from(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 /// A Unix time as UTC calendar fields, for the timestamps migration names and headers carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Utc {
@@ -250,7 +274,14 @@ fn save_with(
 
 #[cfg(test)]
 mod tests {
-    use super::Utc;
+    use super::{Utc, js_string};
+
+    #[test]
+    fn js_strings_escape_what_would_end_or_change_them() {
+        assert_eq!(js_string("it's", '\''), r"'it\'s'");
+        assert_eq!(js_string("say \"hi\"", '"'), r#""say \"hi\"""#);
+        assert_eq!(js_string("a\\b\r\n\u{1}", '"'), r#""a\\b\r\n\u0001""#);
+    }
 
     #[test]
     fn utc_calendar_fields() {

@@ -12,22 +12,7 @@ use migrex_source_orm::knex::js::{Call, Op, Pos, Val};
 
 /// A JavaScript string literal (single quotes, as Knex's generated files write them).
 pub fn js_str(s: &str) -> String {
-    let mut out = String::from("'");
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
+    crate::js_string(s, '\'')
 }
 
 /// A value as JavaScript source.

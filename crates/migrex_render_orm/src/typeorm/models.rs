@@ -16,12 +16,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 fn js_str(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', "\\n")
-    )
+    crate::js_string(s, '"')
 }
 
 /// A class name for a table: PascalCase of its name.
