@@ -808,11 +808,12 @@ impl<'a> Runner<'a> {
             keyset.batch_size = n.max(1);
         }
         let ceiling = keyset.batch_size;
-        // With a time budget, start small and let `adapt` grow the batches: the first batch
+        // With a time budget, start small and let the sizer grow the batches: the first batch
         // must not be the one that holds its locks too long before anything is measured.
-        if self.options.target_batch_ms.is_some() {
+        let mut sizer = self.options.target_batch_ms.map(|target| {
             keyset.batch_size = keyset.batch_size.min(SLOW_START_ROWS);
-        }
+            BatchSizer::new(ceiling, target)
+        });
         let batch_sql = |lo: Option<&[String]>, hi: &[String]| match task {
             DataTask::Update(u) => u.batch_sql(lo, hi),
             DataTask::Copy(c) => c.batch_sql(lo, hi),
@@ -881,8 +882,8 @@ impl<'a> Runner<'a> {
             stats.rows += rows;
             stats.batches += 1;
             stats.max_batch_ms = stats.max_batch_ms.max(batch_ms);
-            if let Some(target) = self.options.target_batch_ms {
-                keyset.batch_size = adapt(keyset.batch_size, ceiling, batch_ms, target);
+            if let Some(sizer) = sizer.as_mut() {
+                keyset.batch_size = sizer.next(keyset.batch_size, batch_ms);
             }
             self.emit(Progress::Batch {
                 migration: self.file.id.clone(),
@@ -1071,15 +1072,39 @@ impl<'a> Runner<'a> {
 /// The first batch's size when batches adapt to a time budget.
 const SLOW_START_ROWS: u32 = 1000;
 
-/// The next batch size from the last batch's time: proportional to how far that batch was from
-/// half the budget (headroom for the variance between batches, so that none crosses it), at
-/// most doubling or quartering at once, within 10 rows and the ceiling.
-fn adapt(size: u32, ceiling: u32, batch_ms: u64, target_ms: u64) -> u32 {
-    let aim = (target_ms.max(1) / 2).max(1);
-    let scaled = u64::from(size) * aim / batch_ms.max(1);
-    let hi = (u64::from(size) * 2).min(u64::from(ceiling)).max(10);
-    let lo = (u64::from(size) / 4).max(10).min(hi);
-    scaled.clamp(lo, hi) as u32
+/// Sizes batches to a time budget. Batch times vary two- to threefold at the same size (I/O,
+/// page flushing, other sessions), so a controller steering on the last batch alone overshoots
+/// after a lucky one. This one keeps a pessimistic estimate of the time per key (a slower batch
+/// raises it at once, faster ones lower it gradually), aims at a third of the budget, and grows
+/// by at most half per batch, within 10 rows and the ceiling.
+struct BatchSizer {
+    ceiling: u32,
+    target_ms: u64,
+    ms_per_key: Option<f64>,
+}
+
+impl BatchSizer {
+    fn new(ceiling: u32, target_ms: u64) -> Self {
+        BatchSizer {
+            ceiling: ceiling.max(1),
+            target_ms: target_ms.max(1),
+            ms_per_key: None,
+        }
+    }
+
+    /// The next batch's size after a batch of `size` keys took `batch_ms`.
+    fn next(&mut self, size: u32, batch_ms: u64) -> u32 {
+        let sample = batch_ms.max(1) as f64 / f64::from(size.max(1));
+        let estimate = match self.ms_per_key {
+            Some(e) if sample <= e => 0.8 * e + 0.2 * sample,
+            _ => sample,
+        };
+        self.ms_per_key = Some(estimate);
+        let aim = self.target_ms as f64 / 3.0;
+        let grow = (u64::from(size) * 3 / 2).max(10);
+        let hi = grow.min(u64::from(self.ceiling)).max(10);
+        ((aim / estimate) as u64).clamp(10, hi) as u32
+    }
 }
 
 /// The error detail of a failed batch.
@@ -1150,21 +1175,33 @@ fn tx(
 
 #[cfg(test)]
 mod tests {
-    use super::adapt;
+    use super::BatchSizer;
 
     #[test]
-    fn slow_batches_shrink_and_fast_ones_grow_back_to_the_ceiling() {
-        assert_eq!(adapt(5000, 5000, 50, 100), 5000);
-        // Twice the target: aim at half the target, so a quarter of the size.
-        assert_eq!(adapt(5000, 5000, 200, 100), 1250);
-        // Never below a quarter at once, nor below 10 rows.
-        assert_eq!(adapt(5000, 5000, 10_000, 100), 1250);
-        assert_eq!(adapt(12, 5000, 10_000, 100), 10);
-        // Fast batches grow, at most doubling, up to the ceiling.
-        assert_eq!(adapt(2000, 5000, 20, 100), 4000);
-        assert_eq!(adapt(4000, 5000, 20, 100), 5000);
-        assert_eq!(adapt(1000, 50_000, 40, 100), 1250);
-        // At the aim: unchanged.
-        assert_eq!(adapt(3000, 5000, 50, 100), 3000);
+    fn batches_aim_at_a_third_of_the_budget() {
+        // 1000 keys in 30 ms against a 90 ms budget: 0.03 ms per key, aim 30 ms.
+        let mut s = BatchSizer::new(50_000, 90);
+        assert_eq!(s.next(1000, 30), 1000);
+        // Twice as slow: the estimate jumps at once, the size halves.
+        assert_eq!(s.next(1000, 60), 500);
+    }
+
+    #[test]
+    fn fast_batches_grow_by_half_at_most_up_to_the_ceiling() {
+        let mut s = BatchSizer::new(2000, 300);
+        assert_eq!(s.next(1000, 1), 1500);
+        assert_eq!(s.next(1500, 1), 2000);
+        assert_eq!(s.next(2000, 1), 2000);
+    }
+
+    #[test]
+    fn one_lucky_batch_does_not_undo_a_slow_one() {
+        let mut s = BatchSizer::new(50_000, 300);
+        assert_eq!(s.next(1000, 100), 1000);
+        // A batch four times faster lowers the estimate by a fifth of the gap, not to the sample.
+        let after = s.next(1000, 25);
+        assert!(after > 1000 && after < 1500, "{after}");
+        // Never below 10 rows.
+        assert_eq!(s.next(after, 1_000_000), 10);
     }
 }

@@ -117,10 +117,12 @@ fn once(db: &mut migrex::Db, d: Dialect, a: &BackfillArgs, batch: u32, run: usiz
         db.execute("VACUUM ANALYZE bf_single").map_err(err)?;
         db.execute("VACUUM ANALYZE bf_batched").map_err(err)?;
     }
+    settle(db, d)?;
     let t0 = Instant::now();
     db.execute("UPDATE bf_single SET w = v * 2 + 1")
         .map_err(err)?;
     let single = t0.elapsed();
+    settle(db, d)?;
     let m = MigrationFile::new(
         format!("bench_{batch}_{run}"),
         "bench",
@@ -157,6 +159,36 @@ fn once(db: &mut migrex::Db, d: Dialect, a: &BackfillArgs, batch: u32, run: usiz
         batched,
         batch_ms,
     })
+}
+
+/// Waits until the server has written out what the previous work left dirty, so that each
+/// measurement starts from the same state instead of paying for the one before (InnoDB's page
+/// cleaner flushing the fill or the single UPDATE would otherwise slow the next run's batches).
+fn settle(db: &mut migrex::Db, d: Dialect) -> Res<()> {
+    if d == Dialect::Postgres {
+        return db.execute("CHECKPOINT").map(drop).map_err(err);
+    }
+    let status = |db: &mut migrex::Db, name: &str| -> Res<u64> {
+        let rows = db
+            .query(&format!(
+                "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = '{name}'"
+            ))
+            .map_err(err)?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    };
+    let total = status(db, "Innodb_buffer_pool_pages_total")?.max(1);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if status(db, "Innodb_buffer_pool_pages_dirty")? * 100 <= total {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Ok(())
 }
 
 fn rate(rows: u64, d: Duration) -> f64 {

@@ -39,8 +39,8 @@ pub struct ApplyArgs {
     /// Retries after a lock timeout or deadlock, with exponential backoff.
     #[arg(long, value_name = "N", default_value_t = 6)]
     max_retries: u32,
-    /// Shrink the batches when one holds its row locks longer than this (ms); 0 keeps every
-    /// batch at the batch size.
+    /// Size batches so that none holds its row locks longer than this (ms; they aim at a third
+    /// of it); 0 keeps every batch at the batch size.
     #[arg(long, value_name = "MS", default_value_t = 100)]
     max_batch_ms: u64,
     /// apply: when a step fails (or a proof does not hold), run the down steps of the
