@@ -199,18 +199,58 @@ fn efcore_write_postgres_round_trip() {
     );
 }
 
+const MYSQL_CHANGE: &str = r#"
+CREATE TABLE `Reviews` (
+    `Id` int NOT NULL AUTO_INCREMENT,
+    `ProductSku` varchar(32) CHARACTER SET utf8mb4 NOT NULL,
+    `Stars` smallint NOT NULL DEFAULT 5,
+    `Body` varchar(500) CHARACTER SET utf8mb4 NULL,
+    `ReviewerId` char(36) COLLATE ascii_general_ci NOT NULL,
+    `Created` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    `Edited` datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+    CONSTRAINT `PK_Reviews` PRIMARY KEY (`Id`),
+    CONSTRAINT `CK_Reviews_Stars` CHECK (`Stars` BETWEEN 1 AND 5),
+    CONSTRAINT `FK_Reviews_Products_ProductSku` FOREIGN KEY (`ProductSku`) REFERENCES `Products` (`Sku`) ON DELETE CASCADE
+) CHARACTER SET=utf8mb4;
+CREATE INDEX `IX_Reviews_ProductSku` ON `Reviews` (`ProductSku`);
+CREATE INDEX `IX_Reviews_Body` ON `Reviews` (`Body`(20));
+ALTER TABLE `Customers` ADD `Phone` varchar(40) CHARACTER SET utf8mb4 NULL;
+ALTER TABLE `Customers` MODIFY COLUMN `Name` varchar(120) CHARACTER SET utf8mb4 NOT NULL;
+ALTER TABLE `Tags` DROP INDEX `IX_Tags_Name`;
+"#;
+
 #[test]
-fn efcore_write_refuses_mysql() {
-    let from = Schema::new(Dialect::Mysql);
-    let to = migrex_source_sql::parse(
-        "CREATE TABLE t (id int primary key);",
+fn efcore_write_mysql_round_trip() {
+    round_trip(
+        "store_mysql",
         Dialect::Mysql,
-        "t.sql",
-    )
-    .unwrap()
-    .schema;
+        MYSQL_CHANGE,
+        &[
+            "migrationBuilder.CreateTable(",
+            ".Annotation(\"MySql:ValueGenerationStrategy\", MySqlValueGenerationStrategy.IdentityColumn)",
+            ".Annotation(\"MySql:ValueGenerationStrategy\", MySqlValueGenerationStrategy.ComputedColumn)",
+            ".Annotation(\"MySql:CharSet\", \"utf8mb4\")",
+            "collation: \"ascii_general_ci\"",
+            ".Annotation(\"MySql:IndexPrefixLength\", new[] { 20 })",
+            "AddColumn<string>(",
+            "AlterColumn<string>(",
+            "oldType: \"longtext\"",
+            "DropIndex(",
+            "using Microsoft.EntityFrameworkCore.Metadata;",
+        ],
+    );
+}
+
+#[test]
+fn efcore_write_mysql_initial_migration() {
+    // A project's first migration: Pomelo's AlterDatabase charset, then the tables; the
+    // snapshot in Pomelo's form (AutoIncrementColumns, UseMySqlIdentityColumn).
+    let from = Schema::new(Dialect::Mysql);
+    let to_sql = "CREATE TABLE `Authors` (`Id` bigint NOT NULL AUTO_INCREMENT, `Key` char(36) COLLATE ascii_general_ci NOT NULL, `Name` varchar(100) CHARACTER SET utf8mb4 NOT NULL, CONSTRAINT `PK_Authors` PRIMARY KEY (`Id`)) CHARACTER SET=utf8mb4;\nCREATE UNIQUE INDEX `IX_Authors_Key` ON `Authors` (`Key`);";
+    let to = target(Dialect::Mysql, to_sql, "");
     let (up, _) = plan_and_render(&from, &to);
     let (down, _) = plan_and_render(&to, &from);
+    let tmp = tempfile::tempdir().unwrap();
     let input = MigrationInput {
         up: &up,
         down: &down,
@@ -218,12 +258,54 @@ fn efcore_write_refuses_mysql() {
         to: &to,
         from_project: None,
         to_project: None,
-        out_dir: Path::new("."),
-        name: None,
-        now: 0,
+        out_dir: tmp.path(),
+        name: Some("Initial"),
+        now: 1_764_026_096,
     };
-    let e = write_migration(Target::Efcore, &input).unwrap_err();
-    assert!(e.to_string().contains("MySQL"), "{e}");
+    let files = write_migration(Target::Efcore, &input).expect("the migration is written");
+    for f in &files {
+        assert!(syntax_error(&f.contents).is_none(), "{}", f.contents);
+    }
+    let m = &files[0].contents;
+    assert!(
+        m.contains("migrationBuilder.AlterDatabase()\n                .Annotation(\"MySql:CharSet\", \"utf8mb4\");"),
+        "{m}"
+    );
+    assert!(
+        !m.split("protected override void Down")
+            .nth(1)
+            .unwrap()
+            .contains("AlterDatabase")
+    );
+    let snap = &files[2].contents;
+    for want in [
+        ".HasAnnotation(\"Relational:MaxIdentifierLength\", 64)",
+        "MySqlModelBuilderExtensions.AutoIncrementColumns(modelBuilder);",
+        "MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<long>(\"Id\"));",
+        "b.Property<Guid>(\"Key\")",
+    ] {
+        assert!(snap.contains(want), "no {want} in\n{snap}");
+    }
+    save(tmp.path(), &files);
+    // A DbContext for the snapshot to name.
+    std::fs::write(
+        tmp.path().join("AppDbContext.cs"),
+        "using Microsoft.EntityFrameworkCore;\nnamespace App;\npublic class AppDbContext : DbContext { }\n",
+    )
+    .unwrap();
+    let written: Vec<PathBuf> = files.iter().map(|f| tmp.path().join(&f.path)).collect();
+    let up_sql =
+        migrex_source_orm::efcore::ops::files_sql(&written[..1], "Up", Dialect::Mysql).unwrap();
+    let down_sql =
+        migrex_source_orm::efcore::ops::files_sql(&written[..1], "Down", Dialect::Mysql).unwrap();
+    let Some(db) = TestDb::new(Dialect::Mysql) else {
+        return;
+    };
+    db.run(&up_sql[0].1);
+    let d = schema_differences(&to, &db.introspect().schema);
+    assert!(d.is_empty(), "{}\n{}", d.join("\n"), up_sql[0].1);
+    db.run(&down_sql[0].1);
+    assert_eq!(db.introspect().schema.tables().count(), 0);
 }
 
 /// `convert --to efcore`: entity classes and a DbContext that read back to the schema.
@@ -258,6 +340,12 @@ fn models_round_trip(fixture_name: &str, dialect: Dialect) {
 fn efcore_models_sqlite_round_trip() {
     models_round_trip("blog_sqlite", Dialect::Sqlite);
     models_round_trip("school_sqlite", Dialect::Sqlite);
+}
+
+#[test]
+fn efcore_models_mysql_round_trip() {
+    models_round_trip("store_mysql", Dialect::Mysql);
+    models_round_trip("school_sqlite", Dialect::Mysql);
 }
 
 #[test]

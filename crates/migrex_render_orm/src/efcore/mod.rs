@@ -7,16 +7,29 @@
 //! (`CreateTable`, `AddColumn<T>`, `AlterColumn<T>` with the old values, `CreateIndex`,
 //! `AddForeignKey`, ...); what those operations cannot express (views, functions, SQLite table
 //! rebuilds, comments on existing tables, ...) is `migrationBuilder.Sql(@"...")` with the step's SQL
-//! from `migrex_render_sql`. There is no .NET here: the files are proved by tree-sitter-c-sharp
-//! and by migrex's EF Core reader, which reads the snapshot back to the target schema.
+//! from `migrex_render_sql`. On MySQL/MariaDB the files are Pomelo's: `MySql:CharSet` on string
+//! columns and tables, `MySql:ValueGenerationStrategy` (`IdentityColumn` for `AUTO_INCREMENT`,
+//! `ComputedColumn` for `DEFAULT/ON UPDATE CURRENT_TIMESTAMP(p)`), `collation:` (a `Guid` is
+//! `char(36)` in `ascii_general_ci`), `MySql:IndexPrefixLength`, `AlterDatabase()` in a first
+//! migration, and `AutoIncrementColumns`/`UseMySqlIdentityColumn` in the snapshot; what Pomelo
+//! cannot state (DESC or filtered indexes, ON UPDATE other than the timestamp pair, defaults on
+//! text/blob columns, an explicit NO ACTION) is refused or written as `Sql(...)`.
+//! There is no .NET here: the files are proved by tree-sitter-c-sharp, by migrex's EF Core
+//! reader, which reads the snapshot back to the target schema, and by replaying the operations
+//! on real databases.
 
 pub mod models;
 pub mod snapshot;
 
 use crate::{MigrationInput, OutputFile, Utc, WriteError, Writer};
-use migrex_model::{Change, Column, Dialect, FkAction, Identity, Plan, QualifiedName, Schema};
+use migrex_model::{
+    Change, Column, Dialect, FkAction, Identity, Plan, QualifiedName, Schema, Table, TableOptions,
+};
 use migrex_source_orm::{Models, Project};
-use snapshot::{Naming, clr_decl, default_sql, lit, type_sql};
+use snapshot::{
+    Naming, column_clr_decl, default_sql, is_mysql_guid, lit, mysql_is_string,
+    mysql_on_update_generated, type_sql,
+};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -148,6 +161,8 @@ struct Ops<'a> {
     /// Plan SQL per step id, for `Sql(...)` operations.
     sql: Vec<migrex_render_sql::RenderedStep>,
     default_ns: &'a str,
+    /// The schema the operations lead to (table options for Pomelo's annotations).
+    to: &'a Schema,
 }
 
 fn action(a: FkAction) -> Option<&'static str> {
@@ -170,9 +185,18 @@ impl Ops<'_> {
     }
 
     fn call(&mut self, op: &str, args: Vec<String>) {
+        self.call_annotated(op, args, &[]);
+    }
+
+    /// An operation with `.Annotation(...)` calls chained (Pomelo's `MySql:` annotations).
+    fn call_annotated(&mut self, op: &str, args: Vec<String>, annotations: &[String]) {
+        let chain: String = annotations
+            .iter()
+            .map(|a| format!("\n                {a}"))
+            .collect();
         let _ = writeln!(
             self.out,
-            "            migrationBuilder.{op}(\n                {});\n",
+            "            migrationBuilder.{op}(\n                {}){chain};\n",
             args.join(",\n                ")
         );
     }
@@ -188,18 +212,51 @@ impl Ops<'_> {
     fn column_args(&self, c: &Column) -> Vec<String> {
         let mut a = vec![format!("type: {}", lit(&type_sql(&c.ty, self.dialect)))];
         a.push(format!("nullable: {}", c.nullable));
-        if let Some(d) = &c.default {
+        let on_update = self.dialect == Dialect::Mysql && mysql_on_update_generated(c);
+        if let Some(d) = c.default.as_ref().filter(|_| !on_update) {
             a.push(format!("defaultValueSql: {}", lit(&default_sql(&d.sql))));
         }
         if let Some(cm) = &c.comment {
             a.push(format!("comment: {}", lit(cm)));
         }
+        if let Some(co) = &c.collation
+            && self.dialect == Dialect::Mysql
+        {
+            a.push(format!("collation: {}", lit(co)));
+        }
         a
+    }
+
+    /// Pomelo's column annotations: the charset of string columns (the collation's, else the
+    /// table's, else utf8mb4) and the value generation strategy.
+    fn mysql_annotations(&self, c: &Column, table: Option<&Table>) -> Vec<String> {
+        let mut out = vec![];
+        if self.dialect != Dialect::Mysql {
+            return out;
+        }
+        // A Guid's char(36) has its collation (`collation:`) and no charset annotation.
+        if mysql_is_string(c) && !is_mysql_guid(c, self.dialect) {
+            let cs = match (&c.collation, table.map(|t| &t.options)) {
+                (Some(co), _) => co.split('_').next().unwrap_or("utf8mb4").to_string(),
+                (None, Some(TableOptions::Mysql(o))) => {
+                    o.charset.clone().unwrap_or_else(|| "utf8mb4".into())
+                }
+                _ => "utf8mb4".into(),
+            };
+            out.push(format!(".Annotation(\"MySql:CharSet\", {})", lit(&cs)));
+        }
+        if mysql_on_update_generated(c) {
+            out.push(".Annotation(\"MySql:ValueGenerationStrategy\", MySqlValueGenerationStrategy.ComputedColumn)".into());
+        }
+        out
     }
 
     fn identity_annotation(&self, c: &Column) -> Option<String> {
         match (&c.identity, self.dialect) {
             (Some(Identity::AutoIncrement), Dialect::Sqlite) => Some(".Annotation(\"Sqlite:Autoincrement\", true)".into()),
+            (Some(Identity::AutoIncrement), Dialect::Mysql) => Some(
+                ".Annotation(\"MySql:ValueGenerationStrategy\", MySqlValueGenerationStrategy.IdentityColumn)".into(),
+            ),
             (Some(Identity::ByDefault { .. }), Dialect::Postgres) => Some(
                 ".Annotation(\"Npgsql:ValueGenerationStrategy\", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn)".into(),
             ),
@@ -261,7 +318,7 @@ impl Ops<'_> {
                 self.call("DropSchema", vec![format!("name: {}", lit(name))]);
             }
             Change::CreateTable { name, table }
-                if table.indexes.iter().all(|i| Self::plain_cols(i).is_some())
+                if table.indexes.iter().all(|i| self.plain_cols(i).is_some())
                     && table.exclusions.is_empty()
                     && table.partitioning.is_none()
                     && table.partition_of.is_none() =>
@@ -278,10 +335,13 @@ impl Ops<'_> {
                     let _ = write!(
                         cols,
                         "                    {m} = table.Column<{}>({})",
-                        clr_decl(&c.ty, false, d),
+                        column_clr_decl(c, false, d),
                         args.join(", ")
                     );
                     if let Some(a) = self.identity_annotation(c) {
+                        let _ = write!(cols, "\n                        {a}");
+                    }
+                    for a in self.mysql_annotations(c, Some(table)) {
                         let _ = write!(cols, "\n                        {a}");
                     }
                     if i + 1 < n {
@@ -379,9 +439,22 @@ impl Ops<'_> {
                 if let Some(cm) = &table.comment {
                     args.push(format!("comment: {}", lit(cm)));
                 }
-                self.call("CreateTable", args);
+                let mut table_annotations = vec![];
+                if let (Dialect::Mysql, TableOptions::Mysql(o)) = (d, &table.options) {
+                    let cs = o.charset.clone().unwrap_or_else(|| "utf8mb4".into());
+                    table_annotations.push(format!(".Annotation(\"MySql:CharSet\", {})", lit(&cs)));
+                    if let Some(co) = &o.collation {
+                        table_annotations.push(format!(
+                            ".Annotation(\"Relational:Collation\", {})",
+                            lit(co)
+                        ));
+                    }
+                } else if d == Dialect::Mysql {
+                    table_annotations.push(".Annotation(\"MySql:CharSet\", \"utf8mb4\")".into());
+                }
+                self.call_annotated("CreateTable", args, &table_annotations);
                 for ix in &table.indexes {
-                    let cols = Self::plain_cols(ix).unwrap_or_default();
+                    let cols = self.plain_cols(ix).unwrap_or_default();
                     self.index(name, ix, cols);
                 }
             }
@@ -402,13 +475,16 @@ impl Ops<'_> {
                 self.call("RenameTable", a);
             }
             Change::AddColumn { table, column }
-                if column.generated.is_none() && column.identity.is_none() =>
+                if column.generated.is_none()
+                    && column.identity.is_none()
+                    && (column.on_update.is_none() || mysql_on_update_generated(column)) =>
             {
                 let mut a = vec![format!("name: {}", lit(&column.name))];
                 a.extend(self.table_args(table));
                 a.extend(self.column_args(column));
-                let clr = clr_decl(&column.ty, false, d);
-                self.call(&format!("AddColumn<{clr}>"), a);
+                let clr = column_clr_decl(column, false, d);
+                let ann = self.mysql_annotations(column, self.to.table(table));
+                self.call_annotated(&format!("AddColumn<{clr}>"), a, &ann);
             }
             Change::DropColumn { table, column } => {
                 let mut a = vec![format!("name: {}", lit(&column.name))];
@@ -422,8 +498,10 @@ impl Ops<'_> {
                 self.call("RenameColumn", a);
             }
             Change::AlterColumn { table, from, to }
-                if d == Dialect::Postgres
+                if d != Dialect::Sqlite
                     && from.identity == to.identity
+                    && (to.on_update.is_none() || mysql_on_update_generated(to))
+                    && (from.on_update.is_none() || mysql_on_update_generated(from))
                     && to.generated.is_none()
                     && from.generated.is_none() =>
             {
@@ -432,7 +510,7 @@ impl Ops<'_> {
                 a.extend(self.column_args(to));
                 a.push(format!(
                     "oldClrType: typeof({})",
-                    clr_decl(&from.ty, false, d)
+                    column_clr_decl(from, false, d)
                 ));
                 a.push(format!("oldType: {}", lit(&type_sql(&from.ty, d))));
                 a.push(format!("oldNullable: {}", from.nullable));
@@ -445,9 +523,27 @@ impl Ops<'_> {
                 if let Some(oc) = &from.comment {
                     a.push(format!("oldComment: {}", lit(oc)));
                 }
-                self.call(&format!("AlterColumn<{}>", clr_decl(&to.ty, false, d)), a);
+                let mut ann: Vec<String> = vec![];
+                if d == Dialect::Mysql {
+                    // MODIFY COLUMN restates the whole column, AUTO_INCREMENT included.
+                    ann.extend(self.identity_annotation(to));
+                    ann.extend(self.mysql_annotations(to, self.to.table(table)));
+                    // The old column's, as EF writes them (not read back by the SQL generator).
+                    let old: Vec<String> = self
+                        .identity_annotation(from)
+                        .into_iter()
+                        .chain(self.mysql_annotations(from, self.to.table(table)))
+                        .map(|a| a.replacen(".Annotation(", ".OldAnnotation(", 1))
+                        .collect();
+                    ann.extend(old);
+                }
+                self.call_annotated(
+                    &format!("AlterColumn<{}>", column_clr_decl(to, false, d)),
+                    a,
+                    &ann,
+                );
             }
-            Change::CreateIndex { table, index } => match Self::plain_cols(index) {
+            Change::CreateIndex { table, index } => match self.plain_cols(index) {
                 Some(cols) => self.index(table, index, cols),
                 // Expression indexes and other forms EF's CreateIndex cannot describe.
                 None => self.sql_step(id),
@@ -457,7 +553,7 @@ impl Ops<'_> {
                 a.extend(self.table_args(table));
                 self.call("DropIndex", a);
             }
-            Change::RenameIndex { table, from, to } if d == Dialect::Postgres => {
+            Change::RenameIndex { table, from, to } if d != Dialect::Sqlite => {
                 let mut a = vec![format!("name: {}", lit(from))];
                 a.extend(self.table_args(table));
                 a.push(format!("newName: {}", lit(to)));
@@ -466,8 +562,9 @@ impl Ops<'_> {
             Change::AddForeignKey {
                 table,
                 foreign_key: fk,
-            } if d == Dialect::Postgres
-                && fk.on_update == FkAction::NoAction
+            } if d != Dialect::Sqlite
+                && fk.on_update == snapshot::default_on_update(d)
+                && (fk.on_delete != FkAction::NoAction || d != Dialect::Mysql)
                 && fk.deferrable.is_none() =>
             {
                 let mut a = vec![format!(
@@ -476,7 +573,7 @@ impl Ops<'_> {
                 )];
                 a.extend(self.table_args(table));
                 a.push(Self::col_arg("column", &fk.columns));
-                if fk.ref_table.namespace != self.default_ns {
+                if fk.ref_table.namespace != self.default_ns && d == Dialect::Postgres {
                     a.push(format!("principalSchema: {}", lit(&fk.ref_table.namespace)));
                 }
                 a.push(format!("principalTable: {}", lit(&fk.ref_table.name)));
@@ -487,7 +584,7 @@ impl Ops<'_> {
                 self.call("AddForeignKey", a);
             }
             Change::DropForeignKey { table, foreign_key }
-                if d == Dialect::Postgres && foreign_key.name.is_some() =>
+                if d != Dialect::Sqlite && foreign_key.name.is_some() =>
             {
                 let mut a = vec![format!(
                     "name: {}",
@@ -497,7 +594,7 @@ impl Ops<'_> {
                 self.call("DropForeignKey", a);
             }
             Change::AddUnique { table, unique }
-                if d == Dialect::Postgres
+                if d != Dialect::Sqlite
                     && unique.name.is_some()
                     && !unique.nulls_not_distinct
                     && unique.deferrable.is_none() =>
@@ -511,7 +608,7 @@ impl Ops<'_> {
                 self.call("AddUniqueConstraint", a);
             }
             Change::DropUnique { table, unique }
-                if d == Dialect::Postgres && unique.name.is_some() =>
+                if d != Dialect::Sqlite && unique.name.is_some() =>
             {
                 let mut a = vec![format!(
                     "name: {}",
@@ -521,7 +618,7 @@ impl Ops<'_> {
                 self.call("DropUniqueConstraint", a);
             }
             Change::AddCheck { table, check }
-                if d == Dialect::Postgres && check.name.is_some() && !check.no_inherit =>
+                if d != Dialect::Sqlite && check.name.is_some() && !check.no_inherit =>
             {
                 let mut a = vec![format!(
                     "name: {}",
@@ -531,9 +628,7 @@ impl Ops<'_> {
                 a.push(format!("sql: {}", lit(&check.expr.sql)));
                 self.call("AddCheckConstraint", a);
             }
-            Change::DropCheck { table, check }
-                if d == Dialect::Postgres && check.name.is_some() =>
-            {
+            Change::DropCheck { table, check } if d != Dialect::Sqlite && check.name.is_some() => {
                 let mut a = vec![format!(
                     "name: {}",
                     lit(check.name.as_deref().unwrap_or_default())
@@ -542,7 +637,7 @@ impl Ops<'_> {
                 self.call("DropCheckConstraint", a);
             }
             Change::AddPrimaryKey { table, primary_key }
-                if d == Dialect::Postgres && primary_key.name.is_some() =>
+                if d != Dialect::Sqlite && primary_key.name.is_some() =>
             {
                 let mut a = vec![format!(
                     "name: {}",
@@ -553,7 +648,7 @@ impl Ops<'_> {
                 self.call("AddPrimaryKey", a);
             }
             Change::DropPrimaryKey { table, primary_key }
-                if d == Dialect::Postgres && primary_key.name.is_some() =>
+                if d != Dialect::Sqlite && primary_key.name.is_some() =>
             {
                 let mut a = vec![format!(
                     "name: {}",
@@ -566,31 +661,25 @@ impl Ops<'_> {
         }
     }
 
-    /// The columns of an index `CreateIndex` can describe (plain columns, B-tree, no INCLUDE).
-    fn plain_cols(ix: &migrex_model::Index) -> Option<Vec<String>> {
-        let plain = ix.include.is_empty()
-            && !ix.nulls_not_distinct
-            && ix.method.as_deref().is_none_or(|m| m == "btree");
-        if !plain {
-            return None;
-        }
-        ix.parts
-            .iter()
-            .map(|p| match &p.key {
-                migrex_model::IndexKey::Column(c)
-                    if p.collation.is_none()
-                        && p.opclass.is_none()
-                        && p.nulls_first.is_none()
-                        && p.prefix_len.is_none() =>
-                {
-                    Some(c.clone())
-                }
-                _ => None,
-            })
-            .collect()
+    /// The columns of an index `CreateIndex` can describe (plain columns, B-tree, no INCLUDE;
+    /// on MySQL prefix lengths but neither DESC nor a filter, which Pomelo does not write).
+    fn plain_cols(&self, ix: &migrex_model::Index) -> Option<Vec<String>> {
+        plain_cols(ix, self.dialect)
     }
 
     fn index(&mut self, table: &QualifiedName, ix: &migrex_model::Index, cols: Vec<String>) {
+        let mut ann = vec![];
+        if self.dialect == Dialect::Mysql && ix.parts.iter().any(|p| p.prefix_len.is_some()) {
+            let lens: Vec<String> = ix
+                .parts
+                .iter()
+                .map(|p| p.prefix_len.unwrap_or(0).to_string())
+                .collect();
+            ann.push(format!(
+                ".Annotation(\"MySql:IndexPrefixLength\", new[] {{ {} }})",
+                lens.join(", ")
+            ));
+        }
         let mut a = vec![format!("name: {}", lit(&ix.name))];
         a.extend(self.table_args(table));
         a.push(Self::col_arg("column", &cols));
@@ -608,11 +697,44 @@ impl Ops<'_> {
                 .collect();
             a.push(format!("descending: new[] {{ {} }}", flags.join(", ")));
         }
-        self.call("CreateIndex", a);
+        self.call_annotated("CreateIndex", a, &ann);
     }
 }
 
-fn operations(plan: &Plan, dialect: Dialect) -> Result<String, WriteError> {
+/// The columns of an index `CreateIndex`/`HasIndex` can describe.
+pub(crate) fn plain_cols(ix: &migrex_model::Index, dialect: Dialect) -> Option<Vec<String>> {
+    let plain = ix.include.is_empty()
+        && !ix.nulls_not_distinct
+        && ix.method.as_deref().is_none_or(|m| m == "btree")
+        && (dialect != Dialect::Mysql
+            || (ix.predicate.is_none() && ix.parts.iter().all(|p| !p.descending)));
+    if !plain {
+        return None;
+    }
+    ix.parts
+        .iter()
+        .map(|p| match &p.key {
+            migrex_model::IndexKey::Column(c)
+                if p.collation.is_none()
+                    && p.opclass.is_none()
+                    && p.nulls_first.is_none()
+                    && (p.prefix_len.is_none() || dialect == Dialect::Mysql) =>
+            {
+                Some(c.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `Up` (or `Down`) body: `to` is the schema the plan leads to; `initial` writes Pomelo's
+/// `AlterDatabase().Annotation("MySql:CharSet", "utf8mb4")` of a project's first migration.
+fn operations(
+    plan: &Plan,
+    dialect: Dialect,
+    to: &Schema,
+    initial: bool,
+) -> Result<String, WriteError> {
     let sql = migrex_render_sql::render_plan(plan)?;
     let mut ops = Ops {
         dialect,
@@ -623,7 +745,13 @@ fn operations(plan: &Plan, dialect: Dialect) -> Result<String, WriteError> {
             Dialect::Sqlite => "main",
             Dialect::Mysql => "",
         },
+        to,
     };
+    if initial && dialect == Dialect::Mysql {
+        ops.out.push_str(
+            "            migrationBuilder.AlterDatabase()\n                .Annotation(\"MySql:CharSet\", \"utf8mb4\");\n\n",
+        );
+    }
     for s in &plan.steps {
         ops.step(s.id, &s.change);
     }
@@ -638,6 +766,10 @@ fn usings(extra: &[&str], dialect: Dialect, ns: &str) -> String {
     u.extend(extra.iter().map(|s| s.to_string()));
     if dialect == Dialect::Postgres {
         u.push("Npgsql.EntityFrameworkCore.PostgreSQL.Metadata".into());
+    }
+    if dialect == Dialect::Mysql {
+        // MySqlValueGenerationStrategy.
+        u.push("Microsoft.EntityFrameworkCore.Metadata".into());
     }
     u.sort_by(|a, b| {
         let sys = |s: &str| !s.starts_with("System");
@@ -700,11 +832,6 @@ pub fn model_body(schema: &Schema, ctx: &Context) -> Result<String, WriteError> 
 impl Writer for EfcoreWriter {
     fn write_migration(&self, input: &MigrationInput) -> Result<Vec<OutputFile>, WriteError> {
         let dialect = input.up.dialect;
-        if dialect == Dialect::Mysql {
-            return Err(WriteError::Unsupported(
-                "EF Core migrations for MySQL (Pomelo) are not written yet (PostgreSQL and SQLite are)".into(),
-            ));
-        }
         let ctx = context(input);
         let mig_ns = if ctx.namespace.is_empty() {
             "Migrations".to_string()
@@ -743,8 +870,10 @@ impl Writer for EfcoreWriter {
             class = format!("{class}{n}");
         }
         let id = format!("{ts}_{raw}");
-        let up = operations(input.up, dialect)?;
-        let down = operations(input.down, dialect)?;
+        // A project's first migration (no history, nothing in the database yet).
+        let initial = existing.is_empty() && input.from.tables().next().is_none();
+        let up = operations(input.up, dialect, input.to, initial)?;
+        let down = operations(input.down, dialect, input.from, false)?;
         let body = model_body(input.to, &ctx)?;
         let provider_using: &[&str] = &["Microsoft.EntityFrameworkCore.Migrations"];
         let migration = format!(

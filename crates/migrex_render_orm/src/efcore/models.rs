@@ -4,9 +4,12 @@
 //! `HasOne<T>().WithMany().HasForeignKey(...)`, ...), so nothing depends on EF's conventions
 //! except what EF cannot switch off (an index on every foreign key not already covered).
 
-use super::snapshot::{class_name, clr_type, default_sql, lit, type_sql};
+use super::snapshot::{
+    class_name, column_clr, default_sql, is_mysql_guid, lit, mysql_column_check, mysql_index_check,
+    mysql_on_update_generated, type_sql,
+};
 use crate::{OutputFile, WriteError};
-use migrex_model::{Dialect, FkAction, Identity, QualifiedName, Schema, Table};
+use migrex_model::{Dialect, FkAction, Identity, QualifiedName, Schema, Table, TableOptions};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -66,12 +69,6 @@ fn selector(props: &HashMap<String, String>, cols: &[String], v: &str) -> String
 
 pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
     let d = schema.dialect;
-    if d == Dialect::Mysql {
-        return Err(WriteError::Unsupported(
-            "EF Core models for MySQL (Pomelo) are not written yet (PostgreSQL and SQLite are)"
-                .into(),
-        ));
-    }
     let tables: Vec<(QualifiedName, &Table)> = schema.tables().collect();
     // Class names, unique.
     let mut classes: Vec<String> = vec![];
@@ -108,7 +105,7 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
                     q.name, c.name
                 )));
             }
-            let (clr, value) = clr_type(&c.ty, d);
+            let (clr, value) = column_clr(c, d);
             let ty = if c.nullable {
                 format!("{clr}?")
             } else {
@@ -164,6 +161,20 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
         if let Some(cm) = &t.comment {
             tcfg.push(format!("t.HasComment({});", lit(cm)));
         }
+        if let TableOptions::Mysql(o) = &t.options {
+            if o.engine.is_some() || o.row_format.is_some() {
+                return Err(WriteError::Unsupported(format!(
+                    "table {}: ENGINE/ROW_FORMAT options have no EF Core model form",
+                    q.name
+                )));
+            }
+            if let Some(cs) = &o.charset {
+                let _ = writeln!(config, "            entity.HasCharSet({});", lit(cs));
+            }
+            if let Some(co) = &o.collation {
+                let _ = writeln!(config, "            entity.UseCollation({});", lit(co));
+            }
+        }
         if tcfg.is_empty() {
             let _ = writeln!(config, "{e}entity.ToTable({}{schema_arg});", lit(&q.name));
         } else {
@@ -211,7 +222,16 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
                 "\n{e}    .HasColumnType({})",
                 lit(&type_sql(&c.ty, d))
             );
-            if let Some(def) = &c.default {
+            let on_update = d == Dialect::Mysql && mysql_on_update_generated(c);
+            if d == Dialect::Mysql {
+                mysql_column_check(q, c, on_update)?;
+                if let Some(co) = c.collation.as_ref().filter(|_| !is_mysql_guid(c, d)) {
+                    let _ = write!(chain, "\n{e}    .UseCollation({})", lit(co));
+                }
+            }
+            if on_update {
+                let _ = write!(chain, "\n{e}    .ValueGeneratedOnAddOrUpdate()");
+            } else if let Some(def) = &c.default {
                 let _ = write!(
                     chain,
                     "\n{e}    .HasDefaultValueSql({})",
@@ -222,7 +242,7 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
                 (Some(Identity::ByDefault { .. }), Dialect::Postgres) => {
                     let _ = write!(chain, "\n{e}    .UseIdentityByDefaultColumn()");
                 }
-                (Some(Identity::AutoIncrement), Dialect::Sqlite)
+                (Some(Identity::AutoIncrement), Dialect::Sqlite | Dialect::Mysql)
                     if pk.len() == 1 && pk[0] == c.name =>
                 {
                     let _ = write!(chain, "\n{e}    .ValueGeneratedOnAdd()");
@@ -257,7 +277,10 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
             config.push_str(";\n");
         }
         for ix in &t.indexes {
-            let Some(cols) = super::Ops::plain_cols(ix) else {
+            if d == Dialect::Mysql {
+                mysql_index_check(ix)?;
+            }
+            let Some(cols) = super::plain_cols(ix, d) else {
                 return Err(WriteError::Unsupported(format!(
                     "index {} is not a plain column index, which EF Core models cannot hold",
                     ix.name
@@ -282,6 +305,14 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
             }
             if let Some(f) = &ix.predicate {
                 let _ = write!(config, ".HasFilter({})", lit(&f.sql));
+            }
+            if ix.parts.iter().any(|p| p.prefix_len.is_some()) {
+                let lens: Vec<String> = ix
+                    .parts
+                    .iter()
+                    .map(|p| p.prefix_len.unwrap_or(0).to_string())
+                    .collect();
+                let _ = write!(config, ".HasPrefixLength({})", lens.join(", "));
             }
             config.push_str(";\n");
         }
@@ -318,6 +349,9 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
                 FkAction::Cascade => "Cascade",
                 FkAction::SetNull => "SetNull",
                 FkAction::Restrict => "Restrict",
+                FkAction::NoAction if d == Dialect::Mysql => {
+                    return Err(super::snapshot::mysql_no_action(fk));
+                }
                 FkAction::NoAction => "NoAction",
                 FkAction::SetDefault => {
                     return Err(WriteError::Unsupported(format!(
@@ -326,7 +360,7 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
                     )));
                 }
             };
-            if fk.on_update != FkAction::NoAction || fk.deferrable.is_some() {
+            if fk.on_update != super::snapshot::default_on_update(d) || fk.deferrable.is_some() {
                 return Err(WriteError::Unsupported(format!(
                     "a foreign key of {} has ON UPDATE or DEFERRABLE, which EF Core models cannot hold",
                     q.name
@@ -340,16 +374,26 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
         }
         let _ = writeln!(config, "        }});\n");
     }
+    // Pomelo: UseMySql with the server version (MariaDbServerVersion for MariaDB) when the
+    // options were not given to the constructor.
+    let configuring = if d == Dialect::Mysql {
+        "\n    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)\n    {\n        if (!optionsBuilder.IsConfigured)\n        {\n            var connectionString = Environment.GetEnvironmentVariable(\"APP_DATABASE\") ?? \"server=localhost;database=app;user=root\";\n            optionsBuilder.UseMySql(connectionString, new MySqlServerVersion(new Version(8, 0, 36)));\n        }\n    }\n"
+    } else {
+        ""
+    };
     files.push(OutputFile {
         path: PathBuf::from(format!("{CONTEXT}.cs")),
         contents: format!(
-            "using Microsoft.EntityFrameworkCore;\nusing {NAMESPACE}.Entities;\n\nnamespace {NAMESPACE};\n\npublic class {CONTEXT} : DbContext\n{{\n    public {CONTEXT}(DbContextOptions<{CONTEXT}> options)\n        : base(options)\n    {{\n    }}\n\n{dbsets}\n    protected override void OnModelCreating(ModelBuilder modelBuilder)\n    {{\n{}    }}\n}}\n",
+            "using Microsoft.EntityFrameworkCore;\nusing {NAMESPACE}.Entities;\n\nnamespace {NAMESPACE};\n\npublic class {CONTEXT} : DbContext\n{{\n    public {CONTEXT}(DbContextOptions<{CONTEXT}> options)\n        : base(options)\n    {{\n    }}\n\n{dbsets}{configuring}\n    protected override void OnModelCreating(ModelBuilder modelBuilder)\n    {{\n{}    }}\n}}\n",
             config.trim_end_matches('\n').to_string() + "\n"
         ),
     });
     let package = match d {
         Dialect::Postgres => {
             "<PackageReference Include=\"Npgsql.EntityFrameworkCore.PostgreSQL\" Version=\"9.0.4\" />"
+        }
+        Dialect::Mysql => {
+            "<PackageReference Include=\"Pomelo.EntityFrameworkCore.MySql\" Version=\"9.0.0\" />"
         }
         _ => {
             "<PackageReference Include=\"Microsoft.EntityFrameworkCore.Sqlite\" Version=\"9.0.8\" />"

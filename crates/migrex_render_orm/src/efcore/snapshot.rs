@@ -5,7 +5,10 @@
 //! `HasDatabaseName`, `HasConstraintName`), so the EF Core reader reads back the same schema.
 
 use crate::WriteError;
-use migrex_model::{ColumnType, Dialect, FkAction, Identity, QualifiedName, Schema, Table};
+use migrex_model::{
+    Column, ColumnType, Dialect, FkAction, Identity, QualifiedName, Schema, Table, TableOptions,
+    TextKind,
+};
 use migrex_source_orm::efcore::ddl::{max_ident, truncate};
 use std::fmt::Write;
 
@@ -99,8 +102,66 @@ pub fn clr_type(ty: &ColumnType, dialect: Dialect) -> (&'static str, bool) {
             value("DateTime")
         }
         ColumnType::Interval { .. } if dialect == Dialect::Postgres => value("TimeSpan"),
+        // Pomelo's mappings.
+        ColumnType::Date if dialect == Dialect::Mysql => value("DateOnly"),
+        ColumnType::Time { .. } if dialect == Dialect::Mysql => value("TimeSpan"),
+        ColumnType::Timestamp { .. } | ColumnType::DateTime { .. } if dialect == Dialect::Mysql => {
+            value("DateTime")
+        }
         _ => ("string", false),
     }
+}
+
+/// Pomelo maps `Guid` to `char(36)` in `ascii_general_ci`: such a column is a `Guid`.
+pub fn is_mysql_guid(c: &Column, dialect: Dialect) -> bool {
+    dialect == Dialect::Mysql
+        && matches!(
+            c.ty,
+            ColumnType::Text {
+                kind: TextKind::Char,
+                max_len: Some(36)
+            }
+        )
+        && c.collation.as_deref() == Some("ascii_general_ci")
+}
+
+/// The CLR type of a column (`clr_type`, with Pomelo's `Guid` columns).
+pub fn column_clr(c: &Column, dialect: Dialect) -> (&'static str, bool) {
+    if is_mysql_guid(c, dialect) {
+        ("Guid", true)
+    } else {
+        clr_type(&c.ty, dialect)
+    }
+}
+
+/// `column_clr` spelled, `?` on nullable value types.
+pub fn column_clr_decl(c: &Column, nullable: bool, dialect: Dialect) -> String {
+    let (n, value) = column_clr(c, dialect);
+    if value && nullable {
+        format!("{n}?")
+    } else {
+        n.to_string()
+    }
+}
+
+/// MySQL: the `ON UPDATE CURRENT_TIMESTAMP(p)` with the same `DEFAULT` that Pomelo writes for
+/// a property generated on add or update.
+pub fn mysql_on_update_generated(c: &Column) -> bool {
+    let norm = |s: &str| s.to_ascii_lowercase().replace([' ', '(', ')'], "");
+    match (&c.on_update, &c.default) {
+        (Some(u), Some(d)) => {
+            norm(&u.sql).starts_with("current_timestamp") && norm(&u.sql) == norm(&d.sql)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a MySQL column is a string Pomelo writes a charset for.
+pub fn mysql_is_string(c: &Column) -> bool {
+    matches!(
+        c.ty,
+        ColumnType::Text { .. } | ColumnType::Enum { .. } | ColumnType::Set { .. }
+    )
 }
 
 pub fn clr_decl(ty: &ColumnType, nullable: bool, dialect: Dialect) -> String {
@@ -185,6 +246,16 @@ pub fn build_model(
             out,
             "{ind}NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);"
         );
+    } else if d == Dialect::Mysql {
+        let _ = writeln!(
+            out,
+            "{ind}modelBuilder\n{ind}    .HasAnnotation(\"ProductVersion\", {})\n{ind}    .HasAnnotation(\"Relational:MaxIdentifierLength\", 64);\n",
+            lit(product_version)
+        );
+        let _ = writeln!(
+            out,
+            "{ind}MySqlModelBuilderExtensions.AutoIncrementColumns(modelBuilder);"
+        );
     } else {
         let _ = writeln!(
             out,
@@ -234,30 +305,55 @@ pub fn build_model(
                     q.name, c.name
                 )));
             }
-            let clr = clr_decl(&c.ty, c.nullable, d);
-            let (_, value) = clr_type(&c.ty, d);
+            let clr = column_clr_decl(c, c.nullable, d);
+            let (_, value) = column_clr(c, d);
             let _ = write!(out, "{b}b.Property<{clr}>({})", lit(&c.name));
             if !c.nullable && !value {
                 let _ = write!(out, "\n{b}    .IsRequired()");
             }
-            let generated = c.identity.is_some() || c.default.is_some();
-            if generated {
+            let on_update = d == Dialect::Mysql && mysql_on_update_generated(c);
+            if d == Dialect::Mysql {
+                mysql_column_check(q, c, on_update)?;
+            }
+            if on_update {
+                let _ = write!(out, "\n{b}    .ValueGeneratedOnAddOrUpdate()");
+            } else if c.identity.is_some() || c.default.is_some() {
                 let _ = write!(out, "\n{b}    .ValueGeneratedOnAdd()");
             }
             let _ = write!(out, "\n{b}    .HasColumnType({})", lit(&type_sql(&c.ty, d)));
-            if let Some(def) = &c.default {
+            if let Some(def) = c.default.as_ref().filter(|_| !on_update) {
                 let _ = write!(
                     out,
                     "\n{b}    .HasDefaultValueSql({})",
                     lit(&default_sql(&def.sql))
                 );
             }
+            if let Some(co) = &c.collation
+                && d == Dialect::Mysql
+                && !is_mysql_guid(c, d)
+            {
+                let _ = write!(out, "\n{b}    .UseCollation({})", lit(co));
+            }
             if let Some(cm) = &c.comment {
                 let _ = write!(out, "\n{b}    .HasComment({})", lit(cm));
             }
             out.push_str(";\n");
+            if on_update {
+                let _ = writeln!(
+                    out,
+                    "\n{b}MySqlPropertyBuilderExtensions.UseMySqlComputedColumn(b.Property<{clr}>({}));",
+                    lit(&c.name)
+                );
+            }
             match (&c.identity, d) {
                 (None, _) => {}
+                (Some(Identity::AutoIncrement), Dialect::Mysql) => {
+                    let _ = writeln!(
+                        out,
+                        "\n{b}MySqlPropertyBuilderExtensions.UseMySqlIdentityColumn(b.Property<{clr}>({}));",
+                        lit(&c.name)
+                    );
+                }
                 (Some(Identity::ByDefault { .. }), Dialect::Postgres) => {
                     let _ = writeln!(
                         out,
@@ -345,6 +441,22 @@ pub fn build_model(
                 let _ = write!(out, "\n{b}    .HasMethod({})", lit(m));
             }
             out.push_str(";\n");
+            if d == Dialect::Mysql {
+                mysql_index_check(ix)?;
+                if ix.parts.iter().any(|p| p.prefix_len.is_some()) {
+                    let lens: Vec<String> = ix
+                        .parts
+                        .iter()
+                        .map(|p| p.prefix_len.unwrap_or(0).to_string())
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "\n{b}MySqlIndexBuilderExtensions.HasPrefixLength(b.HasIndex({}), new[] {{ {} }});",
+                        list(&cols),
+                        lens.join(", ")
+                    );
+                }
+            }
         }
         let schema_arg = if q.namespace != default_ns(d) && d == Dialect::Postgres {
             format!(", {}", lit(&q.namespace))
@@ -367,6 +479,28 @@ pub fn build_model(
         }
         if let Some(cm) = &t.comment {
             table_cfg.push(format!("t.HasComment({});", lit(cm)));
+        }
+        if let TableOptions::Mysql(o) = &t.options {
+            if o.engine.is_some() || o.row_format.is_some() {
+                return Err(WriteError::Unsupported(format!(
+                    "table {}: ENGINE/ROW_FORMAT options have no EF Core model form",
+                    q.name
+                )));
+            }
+            if let Some(cs) = &o.charset {
+                let _ = writeln!(
+                    out,
+                    "\n{b}MySqlEntityTypeBuilderExtensions.HasCharSet(b, {});",
+                    lit(cs)
+                );
+            }
+            if let Some(co) = &o.collation {
+                let _ = writeln!(
+                    out,
+                    "\n{b}MySqlEntityTypeBuilderExtensions.UseCollation(b, {});",
+                    lit(co)
+                );
+            }
         }
         if table_cfg.is_empty() {
             let _ = writeln!(out, "\n{b}b.ToTable({}{schema_arg});", lit(&q.name));
@@ -431,6 +565,7 @@ pub fn build_model(
                 FkAction::Restrict => {
                     let _ = write!(out, "\n{b}    .OnDelete(DeleteBehavior.Restrict)");
                 }
+                FkAction::NoAction if d == Dialect::Mysql => return Err(mysql_no_action(fk)),
                 FkAction::NoAction => {}
                 FkAction::SetDefault => {
                     return Err(WriteError::Unsupported(format!(
@@ -439,7 +574,7 @@ pub fn build_model(
                     )));
                 }
             }
-            if fk.on_update != FkAction::NoAction || fk.deferrable.is_some() {
+            if fk.on_update != default_on_update(d) || fk.deferrable.is_some() {
                 return Err(WriteError::Unsupported(format!(
                     "foreign key {} has ON UPDATE or DEFERRABLE, which EF Core models cannot hold",
                     fk.name.as_deref().unwrap_or(&q.name)
@@ -471,4 +606,69 @@ pub fn build_model(
         let _ = writeln!(out, "{ind}    }});");
     }
     Ok(out)
+}
+
+/// What Pomelo's model cannot say about a MySQL column, refused rather than written wrong.
+pub fn mysql_column_check(
+    q: &QualifiedName,
+    c: &Column,
+    on_update: bool,
+) -> Result<(), WriteError> {
+    if c.on_update.is_some() && !on_update {
+        return Err(WriteError::Unsupported(format!(
+            "column {}.{}: ON UPDATE other than Pomelo's DEFAULT/ON UPDATE CURRENT_TIMESTAMP pair has no EF Core model form",
+            q.name, c.name
+        )));
+    }
+    let blobby = matches!(
+        c.ty,
+        ColumnType::Text {
+            kind: TextKind::Text | TextKind::TinyText | TextKind::MediumText | TextKind::LongText,
+            ..
+        } | ColumnType::Binary { .. }
+            | ColumnType::Json { .. }
+    ) && !matches!(
+        c.ty,
+        ColumnType::Binary {
+            kind: migrex_model::BinaryKind::Binary | migrex_model::BinaryKind::VarBinary,
+            ..
+        }
+    );
+    if blobby && c.default.is_some() {
+        return Err(WriteError::Unsupported(format!(
+            "column {}.{}: Pomelo writes no DEFAULT for text, blob and json columns",
+            q.name, c.name
+        )));
+    }
+    Ok(())
+}
+
+/// Pomelo writes neither `DESC` nor a filter in MySQL indexes.
+pub fn mysql_index_check(ix: &migrex_model::Index) -> Result<(), WriteError> {
+    if ix.parts.iter().any(|p| p.descending) || ix.predicate.is_some() {
+        return Err(WriteError::Unsupported(format!(
+            "index {}: Pomelo writes no DESC or filter in MySQL indexes",
+            ix.name
+        )));
+    }
+    Ok(())
+}
+
+/// The ON UPDATE action a foreign key EF creates has: none written, which MySQL stores as
+/// RESTRICT.
+pub fn default_on_update(dialect: Dialect) -> FkAction {
+    if dialect == Dialect::Mysql {
+        FkAction::Restrict
+    } else {
+        FkAction::NoAction
+    }
+}
+
+/// An explicit `ON DELETE NO ACTION` on MySQL: EF writes no clause for NoAction, which MySQL
+/// stores as RESTRICT, so no DeleteBehavior gives it back.
+pub fn mysql_no_action(fk: &migrex_model::ForeignKey) -> WriteError {
+    WriteError::Unsupported(format!(
+        "foreign key {}: an explicit ON DELETE NO ACTION has no Pomelo DeleteBehavior (no clause is RESTRICT on MySQL)",
+        fk.name.as_deref().unwrap_or("?")
+    ))
 }

@@ -19,6 +19,11 @@ pub struct RCol {
     pub autoinc: bool,
     pub identity: bool,
     pub comment: Option<String>,
+    /// MySQL: `CHARACTER SET` / `COLLATE` after the type (Pomelo writes them for strings and
+    /// `Guid`s), and `ON UPDATE CURRENT_TIMESTAMP(p)`.
+    pub charset: Option<String>,
+    pub collation: Option<String>,
+    pub on_update: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +44,8 @@ pub struct RIndex {
     pub filter: Option<String>,
     pub desc: Vec<bool>,
     pub method: Option<String>,
+    /// MySQL key prefix lengths per column (0: the whole column).
+    pub prefix: Vec<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +59,9 @@ pub struct RTable {
     pub checks: Vec<(String, String)>,
     pub indexes: Vec<RIndex>,
     pub comment: Option<String>,
+    /// MySQL table options `CHARACTER SET=` and `COLLATE=`.
+    pub charset: Option<String>,
+    pub collation: Option<String>,
     /// `file:line:col` of the entity class or `Entity(...)` call.
     pub origin: String,
 }
@@ -515,7 +525,9 @@ fn default_literal(
 }
 
 /// The store type of a property, as the provider's type mapping source picks it.
-pub fn store_type(p: &Property, dialect: Dialect) -> String {
+/// `key_or_index`: the property is part of a key, a foreign key or an index (Pomelo limits such
+/// strings to `varchar(255)`).
+pub fn store_type(p: &Property, dialect: Dialect, key_or_index: bool) -> String {
     if let Some(t) = &p.column_type {
         return t.clone();
     }
@@ -525,6 +537,7 @@ pub fn store_type(p: &Property, dialect: Dialect) -> String {
         p.clr.name.as_str()
     };
     match dialect {
+        Dialect::Mysql => mysql_store_type(p, n, key_or_index),
         Dialect::Sqlite => match n {
             "double" | "float" => "REAL",
             "byte[]" => "BLOB",
@@ -563,6 +576,58 @@ pub fn store_type(p: &Property, dialect: Dialect) -> String {
             _ => "integer".into(),
         },
     }
+}
+
+/// Pomelo's `MySqlTypeMappingSource` defaults (server with `datetime(6)` support, utf8mb4 as
+/// the default charset, `GuidFormat.Char36`).
+fn mysql_store_type(p: &Property, n: &str, key_or_index: bool) -> String {
+    let prec = |default: i64| p.precision.map(|(x, _)| x).unwrap_or(default);
+    match n {
+        "bool" => "tinyint(1)".into(),
+        "sbyte" => "tinyint".into(),
+        "byte" => "tinyint unsigned".into(),
+        "short" => "smallint".into(),
+        "ushort" => "smallint unsigned".into(),
+        "int" => "int".into(),
+        "uint" => "int unsigned".into(),
+        "long" => "bigint".into(),
+        "ulong" => "bigint unsigned".into(),
+        "decimal" => match p.precision {
+            Some((pr, Some(sc))) => format!("decimal({pr},{sc})"),
+            Some((pr, None)) => format!("decimal({pr})"),
+            None => "decimal(65,30)".into(),
+        },
+        "double" => "double".into(),
+        "float" => "float".into(),
+        "DateTime" | "DateTimeOffset" => format!("datetime({})", prec(6)),
+        "TimeSpan" | "TimeOnly" => format!("time({})", prec(6)),
+        "DateOnly" => "date".into(),
+        "Guid" => "char(36)".into(),
+        "string" | "char" => {
+            // A key or index column takes at most half of InnoDB's 3072-byte key length in
+            // utf8mb4 (384), capped at 255; lengths past what varchar holds become longtext.
+            let size = p
+                .max_length
+                .or(if n == "char" { Some(1) } else { None })
+                .or(key_or_index.then_some(255));
+            match size {
+                Some(s) if s <= 65_553 / 4 => format!("varchar({s})"),
+                _ => "longtext".into(),
+            }
+        }
+        "byte[]" => match p.max_length.or(key_or_index.then_some(3072)) {
+            Some(s) => format!("varbinary({s})"),
+            None => "longblob".into(),
+        },
+        // Enums take their underlying integer type's mapping.
+        _ => "int".into(),
+    }
+}
+
+/// Whether a property maps to a string column Pomelo gives a charset (not `json`).
+fn mysql_is_string(p: &Property, ty: &str) -> bool {
+    (p.as_string || matches!(p.clr.name.as_str(), "string" | "char"))
+        && !ty.to_ascii_lowercase().contains("json")
 }
 
 /// Resolves the whole model into tables (the relational model EF's differ works on).
@@ -690,6 +755,8 @@ pub fn tables(b: &mut Builder, dialect: Dialect) -> Result<Vec<RTable>, OrmError
             comment: None,
             ignored: vec![],
             owned: vec![],
+            charset: None,
+            collation: None,
             file,
             pos,
         });
@@ -996,6 +1063,17 @@ pub fn tables(b: &mut Builder, dialect: Dialect) -> Result<Vec<RTable>, OrmError
             .filter(|r| r.dependent == Some(ei))
             .flat_map(|r| r.fk_props.iter().flatten())
             .collect();
+        // Properties in a key, a foreign key or an index (`IsKeyOrIndex` of the type mapping).
+        let mut keyed: Vec<&String> = key.iter().chain(fk_props.iter().copied()).collect();
+        keyed.extend(e.alt_keys.iter().flat_map(|(k, _)| k));
+        keyed.extend(e.indexes.iter().flat_map(|i| &i.props));
+        keyed.extend(
+            b.model
+                .rels
+                .iter()
+                .filter(|r| r.principal == Some(ei))
+                .flat_map(|r| r.principal_key.iter().flatten()),
+        );
         let mut columns = vec![];
         // Key columns first, in key order; then the other properties in declaration order.
         let mut ordered: Vec<&Property> = key.iter().filter_map(|k| e.prop(k)).collect();
@@ -1037,19 +1115,107 @@ pub fn tables(b: &mut Builder, dialect: Dialect) -> Result<Vec<RTable>, OrmError
                 .as_ref()
                 .is_some_and(|n| e.owned.iter().any(|(o, r)| o == n && !r));
             let nullable = !is_key && (owned_optional || !prop_required(p, b.model.nrt, snapshot));
-            let default = match (&p.default_sql, &p.default_lit) {
+            let ty = store_type(p, dialect, keyed.contains(&&p.name));
+            let mut default = match (&p.default_sql, &p.default_lit) {
+                // Pomelo writes the SQL as given; the others wrap it in parentheses.
+                (Some(s), _) if dialect == Dialect::Mysql => Some(s.clone()),
                 (Some(s), _) => Some(format!("({s})")),
                 (None, Some(l)) => Some(default_literal(b, l, &p.clr, dialect, p.file)?),
                 _ => None,
             };
+            let mut autoinc = autoinc;
+            let (mut charset, mut collation, mut on_update) = (None, None, None);
+            if dialect == Dialect::Mysql {
+                let lower = ty.to_ascii_lowercase();
+                let base: String = lower
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                let len = lower
+                    .split_once('(')
+                    .and_then(|(_, r)| r.split_once(')'))
+                    .map(|(l, _)| l.trim().to_string())
+                    .unwrap_or_default();
+                let fk = fk_props.contains(&&p.name);
+                // MySqlValueGenerationStrategy: IdentityColumn for generated-on-add integers and
+                // datetimes without a default, ComputedColumn for datetimes generated on add or
+                // update (MySqlMigrationsSqlGenerator.ColumnDefinition).
+                let no_default = p.default_sql.is_none() && p.default_lit.is_none();
+                let generation = if fk || p.clr.is_enum {
+                    None
+                } else {
+                    match p.generated {
+                        Some(Gen::OnAddOrUpdate) => Some(Gen::OnAddOrUpdate),
+                        Some(Gen::OnAdd) => Some(Gen::OnAdd),
+                        Some(Gen::Never) => None,
+                        None => generated.then_some(Gen::OnAdd),
+                    }
+                };
+                let datetime = matches!(base.as_str(), "datetime" | "timestamp");
+                autoinc = generation == Some(Gen::OnAdd)
+                    && no_default
+                    && matches!(
+                        base.as_str(),
+                        "tinyint" | "smallint" | "mediumint" | "int" | "bigint"
+                    );
+                if generation.is_some() && datetime && no_default {
+                    default = Some(format!("CURRENT_TIMESTAMP({len})"));
+                }
+                if generation == Some(Gen::OnAddOrUpdate) && datetime {
+                    on_update = Some(format!("CURRENT_TIMESTAMP({len})"));
+                }
+                // Pomelo writes no DEFAULT for text, blob and json columns.
+                if ["blob", "text", "json"].iter().any(|k| lower.contains(k)) {
+                    default = None;
+                }
+                if mysql_is_string(p, &ty) {
+                    // A column's own collation, else the table's or the model's (delegated
+                    // unless a nearer charset says otherwise); else the charset, by default the
+                    // model's utf8mb4.
+                    collation = p.collation.clone().or_else(|| {
+                        if p.charset.is_some() {
+                            None
+                        } else {
+                            e.collation.clone().or_else(|| {
+                                if e.charset.is_some() {
+                                    None
+                                } else {
+                                    b.model.collation.clone()
+                                }
+                            })
+                        }
+                    });
+                    if collation.is_none() {
+                        charset = Some(
+                            p.charset
+                                .clone()
+                                .or_else(|| e.charset.clone())
+                                .or_else(|| b.model.charset.clone())
+                                .unwrap_or_else(|| "utf8mb4".into()),
+                        );
+                    }
+                } else if p.clr.name == "Guid" && lower == "char(36)" {
+                    // Pomelo's Guid mapping (GuidFormat.Char36) sets `ascii_general_ci`.
+                    collation = Some(
+                        p.collation
+                            .clone()
+                            .unwrap_or_else(|| "ascii_general_ci".into()),
+                    );
+                } else {
+                    collation = p.collation.clone();
+                }
+            }
             columns.push(RCol {
                 name: p.column.clone().unwrap_or_else(|| p.name.clone()),
-                ty: store_type(p, dialect),
+                ty,
                 nullable,
                 default,
                 autoinc,
                 identity,
                 comment: p.comment.clone(),
+                charset,
+                collation,
+                on_update,
             });
         }
         let key_cols: Vec<String> = key.iter().map(|k| col_of(k)).collect();
@@ -1088,6 +1254,7 @@ pub fn tables(b: &mut Builder, dialect: Dialect) -> Result<Vec<RTable>, OrmError
                     filter: i.filter.clone(),
                     desc: i.descending.clone(),
                     method: i.method.clone(),
+                    prefix: i.prefix.clone(),
                 }
             })
             .collect();
@@ -1101,6 +1268,17 @@ pub fn tables(b: &mut Builder, dialect: Dialect) -> Result<Vec<RTable>, OrmError
             checks: e.checks.clone(),
             indexes,
             comment: e.comment.clone(),
+            charset: (dialect == Dialect::Mysql).then(|| {
+                e.charset
+                    .clone()
+                    .or_else(|| b.model.charset.clone())
+                    .unwrap_or_else(|| "utf8mb4".into())
+            }),
+            collation: e
+                .collation
+                .clone()
+                .or_else(|| b.model.collation.clone())
+                .filter(|_| dialect == Dialect::Mysql),
             origin: format!(
                 "{}:{}:{}",
                 b.src
@@ -1172,18 +1350,22 @@ pub fn tables(b: &mut Builder, dialect: Dialect) -> Result<Vec<RTable>, OrmError
     Ok(out)
 }
 
-fn q(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+/// An identifier quoted for the dialect (backticks on MySQL).
+pub fn q(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
+        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
 }
 
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn qt(schema: &Option<String>, name: &str) -> String {
+fn qt(dialect: Dialect, schema: &Option<String>, name: &str) -> String {
     match schema {
-        Some(s) => format!("{}.{}", q(s), q(name)),
-        None => q(name),
+        Some(s) => format!("{}.{}", q(dialect, s), q(dialect, name)),
+        None => q(dialect, name),
     }
 }
 
@@ -1197,10 +1379,99 @@ fn action(d: Delete) -> &'static str {
     }
 }
 
+/// A column definition as the provider's `ColumnDefinition` writes it (without a SQLite
+/// inline primary key).
+pub fn column_sql(c: &RCol, dialect: Dialect) -> String {
+    let mut l = format!("{} {}", q(dialect, &c.name), c.ty);
+    if let Some(cs) = &c.charset {
+        let _ = write!(l, " CHARACTER SET {cs}");
+    }
+    if let Some(co) = &c.collation
+        && dialect == Dialect::Mysql
+    {
+        let _ = write!(l, " COLLATE {co}");
+    }
+    if c.identity {
+        l.push_str(" GENERATED BY DEFAULT AS IDENTITY");
+    } else {
+        l.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+    }
+    if let Some(d) = &c.default {
+        let _ = write!(l, " DEFAULT {d}");
+    }
+    if dialect == Dialect::Mysql {
+        if c.autoinc {
+            l.push_str(" AUTO_INCREMENT");
+        }
+        if let Some(cm) = &c.comment {
+            let _ = write!(l, " COMMENT {}", mysql_lit(cm));
+        }
+        if let Some(u) = &c.on_update
+            && !c.autoinc
+        {
+            let _ = write!(l, " ON UPDATE {u}");
+        }
+    }
+    l
+}
+
+/// A MySQL string literal (backslashes are escapes there).
+pub fn mysql_lit(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// An index's column list: `DESC` where EF writes it (not Pomelo, which writes prefix
+/// lengths instead).
+pub fn index_columns(ix: &RIndex, dialect: Dialect) -> String {
+    ix.cols
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let mut s = q(dialect, c);
+            match dialect {
+                Dialect::Mysql => {
+                    if let Some(n) = ix.prefix.get(k).filter(|n| **n > 0) {
+                        let _ = write!(s, "({n})");
+                    }
+                }
+                _ => {
+                    if ix.desc.get(k).copied().unwrap_or(false) {
+                        s.push_str(" DESC");
+                    }
+                }
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CREATE [UNIQUE] INDEX ...;` for an index of a table.
+pub fn index_sql(t: &RTable, ix: &RIndex, dialect: Dialect) -> String {
+    let method = match (&ix.method, dialect) {
+        (Some(m), Dialect::Postgres) => format!(" USING {m}"),
+        _ => String::new(),
+    };
+    // Pomelo drops filters: MySQL has no partial indexes.
+    let filter = match (&ix.filter, dialect) {
+        (Some(f), Dialect::Postgres | Dialect::Sqlite) => format!(" WHERE {f}"),
+        _ => String::new(),
+    };
+    format!(
+        "CREATE {}INDEX {} ON {}{method} ({}){filter};\n",
+        if ix.unique { "UNIQUE " } else { "" },
+        q(dialect, &ix.name),
+        qt(dialect, &t.schema, &t.name),
+        index_columns(ix, dialect)
+    )
+}
+
 /// The SQL of the migration that creates the model from nothing, in EF's order: tables in
-/// dependency order (foreign keys to tables created later are added afterwards on PostgreSQL),
-/// then indexes.
+/// dependency order (foreign keys to tables created later are added afterwards on PostgreSQL
+/// and MySQL), then indexes.
 pub fn schema_sql(tables: &[RTable], dialect: Dialect) -> String {
+    let q = |n: &str| q(dialect, n);
+    let qt = |s: &Option<String>, n: &str| qt(dialect, s, n);
     let mut sql = String::new();
     let mut schemas: Vec<&String> = tables.iter().filter_map(|t| t.schema.as_ref()).collect();
     schemas.sort();
@@ -1242,19 +1513,19 @@ pub fn schema_sql(tables: &[RTable], dialect: Dialect) -> String {
         let mut lines = vec![];
         let inline_pk = dialect == Dialect::Sqlite && t.columns.iter().any(|c| c.autoinc);
         for c in &t.columns {
-            let mut l = format!("    {} {}", q(&c.name), c.ty);
-            if c.identity {
-                l.push_str(" GENERATED BY DEFAULT AS IDENTITY");
-            } else {
-                l.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
-            }
+            let mut l = format!("    {}", column_sql(c, dialect));
             if c.autoinc
+                && dialect == Dialect::Sqlite
                 && let Some((n, _)) = &t.pk
             {
-                let _ = write!(l, " CONSTRAINT {} PRIMARY KEY AUTOINCREMENT", q(n));
-            }
-            if let Some(d) = &c.default {
-                let _ = write!(l, " DEFAULT {d}");
+                // SQLite: `"Id" INTEGER NOT NULL CONSTRAINT "PK_T" PRIMARY KEY AUTOINCREMENT`.
+                let mut head = format!("    {} {}", q(&c.name), c.ty);
+                head.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+                let _ = write!(head, " CONSTRAINT {} PRIMARY KEY AUTOINCREMENT", q(n));
+                if let Some(d) = &c.default {
+                    let _ = write!(head, " DEFAULT {d}");
+                }
+                l = head;
             }
             lines.push(l);
         }
@@ -1305,9 +1576,21 @@ pub fn schema_sql(tables: &[RTable], dialect: Dialect) -> String {
                 );
             }
         }
+        let mut options = String::new();
+        if dialect == Dialect::Mysql {
+            if let Some(cs) = &t.charset {
+                let _ = write!(options, " CHARACTER SET={cs}");
+            }
+            if let Some(co) = &t.collation {
+                let _ = write!(options, " COLLATE={co}");
+            }
+            if let Some(c) = &t.comment {
+                let _ = write!(options, " COMMENT={}", mysql_lit(c));
+            }
+        }
         let _ = writeln!(
             sql,
-            "CREATE TABLE {} (\n{}\n);\n",
+            "CREATE TABLE {} (\n{}\n){options};\n",
             qt(&t.schema, &t.name),
             lines.join(",\n")
         );
@@ -1338,35 +1621,7 @@ pub fn schema_sql(tables: &[RTable], dialect: Dialect) -> String {
     for &i in &order {
         let t = &tables[i];
         for ix in &t.indexes {
-            let cols: Vec<String> = ix
-                .cols
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    if ix.desc.get(k).copied().unwrap_or(false) {
-                        format!("{} DESC", q(c))
-                    } else {
-                        q(c)
-                    }
-                })
-                .collect();
-            let method = match (&ix.method, dialect) {
-                (Some(m), Dialect::Postgres) => format!(" USING {m}"),
-                _ => String::new(),
-            };
-            let filter = ix
-                .filter
-                .as_ref()
-                .map(|f| format!(" WHERE {f}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                sql,
-                "CREATE {}INDEX {} ON {}{method} ({}){filter};\n",
-                if ix.unique { "UNIQUE " } else { "" },
-                q(&ix.name),
-                qt(&t.schema, &t.name),
-                cols.join(", ")
-            );
+            let _ = writeln!(sql, "{}", index_sql(t, ix, dialect));
         }
     }
     sql

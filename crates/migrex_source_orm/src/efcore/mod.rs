@@ -7,17 +7,28 @@
 //! relational model (relationship discovery, shadow foreign keys, foreign-key indexes, EF's
 //! `PK_`/`FK_`/`IX_`/`AK_` names) and writes the SQL the provider's migrations SQL generator
 //! emits (Microsoft.EntityFrameworkCore.Sqlite; Npgsql.EntityFrameworkCore.PostgreSQL 8/9, whose
-//! default type mappings are the same), which `migrex_source_sql` reads. MySQL (Pomelo) is
-//! refused. [`ops`] renders a migration's `MigrationBuilder` operations as SQL (used by the
-//! tests to replay migrations on real databases).
+//! default type mappings are the same; Pomelo.EntityFrameworkCore.MySql 8/9 for MySQL and
+//! MariaDB), which `migrex_source_sql` reads. [`ops`] renders a migration's `MigrationBuilder`
+//! operations as SQL (used by the tests to replay migrations on real databases).
+//!
+//! Pomelo, as its `MySqlTypeMappingSource` and `MySqlMigrationsSqlGenerator` do it (utf8mb4
+//! default charset, a server with `datetime(6)`): `int`, `bigint`, `tinyint(1)` for `bool`,
+//! `longtext` for strings, `varchar(n)` with a maximum length and `varchar(255)` for strings in
+//! a key, foreign key or index, `datetime(6)` for `DateTime`/`DateTimeOffset`, `time(6)`,
+//! `date`, `decimal(65,30)`, `char(36) COLLATE ascii_general_ci` for `Guid`, `longblob`;
+//! string columns carry `CHARACTER SET utf8mb4` (or `HasCharSet`/`UseCollation` of the
+//! property, table or model) and tables `CHARACTER SET=utf8mb4`; generated integer keys are
+//! `AUTO_INCREMENT`; a `datetime` generated on add is `DEFAULT CURRENT_TIMESTAMP(6)`, on add or
+//! update also `ON UPDATE CURRENT_TIMESTAMP(6)`; no DEFAULT on text/blob columns, no index
+//! filters or `DESC` (Pomelo writes neither), `HasPrefixLength` prefixes; names cut to 64.
 //!
 //! The history is the `Migrations/` folder: `[Migration("id")]` classes in id order, and the
 //! `<Context>ModelSnapshot.cs` `BuildModel` body, read with the same fluent vocabulary into
 //! [`History::state`] (the model the migrations believe in).
 //!
 //! Names follow EF: `PK_<Table>`, `FK_<Dependent>_<Principal>_<Columns>`, `IX_<Table>_<Columns>`,
-//! `AK_<Table>_<Columns>`, cut to 62 characters plus `~` past Npgsql's 63 (SQLite sets no
-//! limit). Required relationships cascade; optional ones are `ClientSetNull`, which EF 6+ maps to
+//! `AK_<Table>_<Columns>`, cut to 62 characters plus `~` past Npgsql's 63 (63 plus `~` past
+//! MySQL's 64; SQLite sets no limit). Required relationships cascade; optional ones are `ClientSetNull`, which EF 6+ maps to
 //! `ReferentialAction.NoAction` (no ON DELETE clause).
 //!
 //! Owned types are read with table splitting (`OwnsOne`, `[Owned]`, `Owned<T>()`: columns
@@ -314,12 +325,6 @@ impl Reader for EfcoreReader {
     }
 
     fn read(&self, root: &Path, dialect: Dialect) -> Result<Project, OrmError> {
-        if dialect == Dialect::Mysql {
-            return Err(OrmError::Usage(
-                "reading EF Core projects for MySQL (Pomelo) is not supported yet (PostgreSQL with Npgsql and SQLite are)"
-                    .into(),
-            ));
-        }
         let (dir, cs, csproj) = files(root);
         if cs.is_empty() {
             return Err(OrmError::Usage(format!(

@@ -21,6 +21,9 @@ pub enum Delete {
 pub enum Gen {
     Never,
     OnAdd,
+    /// `ValueGeneratedOnAddOrUpdate()`: Pomelo makes a `datetime`/`timestamp` column
+    /// `DEFAULT CURRENT_TIMESTAMP(p) ON UPDATE CURRENT_TIMESTAMP(p)`.
+    OnAddOrUpdate,
 }
 
 /// A CLR type as EF maps it.
@@ -55,6 +58,9 @@ pub struct Property {
     pub shadow: bool,
     /// The owned navigation this column belongs to (`Address` for `Address_Street`).
     pub owner_nav: Option<String>,
+    /// Pomelo's `HasCharSet` / `UseCollation` on the property (MySQL).
+    pub charset: Option<String>,
+    pub collation: Option<String>,
     pub pos: Pos,
     pub file: usize,
 }
@@ -67,6 +73,8 @@ pub struct IndexDef {
     pub filter: Option<String>,
     pub descending: Vec<bool>,
     pub method: Option<String>,
+    /// Pomelo's `HasPrefixLength(...)`: a key prefix per column, 0 for the whole column.
+    pub prefix: Vec<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +96,9 @@ pub struct Entity {
     pub ignored: Vec<String>,
     /// Owned navigations (table splitting): name and whether the navigation is required.
     pub owned: Vec<(String, bool)>,
+    /// Pomelo's table `HasCharSet` / `UseCollation` (MySQL).
+    pub charset: Option<String>,
+    pub collation: Option<String>,
     pub file: usize,
     pub pos: Pos,
 }
@@ -132,6 +143,9 @@ pub struct Model {
     pub ignored_types: Vec<String>,
     /// Types configured as owned (`[Owned]`, `Owned<T>()`, `OwnsOne`).
     pub owned_types: Vec<String>,
+    /// Pomelo's model-wide `HasCharSet` / `UseCollation` (MySQL).
+    pub charset: Option<String>,
+    pub collation: Option<String>,
 }
 
 /// A value the fluent API evaluates to.
@@ -210,6 +224,12 @@ pub fn is_integer(name: &str) -> bool {
         name,
         "int" | "long" | "short" | "byte" | "sbyte" | "uint" | "ulong" | "ushort"
     )
+}
+
+/// A charset name as MySQL/MariaDB print it (`utf8` is `utf8mb3`).
+fn charset_name(s: String) -> String {
+    let l = s.to_ascii_lowercase();
+    if l == "utf8" { "utf8mb3".into() } else { l }
 }
 
 /// Strips `Ns.` from a snapshot's entity type name (`Blogging.Blog` -> `Blog`).
@@ -378,6 +398,8 @@ impl<'a> Builder<'a> {
             comment: None,
             ignored: vec![],
             owned: vec![],
+            charset: None,
+            collation: None,
             file,
             pos: cpos,
         });
@@ -641,6 +663,8 @@ impl<'a> Builder<'a> {
                     as_string: false,
                     shadow: false,
                     owner_nav: None,
+                    charset: None,
+                    collation: None,
                     pos: p.pos,
                     file: c.file,
                 };
@@ -688,6 +712,18 @@ impl<'a> Builder<'a> {
                         "Comment" => {
                             if let Some(n) = pos_args.first() {
                                 prop.comment = Some(self.str_of(n, "[Comment]")?);
+                            }
+                        }
+                        // Pomelo's [MySqlCharSet("latin1")], [MySqlCollation("latin1_bin")].
+                        "MySqlCharSet" => {
+                            if let Some(n) = pos_args.first() {
+                                prop.charset =
+                                    Some(charset_name(self.str_of(n, "[MySqlCharSet]")?));
+                            }
+                        }
+                        "MySqlCollation" => {
+                            if let Some(n) = pos_args.first() {
+                                prop.collation = Some(self.str_of(n, "[MySqlCollation]")?);
                             }
                         }
                         "Key" | "ForeignKey" | "InverseProperty" | "ConcurrencyCheck"
@@ -771,6 +807,18 @@ impl<'a> Builder<'a> {
                     });
                 }
                 "Keyless" => self.model.entities[idx].keyless = true,
+                "MySqlCharSet" => {
+                    if let Some(n) = pos_args.first() {
+                        let c = charset_name(self.str_of(n, "[MySqlCharSet]")?);
+                        self.model.entities[idx].charset = Some(c);
+                    }
+                }
+                "MySqlCollation" => {
+                    if let Some(n) = pos_args.first() {
+                        let c = self.str_of(n, "[MySqlCollation]")?;
+                        self.model.entities[idx].collation = Some(c);
+                    }
+                }
                 "Comment" => {
                     if let Some(n) = pos_args.first() {
                         let c = self.str_of(n, "[Comment]")?;
@@ -986,6 +1034,8 @@ impl<'a> Builder<'a> {
             as_string: false,
             shadow: true,
             owner_nav: None,
+            charset: None,
+            collation: None,
             pos,
             file,
         });
@@ -1236,12 +1286,32 @@ impl<'a> Builder<'a> {
                     }
                     Ok(Val::ModelB)
                 }
-                "HasAnnotation"
-                | "UseIdentityByDefaultColumns"
+                "HasAnnotation" => {
+                    match Self::str_lit(&pos_args, 0).as_deref() {
+                        Some("MySql:CharSet") => {
+                            self.model.charset = self.charset_arg(pos_args.get(1))?;
+                        }
+                        Some("Relational:Collation") => {
+                            self.model.collation = Self::str_lit(&pos_args, 1);
+                        }
+                        _ => {}
+                    }
+                    Ok(Val::ModelB)
+                }
+                // Pomelo: the database's (and so every table's) charset and collation.
+                "HasCharSet" => {
+                    self.model.charset = self.charset_arg(pos_args.first())?;
+                    Ok(Val::ModelB)
+                }
+                "UseCollation" => {
+                    self.model.collation = Self::str_lit(&pos_args, 0);
+                    Ok(Val::ModelB)
+                }
+                "UseIdentityByDefaultColumns"
                 | "UseIdentityColumns"
                 | "UseIdentityAlwaysColumns"
                 | "UseSerialColumns"
-                | "UseCollation"
+                | "AutoIncrementColumns"
                 | "HasPostgresExtension" => Ok(Val::ModelB),
                 "Owned" => {
                     if let Some(t) = generics.first() {
@@ -1311,7 +1381,23 @@ impl<'a> Builder<'a> {
                     "HasDefaultValueSql" => prop.default_sql = Self::str_lit(&pos_args, 0),
                     "ValueGeneratedNever" => prop.generated = Some(Gen::Never),
                     "ValueGeneratedOnAdd" => prop.generated = Some(Gen::OnAdd),
+                    "ValueGeneratedOnAddOrUpdate" => prop.generated = Some(Gen::OnAddOrUpdate),
                     "HasComment" => prop.comment = Self::str_lit(&pos_args, 0),
+                    // Pomelo (MySQL).
+                    "UseMySqlIdentityColumn" => {
+                        prop.identity = Some(true);
+                        prop.generated = Some(Gen::OnAdd);
+                    }
+                    "UseMySqlComputedColumn" => prop.generated = Some(Gen::OnAddOrUpdate),
+                    "HasCharSet" => {
+                        let c = match pos_args.first() {
+                            Some(Expr::Str(s, _)) => Some(charset_name(s.clone())),
+                            Some(Expr::Member(_, m, _)) => Some(m.to_ascii_lowercase()),
+                            _ => None,
+                        };
+                        prop.charset = c;
+                    }
+                    "UseCollation" => prop.collation = Self::str_lit(&pos_args, 0),
                     "UseIdentityByDefaultColumn"
                     | "UseIdentityAlwaysColumn"
                     | "UseIdentityColumn"
@@ -1340,6 +1426,18 @@ impl<'a> Builder<'a> {
                                     prop.identity = Some(true);
                                 }
                             }
+                            "MySql:ValueGenerationStrategy" => match pos_args.get(1) {
+                                Some(Expr::Member(_, v, _)) if v == "IdentityColumn" => {
+                                    prop.identity = Some(true);
+                                    prop.generated = Some(Gen::OnAdd);
+                                }
+                                Some(Expr::Member(_, v, _)) if v == "ComputedColumn" => {
+                                    prop.generated = Some(Gen::OnAddOrUpdate);
+                                }
+                                _ => {}
+                            },
+                            "MySql:CharSet" => prop.charset = Self::str_lit(&pos_args, 1),
+                            "Relational:Collation" => prop.collation = Self::str_lit(&pos_args, 1),
                             _ => {}
                         }
                     }
@@ -1347,7 +1445,6 @@ impl<'a> Builder<'a> {
                     | "IsFixedLength"
                     | "IsConcurrencyToken"
                     | "IsRowVersion"
-                    | "ValueGeneratedOnAddOrUpdate"
                     | "ValueGeneratedOnUpdate"
                     | "HasField"
                     | "UsePropertyAccessMode"
@@ -1385,6 +1482,34 @@ impl<'a> Builder<'a> {
                     "HasDatabaseName" | "HasName" => ix.name = Self::str_lit(&pos_args, 0),
                     "HasFilter" => ix.filter = Self::str_lit(&pos_args, 0),
                     "HasMethod" => ix.method = Self::str_lit(&pos_args, 0),
+                    // Pomelo: `HasPrefixLength(10)` or one length per column (0: the whole column).
+                    "HasPrefixLength" => {
+                        let mut v = vec![];
+                        for a in &pos_args {
+                            match a {
+                                Expr::Int(n, _) => v.push(*n),
+                                Expr::Array(items, _) => {
+                                    for i in items {
+                                        match i {
+                                            Expr::Int(n, _) => v.push(*n),
+                                            o => {
+                                                return Err(self.err(
+                                                    o.pos(),
+                                                    "HasPrefixLength takes integer literals",
+                                                ));
+                                            }
+                                        }
+                                    }
+                                }
+                                o => {
+                                    return Err(
+                                        self.err(o.pos(), "HasPrefixLength takes integer literals")
+                                    );
+                                }
+                            }
+                        }
+                        ix.prefix = v;
+                    }
                     "IsDescending" => {
                         let n = ix.props.len();
                         ix.descending = if pos_args.is_empty() {
@@ -1556,6 +1681,16 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A charset argument: `"utf8mb4"` or Pomelo's `CharSet.Utf8Mb4`.
+    fn charset_arg(&self, e: Option<&Expr>) -> Result<Option<String>, OrmError> {
+        match e {
+            None | Some(Expr::Null(_)) => Ok(None),
+            Some(Expr::Str(s, _)) => Ok(Some(charset_name(s.clone()))),
+            Some(Expr::Member(_, m, _)) => Ok(Some(m.to_ascii_lowercase())),
+            Some(o) => Err(self.err(o.pos(), "the charset must be a string literal or CharSet.X")),
+        }
+    }
+
     fn str_lit(args: &[Expr], i: usize) -> Option<String> {
         match args.get(i) {
             Some(Expr::Str(s, _)) => Some(s.clone()),
@@ -1710,6 +1845,15 @@ impl<'a> Builder<'a> {
             }
             "HasComment" => {
                 self.model.entities[ent].comment = Self::str_lit(pos_args, 0);
+                Ok(Val::Entity(ent))
+            }
+            // Pomelo: the table's charset and collation.
+            "HasCharSet" => {
+                self.model.entities[ent].charset = self.charset_arg(pos_args.first())?;
+                Ok(Val::Entity(ent))
+            }
+            "UseCollation" => {
+                self.model.entities[ent].collation = Self::str_lit(pos_args, 0);
                 Ok(Val::Entity(ent))
             }
             "Navigation" => {

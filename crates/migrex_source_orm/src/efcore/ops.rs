@@ -1,11 +1,11 @@
 //! The SQL a migration's `Up`/`Down` stands for: each `MigrationBuilder` operation
 //! (`CreateTable`, `AddColumn<T>`, `CreateIndex`, `Sql`, ...) rendered as the provider's
-//! migrations SQL generator writes it (SQLite, Npgsql). Operations SQLite can only do by a
-//! table rebuild (`AlterColumn`, `AddForeignKey`, ...) and data operations are refused with
-//! their position.
+//! migrations SQL generator writes it (SQLite, Npgsql, Pomelo's MySQL generator with its
+//! `MySql:` annotations). Operations SQLite can only do by a table rebuild (`AlterColumn`,
+//! `AddForeignKey`, ...) and data operations are refused with their position.
 
 use super::cs::{Arg, Class, Expr, Pos, Sources, Stmt};
-use super::ddl::{RCol, RFk, RIndex, RTable, schema_sql};
+use super::ddl::{RCol, RFk, RIndex, RTable, column_sql, index_sql, mysql_lit, schema_sql};
 use super::model::Delete;
 use crate::OrmError;
 use migrex_model::Dialect;
@@ -16,8 +16,19 @@ struct Ctx<'a> {
     dialect: Dialect,
 }
 
-fn q(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+/// `.Annotation("Key", value)` calls chained on an operation.
+type Annotations<'e> = [&'e Expr];
+
+fn annotation<'e>(annotations: &Annotations<'e>, key: &str) -> Option<&'e Expr> {
+    annotations.iter().find_map(|a| match a {
+        Expr::Call { name, args, .. } if name == "Annotation" => {
+            match (args.first().map(|x| &x.value), args.get(1)) {
+                (Some(Expr::Str(k, _)), Some(v)) if k == key => Some(&v.value),
+                _ => None,
+            }
+        }
+        _ => None,
+    })
 }
 
 fn lit(s: &str) -> String {
@@ -37,6 +48,18 @@ fn arg<'e>(args: &'e [Arg], name: &str, index: usize) -> Option<&'e Expr> {
 impl Ctx<'_> {
     fn err(&self, pos: Pos, msg: impl Into<String>) -> OrmError {
         self.src.err(self.file, pos, msg.into())
+    }
+
+    fn q(&self, name: &str) -> String {
+        super::ddl::q(self.dialect, name)
+    }
+
+    fn lit(&self, s: &str) -> String {
+        if self.dialect == Dialect::Mysql {
+            mysql_lit(s)
+        } else {
+            lit(s)
+        }
     }
 
     fn str(&self, args: &[Arg], name: &str, index: usize, pos: Pos) -> Result<String, OrmError> {
@@ -61,8 +84,10 @@ impl Ctx<'_> {
 
     fn qt(&self, schema: &Option<String>, name: &str) -> String {
         match schema {
-            Some(s) if self.dialect == Dialect::Postgres => format!("{}.{}", q(s), q(name)),
-            _ => q(name),
+            Some(s) if self.dialect == Dialect::Postgres => {
+                format!("{}.{}", self.q(s), self.q(name))
+            }
+            _ => self.q(name),
         }
     }
 
@@ -127,7 +152,7 @@ impl Ctx<'_> {
         &self,
         name: &str,
         args: &[Arg],
-        annotations: &[&Expr],
+        annotations: &Annotations,
         pos: Pos,
     ) -> Result<RCol, OrmError> {
         let ty = self.str(args, "type", usize::MAX, pos)?;
@@ -135,14 +160,63 @@ impl Ctx<'_> {
             arg(args, "nullable", usize::MAX),
             Some(Expr::Bool(false, _))
         );
-        let default = match (
+        let mysql = self.dialect == Dialect::Mysql;
+        let mut default = match (
             arg(args, "defaultValueSql", usize::MAX),
             arg(args, "defaultValue", usize::MAX),
         ) {
+            (Some(Expr::Str(s, _)), _) if mysql => Some(s.clone()),
             (Some(Expr::Str(s, _)), _) => Some(format!("({s})")),
             (_, Some(v)) => Some(self.literal(v)?),
             _ => None,
         };
+        let (mut charset, mut collation, mut on_update, mut mysql_autoinc) =
+            (None, None, None, false);
+        if mysql {
+            // Pomelo's ColumnDefinition: the value generation strategy, the charset
+            // annotation and the collation after the type; no DEFAULT on text/blob/json.
+            let lower = ty.to_ascii_lowercase();
+            let base: String = lower
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let len = lower
+                .split_once('(')
+                .and_then(|(_, r)| r.split_once(')'))
+                .map(|(l, _)| l.trim().to_string())
+                .unwrap_or_default();
+            let strategy = match annotation(annotations, "MySql:ValueGenerationStrategy") {
+                Some(Expr::Member(_, v, _)) => Some(v.as_str()),
+                _ => None,
+            };
+            let datetime = matches!(base.as_str(), "datetime" | "timestamp");
+            if strategy == Some("IdentityColumn") && default.is_none() {
+                if matches!(
+                    base.as_str(),
+                    "tinyint" | "smallint" | "mediumint" | "int" | "bigint"
+                ) {
+                    mysql_autoinc = true;
+                } else if datetime {
+                    default = Some(format!("CURRENT_TIMESTAMP({len})"));
+                }
+            }
+            if strategy == Some("ComputedColumn") && datetime {
+                if default.is_none() {
+                    default = Some(format!("CURRENT_TIMESTAMP({len})"));
+                }
+                on_update = Some(format!("CURRENT_TIMESTAMP({len})"));
+            }
+            if ["blob", "text", "json"].iter().any(|k| lower.contains(k)) {
+                default = None;
+            }
+            if !lower.contains("json") {
+                charset = match annotation(annotations, "MySql:CharSet") {
+                    Some(Expr::Str(c, _)) => Some(c.clone()),
+                    _ => None,
+                };
+                collation = self.opt_str(args, "collation")?;
+            }
+        }
         let mut autoinc = false;
         let mut identity = false;
         for a in annotations {
@@ -163,9 +237,12 @@ impl Ctx<'_> {
             ty,
             nullable,
             default,
-            autoinc: autoinc && self.dialect == Dialect::Sqlite,
+            autoinc: (autoinc && self.dialect == Dialect::Sqlite) || mysql_autoinc,
             identity: identity && self.dialect == Dialect::Postgres,
             comment: self.opt_str(args, "comment")?,
+            charset,
+            collation,
+            on_update,
         })
     }
 
@@ -181,7 +258,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn create_table(&self, args: &[Arg], pos: Pos) -> Result<String, OrmError> {
+    fn create_table(
+        &self,
+        args: &[Arg],
+        table_annotations: &Annotations,
+        pos: Pos,
+    ) -> Result<String, OrmError> {
         let name = self.str(args, "name", 0, pos)?;
         let schema = self.opt_str(args, "schema")?;
         let Some(Expr::Lambda { body, .. }) = arg(args, "columns", usize::MAX) else {
@@ -240,6 +322,14 @@ impl Ctx<'_> {
             checks: vec![],
             indexes: vec![],
             comment: self.opt_str(args, "comment")?,
+            charset: match annotation(table_annotations, "MySql:CharSet") {
+                Some(Expr::Str(c, _)) if self.dialect == Dialect::Mysql => Some(c.clone()),
+                _ => None,
+            },
+            collation: match annotation(table_annotations, "Relational:Collation") {
+                Some(Expr::Str(c, _)) if self.dialect == Dialect::Mysql => Some(c.clone()),
+                _ => None,
+            },
             origin: String::new(),
         };
         if let Some(Expr::Lambda { body, .. }) = arg(args, "constraints", usize::MAX) {
@@ -308,13 +398,21 @@ impl Ctx<'_> {
         if self.dialect != Dialect::Postgres {
             t.schema = None;
         }
-        // On PostgreSQL the foreign keys come as ALTER TABLE right after the table (the
-        // principal tables exist already, as EF orders CreateTable by dependency).
+        // On PostgreSQL and MySQL the foreign keys come as ALTER TABLE right after the table
+        // (the principal tables exist already, as EF orders CreateTable by dependency).
         Ok(schema_sql(std::slice::from_ref(&t), self.dialect))
     }
 
-    fn op(&self, name: &str, generics: bool, args: &[Arg], pos: Pos) -> Result<String, OrmError> {
+    fn op(
+        &self,
+        name: &str,
+        generics: bool,
+        args: &[Arg],
+        annotations: &Annotations,
+        pos: Pos,
+    ) -> Result<String, OrmError> {
         let d = self.dialect;
+        let mysql = d == Dialect::Mysql;
         let pg_only = |what: &str| -> Result<String, OrmError> {
             Err(self.err(
                 pos,
@@ -327,6 +425,7 @@ impl Ctx<'_> {
                 &c.str(args, "table", usize::MAX, pos)?,
             ))
         };
+        let q = |n: &str| self.q(n);
         Ok(match name {
             "Sql" => {
                 let s = self.str(args, "sql", 0, pos)?;
@@ -337,7 +436,7 @@ impl Ctx<'_> {
                     format!("{s};\n")
                 }
             }
-            "CreateTable" => self.create_table(args, pos)?,
+            "CreateTable" => self.create_table(args, annotations, pos)?,
             "DropTable" => format!(
                 "DROP TABLE {};\n",
                 self.qt(
@@ -353,19 +452,38 @@ impl Ctx<'_> {
                 format!("DROP SCHEMA {};\n", q(&self.str(args, "name", 0, pos)?))
             }
             "EnsureSchema" | "DropSchema" => String::new(),
+            // Pomelo: `AlterDatabase().Annotation("MySql:CharSet", "utf8mb4")` in a project's
+            // first migration.
+            "AlterDatabase" if mysql => match (
+                annotation(annotations, "Relational:Collation"),
+                annotation(annotations, "MySql:CharSet"),
+            ) {
+                (Some(Expr::Str(c, _)), _) => format!("ALTER DATABASE COLLATE {c};\n"),
+                (_, Some(Expr::Str(c, _))) => format!("ALTER DATABASE CHARACTER SET {c};\n"),
+                _ => String::new(),
+            },
             "RenameTable" => {
                 let schema = self.opt_str(args, "schema")?;
                 let old = self.qt(&schema, &self.str(args, "name", 0, pos)?);
                 let new = self.str(args, "newName", usize::MAX, pos)?;
-                format!("ALTER TABLE {old} RENAME TO {};\n", q(&new))
+                if mysql {
+                    format!("ALTER TABLE {old} RENAME {};\n", q(&new))
+                } else {
+                    format!("ALTER TABLE {old} RENAME TO {};\n", q(&new))
+                }
             }
             "AddColumn" if generics => {
-                let c = self.column(&self.str(args, "name", 0, pos)?, args, &[], pos)?;
-                let mut s = format!("ALTER TABLE {} ADD {} {}", table(self)?, q(&c.name), c.ty);
-                s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
-                if let Some(df) = &c.default {
-                    s.push_str(&format!(" DEFAULT {df}"));
-                }
+                let c = self.column(&self.str(args, "name", 0, pos)?, args, annotations, pos)?;
+                let mut s = if mysql {
+                    format!("ALTER TABLE {} ADD {}", table(self)?, column_sql(&c, d))
+                } else {
+                    let mut s = format!("ALTER TABLE {} ADD {} {}", table(self)?, q(&c.name), c.ty);
+                    s.push_str(if c.nullable { " NULL" } else { " NOT NULL" });
+                    if let Some(df) = &c.default {
+                        s.push_str(&format!(" DEFAULT {df}"));
+                    }
+                    s
+                };
                 s.push_str(";\n");
                 if let (Some(cm), Dialect::Postgres) = (&c.comment, d) {
                     s.push_str(&format!(
@@ -388,7 +506,16 @@ impl Ctx<'_> {
                 q(&self.str(args, "name", 0, pos)?),
                 q(&self.str(args, "newName", usize::MAX, pos)?)
             ),
-            "AlterColumn" if d != Dialect::Postgres => return pg_only("AlterColumn"),
+            "AlterColumn" if d == Dialect::Sqlite => return pg_only("AlterColumn"),
+            // Pomelo: the whole new definition.
+            "AlterColumn" if mysql => {
+                let c = self.column(&self.str(args, "name", 0, pos)?, args, annotations, pos)?;
+                format!(
+                    "ALTER TABLE {} MODIFY COLUMN {};\n",
+                    table(self)?,
+                    column_sql(&c, d)
+                )
+            }
             "AlterColumn" => {
                 let t = table(self)?;
                 let c = self.column(&self.str(args, "name", 0, pos)?, args, &[], pos)?;
@@ -432,6 +559,16 @@ impl Ctx<'_> {
                         .collect(),
                     _ => vec![],
                 };
+                let prefix = match annotation(annotations, "MySql:IndexPrefixLength") {
+                    Some(Expr::Array(items, _)) => items
+                        .iter()
+                        .map(|i| match i {
+                            Expr::Int(n, _) => Ok(*n),
+                            o => Err(self.err(o.pos(), "expected an integer prefix length")),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    _ => vec![],
+                };
                 let t = RTable {
                     name: tname,
                     schema: schema.filter(|_| d == Dialect::Postgres),
@@ -440,26 +577,28 @@ impl Ctx<'_> {
                     uniques: vec![],
                     fks: vec![],
                     checks: vec![],
-                    indexes: vec![RIndex {
-                        name: self.str(args, "name", 0, pos)?,
-                        cols,
-                        unique: self.bool(args, "unique"),
-                        filter: self.opt_str(args, "filter")?,
-                        desc,
-                        method: None,
-                    }],
+                    indexes: vec![],
                     comment: None,
+                    charset: None,
+                    collation: None,
                     origin: String::new(),
                 };
-                let sql = schema_sql(&[t], d);
-                // Only the index: schema_sql also writes the (empty) table.
-                sql.lines()
-                    .filter(|l| {
-                        l.starts_with("CREATE INDEX") || l.starts_with("CREATE UNIQUE INDEX")
-                    })
-                    .map(|l| format!("{l}\n"))
-                    .collect()
+                let ix = RIndex {
+                    name: self.str(args, "name", 0, pos)?,
+                    cols,
+                    unique: self.bool(args, "unique"),
+                    filter: self.opt_str(args, "filter")?,
+                    desc,
+                    method: None,
+                    prefix,
+                };
+                index_sql(&t, &ix, d)
             }
+            "DropIndex" if mysql => format!(
+                "ALTER TABLE {} DROP INDEX {};\n",
+                table(self)?,
+                q(&self.str(args, "name", 0, pos)?)
+            ),
             "DropIndex" => {
                 let schema = self.opt_str(args, "schema")?;
                 format!(
@@ -467,6 +606,12 @@ impl Ctx<'_> {
                     self.qt(&schema, &self.str(args, "name", 0, pos)?)
                 )
             }
+            "RenameIndex" if mysql => format!(
+                "ALTER TABLE {} RENAME INDEX {} TO {};\n",
+                table(self)?,
+                q(&self.str(args, "name", 0, pos)?),
+                q(&self.str(args, "newName", usize::MAX, pos)?)
+            ),
             "RenameIndex" if d == Dialect::Postgres => {
                 let schema = self.opt_str(args, "schema")?;
                 format!(
@@ -484,7 +629,7 @@ impl Ctx<'_> {
             | "AddPrimaryKey"
             | "DropPrimaryKey"
             | "RenameIndex"
-                if d != Dialect::Postgres =>
+                if d == Dialect::Sqlite =>
             {
                 return pg_only(name);
             }
@@ -527,6 +672,20 @@ impl Ctx<'_> {
                 q(&self.str(args, "name", 0, pos)?),
                 self.str(args, "sql", usize::MAX, pos)?
             ),
+            // Pomelo's forms of the drops.
+            "DropForeignKey" if mysql => format!(
+                "ALTER TABLE {} DROP FOREIGN KEY {};\n",
+                table(self)?,
+                q(&self.str(args, "name", 0, pos)?)
+            ),
+            "DropUniqueConstraint" if mysql => format!(
+                "ALTER TABLE {} DROP KEY {};\n",
+                table(self)?,
+                q(&self.str(args, "name", 0, pos)?)
+            ),
+            "DropPrimaryKey" if mysql => {
+                format!("ALTER TABLE {} DROP PRIMARY KEY;\n", table(self)?)
+            }
             "DropForeignKey"
             | "DropUniqueConstraint"
             | "DropCheckConstraint"
@@ -535,6 +694,19 @@ impl Ctx<'_> {
                 table(self)?,
                 q(&self.str(args, "name", 0, pos)?)
             ),
+            // Pomelo: a table comment change is `ALTER TABLE ... COMMENT '...'`.
+            "AlterTable" if mysql => match self.opt_str(args, "comment")? {
+                Some(c) => format!(
+                    "ALTER TABLE {} COMMENT {};\n",
+                    self.qt(&None, &self.str(args, "name", 0, pos)?),
+                    self.lit(&c)
+                ),
+                None if self.opt_str(args, "oldComment")?.is_some() => format!(
+                    "ALTER TABLE {} COMMENT '';\n",
+                    self.qt(&None, &self.str(args, "name", 0, pos)?)
+                ),
+                None => String::new(),
+            },
             other => {
                 return Err(self.err(
                     pos,
@@ -567,23 +739,45 @@ pub fn method_sql(
     };
     let mut sql = String::new();
     for s in &m.body {
-        match s {
-            Stmt::Expr(Expr::Call {
-                target: Some(t),
-                name,
-                generics,
-                args,
-                pos,
-            }) if matches!(&**t, Expr::Ident(b, _) if *b == builder) => {
-                sql.push_str(&ctx.op(name, !generics.is_empty(), args, *pos)?);
+        // `.Annotation(...)`/`.OldAnnotation(...)` chained on the operation (Pomelo's
+        // `MySql:CharSet`, `MySql:ValueGenerationStrategy`, ...).
+        let mut annotations: Vec<&Expr> = vec![];
+        let mut cur = match s {
+            Stmt::Expr(e) => Some(e),
+            _ => None,
+        };
+        while let Some(Expr::Call {
+            target: Some(t),
+            name,
+            ..
+        }) = cur
+            && matches!(name.as_str(), "Annotation" | "OldAnnotation")
+        {
+            if name == "Annotation" {
+                annotations.push(cur.expect("a call"));
             }
-            Stmt::Expr(e) | Stmt::Return(e) => {
+            cur = Some(&**t);
+        }
+        match (s, cur) {
+            (
+                Stmt::Expr(_),
+                Some(Expr::Call {
+                    target: Some(t),
+                    name,
+                    generics,
+                    args,
+                    pos,
+                }),
+            ) if matches!(&**t, Expr::Ident(b, _) if *b == builder) => {
+                sql.push_str(&ctx.op(name, !generics.is_empty(), args, &annotations, *pos)?);
+            }
+            (Stmt::Expr(e) | Stmt::Return(e), _) => {
                 return Err(ctx.err(e.pos(), "expected a migrationBuilder operation"));
             }
-            Stmt::Let(_, e) => {
+            (Stmt::Let(_, e), _) => {
                 return Err(ctx.err(e.pos(), "expected a migrationBuilder operation"));
             }
-            Stmt::Other(t, p) => {
+            (Stmt::Other(t, p), _) => {
                 return Err(ctx.err(
                     *p,
                     format!(
