@@ -6,6 +6,12 @@
 //!   engine's `applyMigrations` on top of the engine's own migration for `before`, the database
 //!   then equals reader(after), and the engine's drift check against `after` finds nothing;
 //!   the down.sql beside it brings back `before`.
+//!
+//! On MySQL/MariaDB the schema engine cannot run here (its WASM build has no MySQL connector), so
+//! the SQL Prisma would write is migrex's port of the engine's MySQL rules, itself checked
+//! against prisma-engines' recorded output in `migrex_source_orm/tests/prisma_read.rs`: written
+//! schemas still validate with prisma-schema-wasm, and written migrations are run on MariaDB
+//! (migration.sql gives the target, down.sql the source).
 
 use migrex_model::{Dialect, Loaded, Renames, Schema};
 use migrex_render_orm::{MigrationInput, Target, save, write_migration, write_models};
@@ -86,15 +92,21 @@ fn round_trip(fixture_name: &str, dialect: Dialect) {
         files[0].contents,
         d.join("\n")
     );
-    // Prisma's own engine builds the written schema into the same database.
+    // Prisma's own engine builds the written schema into the same database (on MySQL, the
+    // reader's port of it).
     let Some(db) = TestDb::new(dialect) else {
         return;
     };
-    let (code, sql, err) = engine(
-        &node_dir,
-        &["diff-empty", &db.path_or_url(), path.to_str().unwrap()],
-    );
-    assert_eq!(code, 0, "{err}");
+    let sql = if dialect == Dialect::Mysql {
+        mysql_sql(&path)
+    } else {
+        let (code, sql, err) = engine(
+            &node_dir,
+            &["diff-empty", &db.path_or_url(), path.to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{err}");
+        sql
+    };
     db.run(&sql);
     assert_no_differences(
         &format!("{fixture_name}: engine-built database from the written schema vs the schema"),
@@ -108,6 +120,129 @@ fn prisma_models_round_trip_sqlite() {
     round_trip("blog_sqlite", Dialect::Sqlite);
     round_trip("blog_sqlite_v2", Dialect::Sqlite);
     round_trip("shop_multifile_sqlite", Dialect::Sqlite);
+}
+
+/// The SQL Prisma's engine writes for a MySQL schema file, as migrex's reader ports it.
+fn mysql_sql(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let file = migrex_source_orm::prisma::parse::parse(path, &text).unwrap();
+    migrex_source_orm::prisma::mysql::schema_sql(&[file], Dialect::Mysql)
+        .unwrap()
+        .0
+}
+
+#[test]
+fn prisma_models_round_trip_mysql() {
+    round_trip("blog_mysql", Dialect::Mysql);
+    round_trip("blog_mysql_v2", Dialect::Mysql);
+}
+
+#[test]
+fn prisma_migration_proof_mysql() {
+    let Some(db) = TestDb::new(Dialect::Mysql) else {
+        return;
+    };
+    // The project as Prisma left it: the database its first migration built.
+    db.run(&mysql_sql(
+        &fixture("blog_mysql").join("prisma/schema.prisma"),
+    ));
+    let from = read(Framework::Prisma, &fixture("blog_mysql"), Dialect::Mysql).unwrap();
+    let to = read(Framework::Prisma, &fixture("blog_mysql_v2"), Dialect::Mysql).unwrap();
+    let up = migrex_diff::plan(&from.loaded.schema, &to.loaded.schema, &Renames::default());
+    let down = migrex_diff::down(&from.loaded.schema, &to.loaded.schema, &Renames::default());
+    let out = tempfile::tempdir().unwrap();
+    let files = write_migration(
+        Target::Prisma,
+        &MigrationInput {
+            up: &up,
+            down: &down,
+            from: &from.loaded.schema,
+            to: &to.loaded.schema,
+            from_project: Some(&from),
+            to_project: Some(&to),
+            out_dir: out.path(),
+            name: Some("release 2"),
+            now: 1_764_026_096,
+        },
+    )
+    .unwrap();
+    let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "prisma/migrations/20251124231456_release_2/migration.sql",
+            "prisma/migrations/20251124231456_release_2/down.sql",
+            "prisma/migrations/migration_lock.toml"
+        ]
+    );
+    assert!(
+        files[2].contents.ends_with("provider = \"mysql\"\n"),
+        "{}",
+        files[2].contents
+    );
+    assert!(
+        files[0].contents.contains("-- CreateTable\n"),
+        "{}",
+        files[0].contents
+    );
+    db.run(&files[0].contents);
+    assert_no_differences(
+        "database after migration.sql vs reader(after)",
+        &db.introspect().schema,
+        &to.loaded.schema,
+    );
+    db.run(&files[1].contents);
+    assert_no_differences(
+        "database after down.sql vs reader(before)",
+        &db.introspect().schema,
+        &from.loaded.schema,
+    );
+}
+
+#[test]
+fn prisma_convert_from_mysql_sql() {
+    let Some(node_dir) = runner("MIGREX_PRISMA") else {
+        return;
+    };
+    // A MySQL schema not written by Prisma: inline enums, unsigned and small integers, prefix,
+    // descending and fulltext indexes, foreign keys with the indexes MySQL adds for them. Its
+    // tables use the collation Prisma creates tables with, which a schema cannot say.
+    let opts = "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
+    let ddl = format!(
+        "CREATE TABLE `account` (`id` int unsigned NOT NULL AUTO_INCREMENT, `e-mail` varchar(120) NOT NULL,          `kind` enum('free','paid','in trial') NOT NULL DEFAULT 'free', `ok` tinyint(1) NOT NULL DEFAULT 1,          `level` smallint NOT NULL DEFAULT 0, `bio` text, `owner` int unsigned DEFAULT NULL,          `seen` datetime(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), `at` timestamp(6) NULL,          `ratio` decimal(8,3) DEFAULT NULL, `blob` varbinary(16) DEFAULT NULL,          PRIMARY KEY (`id`), UNIQUE KEY `account_e-mail_key` (`e-mail`), KEY `acc_bio` (`bio`(20)),          KEY `acc_level_desc` (`level` DESC), FULLTEXT KEY `acc_ft` (`bio`),          CONSTRAINT `account_owner_fkey` FOREIGN KEY (`owner`) REFERENCES `account` (`id`) ON DELETE SET NULL ON UPDATE CASCADE) {opts};\n\
+         CREATE TABLE `note` (`account_id` int unsigned NOT NULL, `n` int NOT NULL, `body` varchar(191) NOT NULL,          PRIMARY KEY (`account_id`, `n`), CONSTRAINT `note_account` FOREIGN KEY (`account_id`) REFERENCES `account` (`id`)) {opts};\n"
+    );
+    let to = migrex_test_support::read_ddl(Dialect::Mysql, &ddl, "to.sql");
+    let files = write_models(Target::Prisma, &to.schema).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    save(out.path(), &files).unwrap();
+    let path = out.path().join("prisma/schema.prisma");
+    let (code, _, err) = engine(&node_dir, &["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}\n{}", files[0].contents);
+    assert!(
+        files[0].contents.contains("provider = \"mysql\""),
+        "{}",
+        files[0].contents
+    );
+    let back = read(Framework::Prisma, out.path(), Dialect::Mysql).unwrap();
+    assert_no_differences(
+        &format!(
+            "schema.prisma read back vs the SQL schema\n{}",
+            files[0].contents
+        ),
+        &back.loaded.schema,
+        &to.schema,
+    );
+    // What Prisma builds from the written schema is the database the SQL builds.
+    let Some(db) = TestDb::new(Dialect::Mysql) else {
+        return;
+    };
+    db.run(&mysql_sql(&path));
+    assert_no_differences(
+        "MariaDB built from the written schema vs the SQL schema",
+        &db.introspect().schema,
+        &to.schema,
+    );
 }
 
 #[test]

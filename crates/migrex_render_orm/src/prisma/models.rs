@@ -3,11 +3,17 @@
 //! columns (`@map` likewise), both sides of every relation, and `map:` on keys and indexes
 //! whose names differ from the ones Prisma derives. Reading the result with migrex's Prisma
 //! reader gives back the schema (tested, and validated by prisma-schema-wasm).
+//!
+//! On MySQL, types map back through `SCALAR_TYPE_DEFAULTS` (a plain scalar) or `@db.*`, each
+//! inline `ENUM(...)` column gets its own enum named `<table>_<column>` as `prisma db pull` names
+//! it, the primary key never takes `map:` (it is always `PRIMARY`), prefix lengths and sort
+//! orders become `length:`/`sort:`, FULLTEXT indexes `@@fulltext`, and a JSON column's default,
+//! which Prisma never writes on MySQL, is left as a comment.
 
 use crate::WriteError;
 use migrex_model::{
-    Column, ColumnType, Dialect, FkAction, ForeignKey, Identity, IndexKey, QualifiedName, Schema,
-    Table, TextKind,
+    BinaryKind, Column, ColumnType, Dialect, FkAction, ForeignKey, Identity, IndexKey,
+    QualifiedName, Schema, Table, TextKind,
 };
 use migrex_source_orm::prisma::ddl::constraint_name;
 use std::collections::{BTreeMap, HashSet};
@@ -59,6 +65,136 @@ struct Names {
     models: BTreeMap<QualifiedName, String>,
     /// Enum -> Prisma enum name.
     enums: BTreeMap<QualifiedName, String>,
+    /// MySQL inline `ENUM(...)` columns -> the Prisma enum declared for each (named
+    /// `<table>_<column>`, as `prisma db pull` names them).
+    column_enums: BTreeMap<(QualifiedName, String), (String, Vec<String>)>,
+}
+
+/// The Prisma type of a MySQL column: the scalar whose default native type it is
+/// (`mysql_datamodel_connector.rs` `SCALAR_TYPE_DEFAULTS`), else the scalar with `@db.*`.
+fn mysql_field_type(ty: &ColumnType) -> (String, bool, Option<String>) {
+    let plain = |s: &str| (s.to_string(), false, None);
+    let native = |s: &str, n: &str| (s.to_string(), false, Some(format!("@db.{n}")));
+    let int = |unsigned: bool, signed: &str| {
+        if unsigned {
+            format!("Unsigned{signed}")
+        } else {
+            signed.to_string()
+        }
+    };
+    let prec = |p: &Option<u32>| format!("({})", p.unwrap_or(0));
+    match ty {
+        // BOOLEAN is tinyint(1), the Boolean scalar's default native type.
+        ColumnType::Integer {
+            bytes: 1,
+            unsigned: false,
+            display_width: Some(1),
+            zerofill: false,
+        } => plain("Boolean"),
+        ColumnType::Integer {
+            bytes,
+            unsigned,
+            display_width: None,
+            zerofill: false,
+        } => match (bytes, unsigned) {
+            (4, false) => plain("Int"),
+            (8, false) => plain("BigInt"),
+            (8, true) => native("BigInt", "UnsignedBigInt"),
+            (4, true) => native("Int", "UnsignedInt"),
+            (3, u) => native("Int", &int(*u, "MediumInt")),
+            (2, u) => native("Int", &int(*u, "SmallInt")),
+            (_, u) => native("Int", &int(*u, "TinyInt")),
+        },
+        ColumnType::Decimal {
+            precision: Some(65),
+            scale: Some(30),
+            unsigned: false,
+        } => plain("Decimal"),
+        ColumnType::Decimal {
+            precision: Some(p),
+            scale,
+            unsigned: false,
+        } => native("Decimal", &format!("Decimal({p}, {})", scale.unwrap_or(0))),
+        ColumnType::Float {
+            bytes: 8,
+            unsigned: false,
+        } => plain("Float"),
+        ColumnType::Float {
+            bytes: 4,
+            unsigned: false,
+        } => native("Float", "Float"),
+        ColumnType::Text {
+            kind: TextKind::Varchar,
+            max_len: Some(191),
+        } => plain("String"),
+        ColumnType::Text {
+            kind: TextKind::Varchar,
+            max_len: Some(n),
+        } => native("String", &format!("VarChar({n})")),
+        ColumnType::Text {
+            kind: TextKind::Char,
+            max_len,
+        } => native("String", &format!("Char({})", max_len.unwrap_or(1))),
+        ColumnType::Text { kind, max_len: _ } if *kind != TextKind::Varchar => native(
+            "String",
+            match kind {
+                TextKind::TinyText => "TinyText",
+                TextKind::MediumText => "MediumText",
+                TextKind::LongText => "LongText",
+                _ => "Text",
+            },
+        ),
+        ColumnType::Binary {
+            kind: BinaryKind::LongBlob,
+            ..
+        } => plain("Bytes"),
+        ColumnType::Binary {
+            kind: kind @ (BinaryKind::Binary | BinaryKind::VarBinary),
+            max_len: Some(n),
+        } => native(
+            "Bytes",
+            &format!(
+                "{}({n})",
+                if *kind == BinaryKind::Binary {
+                    "Binary"
+                } else {
+                    "VarBinary"
+                }
+            ),
+        ),
+        ColumnType::Binary {
+            kind: kind @ (BinaryKind::TinyBlob | BinaryKind::Blob | BinaryKind::MediumBlob),
+            ..
+        } => native("Bytes", &format!("{kind:?}")),
+        ColumnType::Bit {
+            varying: false,
+            len,
+        } => match len.unwrap_or(1) {
+            1 => native("Boolean", "Bit(1)"),
+            n => native("Bytes", &format!("Bit({n})")),
+        },
+        ColumnType::Date => native("DateTime", "Date"),
+        ColumnType::Time { precision, .. } => {
+            native("DateTime", &format!("Time{}", prec(precision)))
+        }
+        ColumnType::DateTime { precision: Some(3) } => plain("DateTime"),
+        ColumnType::DateTime { precision } => {
+            native("DateTime", &format!("DateTime{}", prec(precision)))
+        }
+        ColumnType::Timestamp { precision, .. } => {
+            native("DateTime", &format!("Timestamp{}", prec(precision)))
+        }
+        ColumnType::Year => native("Int", "Year"),
+        ColumnType::Json { .. } => plain("Json"),
+        other => (
+            format!(
+                "Unsupported({})",
+                string(&migrex_dialect::format_type(Dialect::Mysql, other))
+            ),
+            false,
+            None,
+        ),
+    }
 }
 
 /// The Prisma type (scalar or enum), list flag, and native type attribute of a column.
@@ -66,6 +202,7 @@ fn field_type(dialect: Dialect, ty: &ColumnType, names: &Names) -> (String, bool
     let plain = |s: &str| (s.to_string(), false, None);
     let native = |s: &str, n: String| (s.to_string(), false, Some(format!("@db.{n}")));
     match dialect {
+        Dialect::Mysql => mysql_field_type(ty),
         Dialect::Sqlite => {
             let ColumnType::Other { name } = ty else {
                 return (
@@ -179,6 +316,22 @@ fn field_type(dialect: Dialect, ty: &ColumnType, names: &Names) -> (String, bool
     }
 }
 
+/// A column's arguments in an index list: `(length: 10, sort: Desc)`, or nothing.
+fn part_args(p: &migrex_model::IndexPart) -> String {
+    let mut args = Vec::new();
+    if let Some(n) = p.prefix_len {
+        args.push(format!("length: {n}"));
+    }
+    if p.descending {
+        args.push("sort: Desc".to_string());
+    }
+    if args.is_empty() {
+        String::new()
+    } else {
+        format!("({})", args.join(", "))
+    }
+}
+
 /// `@default(...)` for a column, from its default expression.
 fn default_attr(
     dialect: Dialect,
@@ -205,6 +358,36 @@ fn default_attr(
     }
     let bare = bare.trim_start_matches('(').trim_end_matches(')');
     let dbgen = || Some(format!("@default(dbgenerated({}))", string(&sql)));
+    if dialect == Dialect::Mysql {
+        // `now()` is CURRENT_TIMESTAMP(p) with the column's precision (`render_default`), 3
+        // for a plain DateTime.
+        let lower = bare.to_ascii_lowercase();
+        if let Some(p) = lower
+            .strip_prefix("current_timestamp")
+            .or_else(|| lower.strip_prefix("now"))
+        {
+            let p: u32 = p
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+                .parse()
+                .unwrap_or(0);
+            let column = match &col.ty {
+                ColumnType::DateTime { precision }
+                | ColumnType::Timestamp { precision, .. }
+                | ColumnType::Time { precision, .. } => Some(precision.unwrap_or(0)),
+                _ => None,
+            };
+            return if prisma_ty == "DateTime" && column == Some(p) {
+                Some("@default(now())".into())
+            } else {
+                dbgen()
+            };
+        }
+        if prisma_ty == "Boolean" && (bare == "1" || bare == "0") {
+            return Some(format!("@default({})", bare == "1"));
+        }
+    }
     if bare.eq_ignore_ascii_case("CURRENT_TIMESTAMP") || bare.eq_ignore_ascii_case("now()") {
         return if prisma_ty == "DateTime" {
             Some("@default(now())".into())
@@ -380,8 +563,9 @@ fn implicit_m2m(
                 .zip(cols)
                 .all(|(p, c)| p.key == IndexKey::Column(c.to_string()) && !p.descending)
     };
+    // SQLite and MySQL keep a unique index on (A, B); PostgreSQL a primary key.
     let indexes_ok = match dialect {
-        Dialect::Sqlite => {
+        Dialect::Sqlite | Dialect::Mysql => {
             let ab = constraint_name(dialect, &qn.name, &["AB"], "unique");
             t.primary_key.is_none()
                 && t.indexes.len() == 2
@@ -433,6 +617,7 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
     let mut names = Names {
         models: BTreeMap::new(),
         enums: BTreeMap::new(),
+        column_enums: BTreeMap::new(),
     };
     for (qn, _) in schema.tables() {
         let n = unique_name(ident(&qn.name));
@@ -444,6 +629,16 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
             names
                 .enums
                 .insert(QualifiedName::new(ns.clone(), e.clone()), name);
+        }
+    }
+    for (qn, t) in schema.tables() {
+        for c in t.columns.values() {
+            if let ColumnType::Enum { values } = &c.ty {
+                let name = unique_name(ident(&format!("{}_{}", qn.name, c.name)));
+                names
+                    .column_enums
+                    .insert((qn.clone(), c.name.clone()), (name, values.clone()));
+            }
         }
     }
 
@@ -461,6 +656,18 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
     }
     out.push_str("}\n");
 
+    for (name, values) in names.column_enums.values() {
+        writeln!(out, "\nenum {name} {{").ok();
+        for v in values {
+            let id = ident(v);
+            if &id == v {
+                writeln!(out, "  {v}").ok();
+            } else {
+                writeln!(out, "  {id} @map({})", string(v)).ok();
+            }
+        }
+        out.push_str("}\n");
+    }
     for (qn, name) in &names.enums {
         let e = &schema.namespaces[&qn.namespace].enums[&qn.name];
         writeln!(out, "\nenum {name} {{").ok();
@@ -557,22 +764,31 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
         let single_pk = t.primary_key.as_ref().filter(|p| p.columns.len() == 1);
         let map_arg = |name: Option<&str>, default: &str| -> String {
             match name {
-                Some(n) if n != default && dialect != Dialect::Mysql => {
-                    format!("map: {}", string(n))
-                }
+                Some(n) if n != default => format!("map: {}", string(n)),
                 _ => String::new(),
             }
         };
+        // MySQL's primary key is always PRIMARY: psl refuses `map:` on it there.
+        let pk_name = t
+            .primary_key
+            .as_ref()
+            .and_then(|p| p.name.as_deref())
+            .filter(|_| dialect != Dialect::Mysql);
         // Single-column unique indexes become @unique on the field.
         let mut field_unique: BTreeMap<String, String> = BTreeMap::new();
         for c in t.columns.values() {
-            let (ty, list, native) = field_type(dialect, &c.ty, &names);
+            let inline_enum = names.column_enums.get(&(qn.clone(), c.name.clone()));
+            let (ty, list, native) = match inline_enum {
+                Some((name, _)) => (name.clone(), false, None),
+                None => field_type(dialect, &c.ty, &names),
+            };
             let enum_values = match &c.ty {
                 ColumnType::UserDefined { name } => schema
                     .namespaces
                     .get(&name.namespace)
                     .and_then(|n| n.enums.get(&name.name))
                     .map(|e| e.values.as_slice()),
+                ColumnType::Enum { values } => Some(values.as_slice()),
                 _ => None,
             };
             let field = &field_of[&c.name];
@@ -589,14 +805,22 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
             if let Some(pk) = single_pk
                 && pk.columns[0] == c.name
             {
-                let m = map_arg(pk.name.as_deref(), &pk_default);
+                let m = map_arg(pk_name, &pk_default);
                 line.push_str(&if m.is_empty() {
                     " @id".to_string()
                 } else {
                     format!(" @id({m})")
                 });
             }
-            if let Some(d) = default_attr(dialect, c, &ty, enum_values) {
+            // Prisma writes no JSON default on MySQL, and binary ones only as dbgenerated
+            // (`render_column`): such a default cannot be carried by the schema.
+            let lost_default = dialect == Dialect::Mysql && c.default.is_some() && ty == "Json";
+            if lost_default {
+                lines.push(format!(
+                    "// the default of column {} is not expressible in Prisma on MySQL",
+                    c.name
+                ));
+            } else if let Some(d) = default_attr(dialect, c, &ty, enum_values) {
                 line.push(' ');
                 line.push_str(&d);
             }
@@ -610,17 +834,29 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
             field_unique.insert(c.name.clone(), line);
         }
         // Unique constraints and unique indexes.
-        let mut uniques: Vec<(Option<&str>, Vec<String>)> = t
+        // Each with its columns and their Prisma arguments (`(length: 10, sort: Desc)`, MySQL).
+        type UniqueSpec<'t> = (Option<&'t str>, Vec<String>, Vec<String>);
+        let mut uniques: Vec<UniqueSpec> = t
             .uniques
             .iter()
-            .map(|u| (u.name.as_deref(), u.columns.clone()))
+            .map(|u| {
+                let args = vec![String::new(); u.columns.len()];
+                (u.name.as_deref(), u.columns.clone(), args)
+            })
             .collect();
         for i in &t.indexes {
-            let cols: Option<Vec<String>> = i
+            let cols: Option<Vec<(String, String)>> = i
                 .parts
                 .iter()
                 .map(|p| match &p.key {
-                    IndexKey::Column(c) if !p.descending => Some(c.clone()),
+                    IndexKey::Column(c)
+                        if p.collation.is_none()
+                            && p.opclass.is_none()
+                            && (dialect == Dialect::Mysql
+                                || (!p.descending && p.prefix_len.is_none())) =>
+                    {
+                        Some((c.clone(), part_args(p)))
+                    }
                     _ => None,
                 })
                 .collect();
@@ -629,10 +865,11 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
                 && i.method.is_none()
                 && let Some(cols) = cols
             {
-                uniques.push((Some(i.name.as_str()), cols));
+                let (cols, args) = cols.into_iter().unzip();
+                uniques.push((Some(i.name.as_str()), cols, args));
             }
         }
-        for (name, cols) in &uniques {
+        for (name, cols, args) in &uniques {
             let default = constraint_name(
                 dialect,
                 &qn.name,
@@ -641,6 +878,7 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
             );
             let m = map_arg(*name, &default);
             if let [one] = cols.as_slice()
+                && args[0].is_empty()
                 && let Some(line) = field_unique.get_mut(one)
                 && !line.contains(" @unique")
             {
@@ -651,7 +889,11 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
                 });
                 continue;
             }
-            let fields: Vec<&str> = cols.iter().map(|c| field_of[c].as_str()).collect();
+            let fields: Vec<String> = cols
+                .iter()
+                .zip(args)
+                .map(|(c, a)| format!("{}{a}", field_of[c]))
+                .collect();
             block.push(format!(
                 "@@unique([{}]{})",
                 fields.join(", "),
@@ -780,7 +1022,7 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
             && pk.columns.len() > 1
         {
             let fields: Vec<&str> = pk.columns.iter().map(|c| field_of[c].as_str()).collect();
-            let m = map_arg(pk.name.as_deref(), &pk_default);
+            let m = map_arg(pk_name, &pk_default);
             block.insert(
                 0,
                 format!(
@@ -795,25 +1037,34 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
             );
         }
         for i in &t.indexes {
-            if i.unique && uniques.iter().any(|(n, _)| *n == Some(i.name.as_str())) {
+            if i.unique && uniques.iter().any(|(n, _, _)| *n == Some(i.name.as_str())) {
                 continue;
             }
             let parts: Option<Vec<String>> = i
                 .parts
                 .iter()
                 .map(|p| match &p.key {
-                    IndexKey::Column(c) if p.collation.is_none() && p.opclass.is_none() => {
-                        Some(if p.descending {
-                            format!("{}(sort: Desc)", field_of[c])
-                        } else {
-                            field_of[c].clone()
-                        })
+                    IndexKey::Column(c)
+                        if p.collation.is_none()
+                            && p.opclass.is_none()
+                            && (p.prefix_len.is_none() || dialect == Dialect::Mysql) =>
+                    {
+                        Some(format!("{}{}", field_of[c], part_args(p)))
                     }
                     _ => None,
                 })
                 .collect();
+            // MySQL FULLTEXT indexes are `@@fulltext` (no per-column arguments).
+            let fulltext = dialect == Dialect::Mysql
+                && i.method
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case("fulltext"))
+                && i.parts
+                    .iter()
+                    .all(|p| !p.descending && p.prefix_len.is_none());
             // PostgreSQL access methods Prisma names with `type:`.
             let method = match i.method.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                _ if fulltext => Some(""),
                 None => Some(""),
                 Some(_) if dialect != Dialect::Postgres => None,
                 Some("btree") => Some(""),
@@ -843,7 +1094,8 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
             let default = constraint_name(dialect, &qn.name, &cols, "idx");
             let m = map_arg(Some(&i.name), &default);
             block.push(format!(
-                "@@index([{}]{}{method})",
+                "@@{}([{}]{}{method})",
+                if fulltext { "fulltext" } else { "index" },
                 parts.join(", "),
                 if m.is_empty() {
                     String::new()
@@ -868,7 +1120,7 @@ pub fn schema_prisma(schema: &Schema) -> Result<String, WriteError> {
         if t.primary_key.is_none()
             && !uniques
                 .iter()
-                .any(|(_, c)| c.iter().all(|c| !t.columns[c].nullable))
+                .any(|(_, c, _)| c.iter().all(|c| !t.columns[c].nullable))
         {
             block.push("@@ignore".into());
         }

@@ -21,21 +21,21 @@ pub const SCALARS: [&str; 9] = [
 /// Where a generated object came from, for provenance (`table public.users` -> file:line:col).
 pub type Origins = Vec<(String, String)>;
 
-struct Ctx<'a> {
-    files: &'a [File],
-    dialect: Dialect,
-    provider: Dialect,
-    default_ns: String,
+pub(super) struct Ctx<'a> {
+    pub(super) files: &'a [File],
+    pub(super) dialect: Dialect,
+    pub(super) provider: Dialect,
+    pub(super) default_ns: String,
 }
 
-struct ModelRef<'a> {
-    file: &'a File,
-    block: &'a Block,
-    table: String,
-    ns: String,
+pub(super) struct ModelRef<'a> {
+    pub(super) file: &'a File,
+    pub(super) block: &'a Block,
+    pub(super) table: String,
+    pub(super) ns: String,
 }
 
-fn err(file: &File, pos: Pos, msg: String) -> OrmError {
+pub(super) fn err(file: &File, pos: Pos, msg: String) -> OrmError {
     OrmError::at(&file.path, &file.text, pos.line, pos.column, msg)
 }
 
@@ -43,7 +43,7 @@ fn q(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-fn lit(s: &str) -> String {
+pub(super) fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -74,7 +74,11 @@ pub fn constraint_name(dialect: Dialect, table: &str, columns: &[&str], suffix: 
     format!("{base}_{suffix}")
 }
 
-fn str_arg<'b>(file: &File, arg: Option<&'b Arg>, what: &str) -> Result<Option<&'b str>, OrmError> {
+pub(super) fn str_arg<'b>(
+    file: &File,
+    arg: Option<&'b Arg>,
+    what: &str,
+) -> Result<Option<&'b str>, OrmError> {
     match arg {
         None => Ok(None),
         Some(a) => match &a.value {
@@ -85,7 +89,7 @@ fn str_arg<'b>(file: &File, arg: Option<&'b Arg>, what: &str) -> Result<Option<&
 }
 
 /// The database name of a model, field or enum value (`@map`/`@@map`), else its own.
-fn mapped<'b>(
+pub(super) fn mapped<'b>(
     file: &File,
     attr: Option<&'b super::parse::Attribute>,
     own: &'b str,
@@ -98,10 +102,10 @@ fn mapped<'b>(
 
 /// A field named in a list argument: its name, its arguments (`title(sort: Desc)`), and the
 /// argument's position.
-type NamedField<'b> = (String, Option<&'b [Arg]>, Pos);
+pub(super) type NamedField<'b> = (String, Option<&'b [Arg]>, Pos);
 
 /// The `fields: [a, b]` style list of field names in an argument.
-fn name_list<'b>(file: &File, arg: &'b Arg) -> Result<Vec<NamedField<'b>>, OrmError> {
+pub(super) fn name_list<'b>(file: &File, arg: &'b Arg) -> Result<Vec<NamedField<'b>>, OrmError> {
     let items = match &arg.value {
         Value::Array(items) => items.iter().collect::<Vec<_>>(),
         single => vec![single],
@@ -116,14 +120,14 @@ fn name_list<'b>(file: &File, arg: &'b Arg) -> Result<Vec<NamedField<'b>>, OrmEr
         .collect()
 }
 
-fn is_model(ctx: &Ctx, name: &str) -> bool {
+pub(super) fn is_model(ctx: &Ctx, name: &str) -> bool {
     ctx.files
         .iter()
         .flat_map(|f| &f.blocks)
         .any(|b| matches!(b.kind, BlockKind::Model | BlockKind::View) && b.name == name)
 }
 
-fn enum_block<'a>(ctx: &Ctx<'a>, name: &str) -> Option<(&'a File, &'a Block)> {
+pub(super) fn enum_block<'a>(ctx: &Ctx<'a>, name: &str) -> Option<(&'a File, &'a Block)> {
     ctx.files.iter().find_map(|f| {
         f.blocks
             .iter()
@@ -150,7 +154,7 @@ fn qualified(ctx: &Ctx, ns: &str, name: &str) -> String {
 }
 
 /// The models (tables) of the schema, in file order.
-fn models<'a>(ctx: &Ctx<'a>) -> Result<Vec<ModelRef<'a>>, OrmError> {
+pub(super) fn models<'a>(ctx: &Ctx<'a>) -> Result<Vec<ModelRef<'a>>, OrmError> {
     let mut out = Vec::new();
     for file in ctx.files {
         for block in &file.blocks {
@@ -171,11 +175,11 @@ fn models<'a>(ctx: &Ctx<'a>) -> Result<Vec<ModelRef<'a>>, OrmError> {
     Ok(out)
 }
 
-fn column_name<'b>(file: &File, field: &'b Field) -> Result<&'b str, OrmError> {
+pub(super) fn column_name<'b>(file: &File, field: &'b Field) -> Result<&'b str, OrmError> {
     mapped(file, field.attribute("map"), &field.name)
 }
 
-fn num_args(file: &File, a: &super::parse::Attribute) -> Result<Vec<String>, OrmError> {
+pub(super) fn num_args(file: &File, a: &super::parse::Attribute) -> Result<Vec<String>, OrmError> {
     a.args
         .iter()
         .map(|arg| match &arg.value {
@@ -313,7 +317,7 @@ fn column_type(ctx: &Ctx, file: &File, field: &Field, serial: bool) -> Result<St
     Ok(base)
 }
 
-fn enum_values(file: &File, e: &Block) -> Result<Vec<String>, OrmError> {
+pub(super) fn enum_values(file: &File, e: &Block) -> Result<Vec<String>, OrmError> {
     e.fields
         .iter()
         .map(|v| mapped(file, v.attribute("map"), &v.name).map(str::to_string))
@@ -392,7 +396,7 @@ fn default_sql(ctx: &Ctx, file: &File, field: &Field) -> Result<Option<String>, 
     }
 }
 
-fn is_autoincrement(field: &Field) -> bool {
+pub(super) fn is_autoincrement(field: &Field) -> bool {
     field
         .attribute("default")
         .and_then(|a| a.arg_or_first("value"))
@@ -400,7 +404,7 @@ fn is_autoincrement(field: &Field) -> bool {
 }
 
 /// A relation field's opposite field in the other model.
-fn relation_name(field: &Field) -> Option<String> {
+pub(super) fn relation_name(field: &Field) -> Option<String> {
     let a = field.attribute("relation")?;
     a.arg_or_first("name")
         .and_then(|a| a.value.as_str().map(str::to_string))
@@ -415,7 +419,11 @@ struct Fk {
     on_update: &'static str,
 }
 
-fn action(file: &File, arg: Option<&Arg>, default: &'static str) -> Result<&'static str, OrmError> {
+pub(super) fn action(
+    file: &File,
+    arg: Option<&Arg>,
+    default: &'static str,
+) -> Result<&'static str, OrmError> {
     let Some(arg) = arg else { return Ok(default) };
     Ok(match &arg.value {
         Value::Ident(a) => match a.as_str() {
@@ -438,7 +446,12 @@ fn action(file: &File, arg: Option<&Arg>, default: &'static str) -> Result<&'sta
 
 /// A relation field without `fields`: the other side must hold the foreign key, which only a
 /// singular field with `fields` can (Prisma's "bad relation" errors, at this field).
-fn check_other_side(ctx: &Ctx, file: &File, model: &Block, field: &Field) -> Result<(), OrmError> {
+pub(super) fn check_other_side(
+    ctx: &Ctx,
+    file: &File,
+    model: &Block,
+    field: &Field,
+) -> Result<(), OrmError> {
     let ty = field.ty.as_ref().expect("model fields have types");
     let name = relation_name(field);
     let other = ctx
@@ -494,6 +507,7 @@ pub fn schema_sql(
         },
     };
     let models = models(&ctx)?;
+    let fks_on = uses_foreign_keys(files);
     let loc =
         |file: &File, pos: Pos| format!("{}:{}:{}", file.path.display(), pos.line, pos.column);
     let mut origins: Origins = Vec::new();
@@ -646,6 +660,10 @@ pub fn schema_sql(
                         "fkey",
                     ),
                 };
+                // relationMode = "prisma": the client emulates relations, no foreign keys.
+                if !fks_on {
+                    continue;
+                }
                 table_fks.push(Fk {
                     name,
                     columns,
@@ -752,8 +770,13 @@ pub fn schema_sql(
             };
             let parts = name_list(file, fields)?;
             let columns = columns_of(&parts)?;
-            // `name:` is the client's name for a compound key; only `map:` names the index.
-            let name = match str_arg(file, a.arg("map"), "map")? {
+            // `name:` is the client's name for a compound key; only `map:` names the index,
+            // except on `@@index`, where psl reads a lone legacy `name:` as `map:`.
+            let map = match a.arg("map") {
+                None if a.name == "index" => a.arg("name"),
+                m => m,
+            };
+            let name = match str_arg(file, map, "map")? {
                 Some(n) => n.to_string(),
                 None => constraint_name(
                     dialect,
@@ -982,8 +1005,10 @@ pub fn schema_sql(
             format!("\"B\" {b_ty} NOT NULL"),
         ];
         if dialect == Dialect::Sqlite {
-            cols.push(fk("A", a_model, &a_col));
-            cols.push(fk("B", b_model, &b_col));
+            if fks_on {
+                cols.push(fk("A", a_model, &a_col));
+                cols.push(fk("B", b_model, &b_col));
+            }
             writeln!(
                 indexes,
                 "CREATE UNIQUE INDEX {} ON {tq}(\"A\", \"B\");\n",
@@ -995,8 +1020,10 @@ pub fn schema_sql(
                 "CONSTRAINT {} PRIMARY KEY (\"A\",\"B\")",
                 q(&constraint_name(dialect, table, &["AB"], "pkey"))
             ));
-            writeln!(fks, "ALTER TABLE {tq} ADD {};\n", fk("A", a_model, &a_col)).ok();
-            writeln!(fks, "ALTER TABLE {tq} ADD {};\n", fk("B", b_model, &b_col)).ok();
+            if fks_on {
+                writeln!(fks, "ALTER TABLE {tq} ADD {};\n", fk("A", a_model, &a_col)).ok();
+                writeln!(fks, "ALTER TABLE {tq} ADD {};\n", fk("B", b_model, &b_col)).ok();
+            }
         }
         writeln!(
             indexes,
@@ -1026,6 +1053,22 @@ pub fn provider(files: &[File]) -> Option<(String, &File, Pos)> {
             _ => None,
         }
     })
+}
+
+/// Whether the datasource's `relationMode` (formerly `referentialIntegrity`) leaves relations
+/// to the database: `"prisma"` emulates them in the client, and the schema engine then writes no
+/// foreign keys at all (`sql_schema_calculator`: `push_inline_relations` and the join tables'
+/// keys only when `relation_mode().uses_foreign_keys()`).
+pub fn uses_foreign_keys(files: &[File]) -> bool {
+    !files
+        .iter()
+        .flat_map(|f| &f.blocks)
+        .filter(|b| b.kind == BlockKind::Datasource)
+        .flat_map(|b| &b.fields)
+        .any(|e| {
+            matches!(e.name.as_str(), "relationMode" | "referentialIntegrity")
+                && matches!(&e.value, Some(Value::Str(s)) if s == "prisma")
+        })
 }
 
 /// The dialect a datasource provider names.
