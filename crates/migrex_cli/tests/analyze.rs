@@ -3,7 +3,7 @@
 //! analysis rules, and an ERD written as PNG and Mermaid.
 
 mod common;
-use common::{migrex, stdout, write};
+use common::{assert_valid_sarif, migrex, stdout, write};
 
 use serde_json::Value;
 
@@ -64,6 +64,7 @@ fn findings_relationships_and_exit_codes() {
         "--fail-on",
         "error",
     ]);
+    assert_valid_sarif(&[&stdout(&o)]);
     let v: Value = serde_json::from_str(&stdout(&o)).expect("SARIF");
     assert_eq!(v["version"], "2.1.0");
     assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
@@ -162,6 +163,7 @@ fn workload_advice() {
         "--fail-on",
         "error",
     ]);
+    assert_valid_sarif(&[&stdout(&o)]);
     let v: Value = serde_json::from_str(&stdout(&o)).expect("SARIF");
     let run = &v["runs"][0];
     let advice: Vec<&Value> = run["results"]

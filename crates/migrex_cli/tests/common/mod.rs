@@ -28,3 +28,30 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Checks SARIF logs against the SARIF 2.1.0 JSON schema of Microsoft's SARIF SDK (npm, installed
+/// by scripts/orm-env; `MIGREX_SARIF` names the folder). Skips when unset, unless servers and
+/// runners are required.
+pub fn assert_valid_sarif(logs: &[&str]) {
+    let Some(node_dir) = migrex_test_support::runner("MIGREX_SARIF") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sarif/validate.cjs").to_string(),
+        node_dir.display().to_string(),
+    ];
+    for (i, log) in logs.iter().enumerate() {
+        args.push(write(dir.path(), &format!("log{i}.sarif"), log));
+    }
+    let o = std::process::Command::new("node")
+        .args(&args)
+        .output()
+        .expect("run node");
+    assert!(
+        o.status.success(),
+        "SARIF schema errors:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+}
