@@ -422,6 +422,28 @@ pub fn verify_with(
     )?)
 }
 
+/// Proves `migration` as rendered (online or plain, for its server target) on a scratch
+/// database: FROM loaded, its up steps give TO, its down steps give FROM again.
+pub fn verify_migration(
+    migration: &Migration,
+    from: &Loaded,
+    to: &Loaded,
+    dev: Option<&str>,
+) -> Result<VerifyReport, Error> {
+    same_dialect(from, to)?;
+    let scratch = match dev {
+        Some(url) => Scratch::Server(url.to_string()),
+        None => Scratch::SqliteTemp,
+    };
+    Ok(migrex_apply::verify_rendered(
+        &from.schema,
+        &to.schema,
+        &migration.up_sql,
+        &migration.down_sql,
+        &scratch,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

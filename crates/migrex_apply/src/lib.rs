@@ -13,7 +13,7 @@ mod verify;
 
 pub use online::{ApplyOptions, apply_with, is_lock_timeout};
 
-pub use verify::{Scratch, VerifyReport, verify};
+pub use verify::{Scratch, VerifyReport, verify, verify_rendered};
 
 pub use exec::{
     DownMode, ExecOptions, ExecReport, MigrationFile, Outcome, Progress, StepOutcome, run_down,

@@ -3,7 +3,7 @@
 
 use crate::{ApplyError, apply};
 use migrex_model::{Dialect, Renames, Schema};
-use migrex_render_sql::render_plan;
+use migrex_render_sql::{RenderedStep, render_plan};
 use migrex_source_live::{Db, DbUrl};
 use serde::Serialize;
 
@@ -114,30 +114,58 @@ pub fn verify(
     renames: &Renames,
     scratch: &Scratch,
 ) -> Result<VerifyReport, ApplyError> {
+    let up = render_plan(&migrex_diff::plan(from, to, renames)).map_err(|e| e.to_string());
+    let down = render_plan(&migrex_diff::down(from, to, renames)).map_err(|e| e.to_string());
+    run(from, to, up, down, scratch)
+}
+
+/// `verify` of a migration already rendered: the steps exactly as they will run (an online
+/// plan's concurrent builds, NOT VALID constraints and batched backfills, or a plan for a given
+/// server version), not a plan made again from the schemas.
+pub fn verify_rendered(
+    from: &Schema,
+    to: &Schema,
+    up: &[RenderedStep],
+    down: &[RenderedStep],
+    scratch: &Scratch,
+) -> Result<VerifyReport, ApplyError> {
+    run(from, to, Ok(up.to_vec()), Ok(down.to_vec()), scratch)
+}
+
+type Steps = Result<Vec<RenderedStep>, String>;
+
+fn run(
+    from: &Schema,
+    to: &Schema,
+    up: Steps,
+    down: Steps,
+    scratch: &Scratch,
+) -> Result<VerifyReport, ApplyError> {
     let dialect = to.dialect;
     let sdb = ScratchDb::create(dialect, scratch)?;
     let mut db = Db::connect_url(sdb.url.clone())?;
-    let up = migrex_diff::plan(from, to, renames);
-    let down = migrex_diff::down(from, to, renames);
+    let count = |s: &Steps| s.as_ref().map_or(0, Vec::len);
     let mut report = VerifyReport {
         ok: false,
         dialect,
         scratch: sdb.url.to_string(),
-        up_steps: up.steps.len(),
-        down_steps: down.steps.len(),
+        up_steps: count(&up),
+        down_steps: count(&down),
         stages: Vec::new(),
     };
-    let stages: [(&str, migrex_model::Plan, &Schema); 3] = [
-        (
-            "load FROM",
-            migrex_diff::plan(&Schema::new(dialect), from, &Renames::default()),
-            from,
-        ),
+    let load = render_plan(&migrex_diff::plan(
+        &Schema::new(dialect),
+        from,
+        &Renames::default(),
+    ))
+    .map_err(|e| e.to_string());
+    let stages: [(&str, Steps, &Schema); 3] = [
+        ("load FROM", load, from),
         ("apply up, compare with TO", up, to),
         ("apply down, compare with FROM", down, from),
     ];
-    for (name, plan, expected) in stages {
-        let outcome = run_stage(&mut db, &plan, expected);
+    for (name, steps, expected) in stages {
+        let outcome = run_stage(&mut db, steps, expected);
         let ok = outcome.is_empty();
         report.stages.push(StageReport {
             name: name.to_string(),
@@ -152,9 +180,9 @@ pub fn verify(
     Ok(report)
 }
 
-/// Applies a plan and compares the database with `expected`; returns the differences.
-fn run_stage(db: &mut Db, plan: &migrex_model::Plan, expected: &Schema) -> Vec<String> {
-    let steps = match render_plan(plan) {
+/// Applies rendered steps and compares the database with `expected`; returns the differences.
+fn run_stage(db: &mut Db, steps: Steps, expected: &Schema) -> Vec<String> {
+    let steps = match steps {
         Ok(s) => s,
         Err(e) => return vec![format!("cannot render: {e}")],
     };

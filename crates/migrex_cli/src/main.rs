@@ -150,7 +150,7 @@ enum Command {
     /// Prove a migration on a scratch database: load FROM, apply up, compare with TO, apply down,
     /// compare with FROM.
     #[command(
-        after_help = "Examples:\n  migrex verify v1.sql v2.sql --dialect sqlite\n  migrex verify v1.sql v2.sql --dialect sqlite --rename users.name=full_name\n  migrex verify v1.sql v2.sql --dialect postgres --dev postgres://postgres@localhost/postgres\n\nSQLite uses a temporary file. PostgreSQL and MySQL need --dev: a server where migrex may\ncreate (and afterwards drop) its own scratch database."
+        after_help = "Examples:\n  migrex verify v1.sql v2.sql --dialect sqlite\n  migrex verify v1.sql v2.sql --dialect sqlite --rename users.name=full_name\n  migrex verify v1.sql v2.sql --dialect postgres --dev postgres://postgres@localhost/postgres\n  migrex verify v1.sql v2.sql --dialect postgres --online --dev postgres://postgres@localhost/postgres\n\nSQLite uses a temporary file. PostgreSQL and MySQL need --dev: a server where migrex may\ncreate (and afterwards drop) its own scratch database."
     )]
     Verify {
         from: String,
@@ -162,6 +162,10 @@ enum Command {
         dev: Option<String>,
         #[arg(long, value_enum, default_value = "human")]
         format: HumanOrJson,
+        /// Prove the online plan (`diff --online`: concurrent index builds, NOT VALID then
+        /// VALIDATE, batched backfills, expand/contract) instead of the plain one.
+        #[arg(long)]
+        online: bool,
         #[command(flatten)]
         renames: RenameOpts,
     },
@@ -606,7 +610,8 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 SqlOrJson::Json => println!("{}", plan_json(&m)),
             }
             if verify {
-                let report = migrex::verify_with(a, b, &renames, dev.as_deref())?;
+                // The migration as printed: the online plan when it is online.
+                let report = migrex::verify_migration(&m, a, b, dev.as_deref())?;
                 // With JSON on stdout the verdict goes to stderr, keeping stdout one document.
                 let verdict = verdict_text(&report);
                 if format == SqlOrJson::Json {
@@ -628,6 +633,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             dialect,
             dev,
             format,
+            online,
             renames,
         } => {
             let (a, b) = load_pair(&from, &to, dialect)?;
@@ -638,7 +644,16 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 .filter(|c| c.kind.asks() && !declined.contains(c))
                 .collect();
             print_rename_warnings(&migrex::rename_warnings(&b, &undecided));
-            let report = migrex::verify_with(&a, &b, &renames, dev.as_deref())?;
+            let report = if online {
+                let options = migrex::PlanOptions {
+                    online: true,
+                    ..Default::default()
+                };
+                let m = migrex::migration_with_options(&a, &b, &renames, &declined, &options)?;
+                migrex::verify_migration(&m, &a, &b, dev.as_deref())?
+            } else {
+                migrex::verify_with(&a, &b, &renames, dev.as_deref())?
+            };
             match format {
                 HumanOrJson::Json => println!("{}", to_json(&report)),
                 HumanOrJson::Human => print!("{}", verdict_text(&report)),

@@ -240,6 +240,93 @@ fn verify_on_live_servers() {
     }
 }
 
+/// `verify --online` proves the online plan (more steps than the plain one: NOT VALID then
+/// VALIDATE, a NOT NULL through a validated check, concurrent index builds) on the live servers,
+/// and `diff --online --verify` proves exactly what it printed.
+#[test]
+fn verify_online_proves_the_online_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            migrex_model::Dialect::Postgres,
+            "MIGREX_TEST_PG",
+            "CREATE TABLE a (id int PRIMARY KEY, email text);\nCREATE TABLE b (id int PRIMARY KEY, a_id int, n int);",
+            "CREATE TABLE a (id int PRIMARY KEY, email text NOT NULL, CONSTRAINT a_email_key UNIQUE (email));\nCREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a (id), n bigint CHECK (n >= 0));\nCREATE INDEX b_a_id ON b (a_id);",
+        ),
+        (
+            migrex_model::Dialect::Mysql,
+            "MIGREX_TEST_MYSQL",
+            "CREATE TABLE a (id int PRIMARY KEY, email varchar(100));",
+            "CREATE TABLE a (id int PRIMARY KEY, email varchar(100));\nCREATE INDEX a_email ON a (email);",
+        ),
+    ];
+    for (dialect, var, v1, v2) in cases {
+        if !migrex_test_support::available(dialect) {
+            continue;
+        }
+        let url = std::env::var(var).unwrap();
+        let f1 = write(dir.path(), &format!("{dialect}1.sql"), v1);
+        let f2 = write(dir.path(), &format!("{dialect}2.sql"), v2);
+        let steps = |online: bool| {
+            let mut args = vec![
+                "verify",
+                &f1,
+                &f2,
+                "--dialect",
+                dialect.name(),
+                "--dev",
+                &url,
+                "--format",
+                "json",
+            ];
+            if online {
+                args.push("--online");
+            }
+            let o = migrex(&args);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{dialect} online={online}: {}{}",
+                stdout(&o),
+                stderr(&o)
+            );
+            let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+            assert_eq!(v["ok"], true);
+            v["up_steps"].as_u64().unwrap()
+        };
+        let (plain, online) = (steps(false), steps(true));
+        if dialect == migrex_model::Dialect::Postgres {
+            assert!(
+                online > plain,
+                "{dialect}: online {online} steps, plain {plain}"
+            );
+        }
+        let o = migrex(&[
+            "diff",
+            &f1,
+            &f2,
+            "--dialect",
+            dialect.name(),
+            "--online",
+            "--verify",
+            "--dev",
+            &url,
+        ]);
+        let text = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{dialect}: {text}{}", stderr(&o));
+        assert!(
+            text.contains(&format!("PASS: up ({online} steps)")),
+            "{dialect}: {text}"
+        );
+        if dialect == migrex_model::Dialect::Postgres {
+            assert!(
+                text.contains("NOT VALID") && text.contains("CONCURRENTLY"),
+                "{text}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_rename_hint_that_keeps_the_old_column_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
