@@ -201,6 +201,9 @@ pub struct PlanOptions {
     pub batch_size: Option<u32>,
     /// Online plans: the lock timeout set before every step, in milliseconds (default 2000).
     pub lock_timeout_ms: Option<u64>,
+    /// Online plans: keep a column rename one `RENAME COLUMN` (running code that names the old
+    /// column fails from then on) instead of expand/contract.
+    pub plain_renames: bool,
 }
 
 /// An up and a down migration between two schemas.
@@ -288,6 +291,8 @@ pub fn migration_with_options(
         let online = migrex_diff::OnlineOptions {
             pg_major: target.effective_version().major,
             batch_size: options.batch_size.unwrap_or(1000),
+            mariadb: target.flavor == migrex_safety::Flavor::Mariadb,
+            plain_renames: options.plain_renames,
         };
         up = migrex_diff::online(up, &from.schema, &online);
         down = migrex_diff::online(down, &to.schema, &online);

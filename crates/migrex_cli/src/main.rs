@@ -130,6 +130,11 @@ enum Command {
         /// With --online: the lock timeout before every step, in milliseconds.
         #[arg(long, requires = "online", default_value_t = 2000)]
         lock_timeout: u64,
+        /// In an online plan, rename columns with one RENAME COLUMN instead of expand/contract
+        /// (a new column kept equal by a trigger until a deploy point): simpler, but running
+        /// code that names the old column fails from the rename on.
+        #[arg(long)]
+        plain_renames: bool,
         /// The server version the migration runs on (`16.4`, `8.0.36`, `10.11.6`): decides which
         /// online forms it may use; default: FROM's when it is a URL, else the oldest supported.
         #[arg(long, value_name = "V")]
@@ -484,6 +489,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             online_above,
             batch_size,
             lock_timeout,
+            plain_renames,
             server_version,
             flavor,
             target,
@@ -506,7 +512,11 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                     "note: online plan: {table} holds about {rows} rows (--online-above {online_above}); --plain for the plain plan"
                 );
             }
-            let server_target = if server_version.is_some() || flavor.is_some() {
+            // A live MySQL-dialect FROM says whether it is MariaDB, whose online forms differ.
+            let live_mysql = migrex::is_url(&from)
+                && b.schema.dialect == Dialect::Mysql
+                && (online || large.is_some());
+            let server_target = if server_version.is_some() || flavor.is_some() || live_mysql {
                 let server = if migrex::is_url(&from) {
                     Some(migrex::Db::connect(&from)?.server_version()?)
                 } else {
@@ -530,6 +540,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 online: online || large.is_some(),
                 batch_size: Some(batch_size),
                 lock_timeout_ms: Some(lock_timeout),
+                plain_renames,
             };
             let m = migrex::migration_with_options(a, b, &renames, &declined, &options)?;
             print_rename_warnings(&m.rename_warnings);

@@ -56,6 +56,10 @@ pub struct PlanArgs {
     /// Plan with online DDL (expand, backfill, contract) instead of the plain plan.
     #[arg(long)]
     online: bool,
+    /// With --online: rename columns with one RENAME COLUMN instead of expand/contract
+    /// (running code that names the old column fails from the rename on).
+    #[arg(long, requires = "online")]
+    plain_renames: bool,
     #[command(flatten)]
     renames: RenameOpts,
 }
@@ -352,6 +356,7 @@ pub fn run(args: PlanArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
     let options = migrex::PlanOptions {
         online: args.online,
         target: Some(target),
+        plain_renames: args.plain_renames,
         ..Default::default()
     };
     let m = migrex::migration_with_options(&a, &b, &renames, &declined, &options)?;

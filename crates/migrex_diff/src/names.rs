@@ -69,6 +69,45 @@ pub(crate) fn mentions(sql: &str, ident: &str) -> bool {
     false
 }
 
+/// `sql` with every whole identifier `ident` (as [`mentions`] finds it) replaced by `new`:
+/// quoted as `quote` does where it stood bare, bare inside quotes.
+pub(crate) fn replace_ident(
+    sql: &str,
+    ident: &str,
+    new: &str,
+    quote: impl Fn(&str) -> String,
+) -> String {
+    if ident.is_empty() || !sql.is_ascii() {
+        return sql.to_string();
+    }
+    let lower = sql.to_ascii_lowercase();
+    let ident_l = ident.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !in_string && bytes[i..].starts_with(ident_l.as_bytes()) {
+            let before_ok = i == 0 || !is_ident_byte(bytes[i - 1]);
+            let end = i + ident_l.len();
+            let after_ok = end >= bytes.len() || !is_ident_byte(bytes[end]);
+            if before_ok && after_ok {
+                let quoted = i > 0 && matches!(bytes[i - 1], b'"' | b'`');
+                out.push_str(&if quoted { new.to_string() } else { quote(new) });
+                i = end;
+                continue;
+            }
+        }
+        if b == b'\'' {
+            in_string = !in_string;
+        }
+        out.push(sql.as_bytes()[i] as char);
+        i += 1;
+    }
+    out
+}
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }

@@ -8,8 +8,8 @@
 
 use migrex_dialect::{format_type, quote_ident};
 use migrex_model::{
-    Change, Check, Column, ColumnType, Dialect, ForeignKey, IndexKey, IndexPart, OnlineOp, Phase,
-    Plan, QualifiedName, Schema, Step, Table, TextKind,
+    AlterAlgorithm, BinaryKind, Change, Check, Column, ColumnType, Dialect, ForeignKey, IndexKey,
+    IndexPart, OnlineOp, Phase, Plan, QualifiedName, Schema, Step, Table, TableOptions, TextKind,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +20,13 @@ pub struct OnlineOptions {
     pub pg_major: u32,
     /// Rows per backfill batch.
     pub batch_size: u32,
+    /// MySQL dialect: the server is MariaDB (10.11 rules: which changes are INSTANT, `NOCOPY`,
+    /// `LOCK=NONE` with INSTANT). False: MySQL 8.0, whose plans leave the algorithm to the
+    /// server where the two differ.
+    pub mariadb: bool,
+    /// Keep column renames as one `RENAME COLUMN` (running code that names the old column
+    /// fails from then on) instead of expand/contract.
+    pub plain_renames: bool,
 }
 
 impl Default for OnlineOptions {
@@ -27,8 +34,19 @@ impl Default for OnlineOptions {
         OnlineOptions {
             pg_major: 12,
             batch_size: 1000,
+            mariadb: false,
+            plain_renames: false,
         }
     }
+}
+
+/// What an expand/contract switches over to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Switch {
+    /// The same column with another type (the new column is renamed at the switch).
+    Type,
+    /// The column under a new name (the new column has it from the start).
+    Rename,
 }
 
 /// Turns `plan` (from `from`) into its online form.
@@ -68,6 +86,7 @@ pub fn online(plan: Plan, from: &Schema, options: &OnlineOptions) -> Plan {
             .change
             .table()
             .is_some_and(|t| !created.contains(t) && state.table(t).is_some());
+        let step = &retarget_check(step, &state);
         if !existing || !b.replace(step, &state) {
             b.push(step.change.clone(), step.phase, step.transactional);
         }
@@ -79,13 +98,21 @@ pub fn online(plan: Plan, from: &Schema, options: &OnlineOptions) -> Plan {
             }
         }
         last_of.insert(step.id, b.steps.len());
-        // The state before the next step (the plain change's meaning).
+        // The state before the next step: what the online steps did (a renamed column's checks
+        // are over the new name), else the plain change's meaning.
+        let emitted = Plan {
+            dialect,
+            steps: b.steps[start..].to_vec(),
+            notes: Vec::new(),
+        };
         let one = Plan {
             dialect,
             steps: vec![step.clone()],
             notes: Vec::new(),
         };
-        if let Ok(next) = crate::simulate::run(&state, &one) {
+        if let Ok(next) =
+            crate::simulate::run(&state, &emitted).or_else(|_| crate::simulate::run(&state, &one))
+        {
             state = next;
         }
     }
@@ -132,6 +159,132 @@ impl Builder {
 
     fn plain(&mut self, change: Change, phase: Phase) {
         self.push(change, phase, true);
+    }
+
+    /// MySQL: `change` as one ALTER TABLE with its `ALGORITHM=` (and `LOCK=NONE`) clause.
+    fn group(
+        &mut self,
+        table: &QualifiedName,
+        change: Change,
+        algorithm: Option<AlterAlgorithm>,
+        lock_none: bool,
+        phase: Phase,
+    ) {
+        let description = change.describe();
+        self.op(
+            table,
+            OnlineOp::Group {
+                description,
+                changes: vec![change],
+                algorithm,
+                lock_none,
+            },
+            phase,
+        );
+    }
+
+    /// The schema after the plain `step`.
+    fn after(&self, state: &Schema, step: &Step) -> Option<Schema> {
+        let one = Plan {
+            dialect: self.dialect,
+            steps: vec![step.clone()],
+            notes: Vec::new(),
+        };
+        crate::simulate::run(state, &one).ok()
+    }
+
+    /// A column rename on a table with rows: expand/contract, so that code naming either
+    /// column keeps working across the deploy; else the plain rename (MariaDB: INSTANT).
+    fn rename_column(
+        &mut self,
+        step: &Step,
+        table: &QualifiedName,
+        from: &str,
+        to: &str,
+        state: &Schema,
+    ) -> bool {
+        let Some(t) = state.table(table) else {
+            return false;
+        };
+        let Some(old) = t.columns.get(from) else {
+            return false;
+        };
+        if self.options.plain_renames {
+            self.notes.push(format!(
+                "online: {table}.{from} is renamed to {to} in one statement (--plain-renames): running code that names {from} fails from then on"
+            ));
+        } else if let Some(after) = self.after(state, step)
+            && let Some(new) = after.table(table).and_then(|t| t.columns.get(to)).cloned()
+            && self.expand_contract(table, t, old, &new, state, &after, Switch::Rename)
+        {
+            return true;
+        }
+        // MariaDB renames a column in the catalog only, unless a foreign key references it.
+        let referenced = state.tables().any(|(_, o)| {
+            o.foreign_keys
+                .iter()
+                .any(|f| &f.ref_table == table && f.ref_columns.iter().any(|c| c == from))
+        });
+        if self.dialect == Dialect::Mysql && self.options.mariadb && !referenced {
+            self.group(
+                table,
+                step.change.clone(),
+                Some(AlterAlgorithm::Instant),
+                false,
+                step.phase,
+            );
+            return true;
+        }
+        false
+    }
+
+    /// A MySQL column change on a table with rows: what MariaDB does INSTANT or in place stays
+    /// one statement with the clause that makes the server refuse a copy; a type change it
+    /// can only copy (writes blocked for the whole copy, B.4) becomes expand/contract.
+    fn mysql_alter_column(
+        &mut self,
+        step: &Step,
+        table: &QualifiedName,
+        old: &Column,
+        new: &Column,
+        state: &Schema,
+    ) -> bool {
+        let Some(t) = state.table(table) else {
+            return false;
+        };
+        let same_rest = old.identity == new.identity
+            && old.generated == new.generated
+            && old.collation == new.collation
+            && old.on_update == new.on_update
+            && old.name == new.name;
+        if !same_rest {
+            return false;
+        }
+        let type_algorithm = if old.ty == new.ty {
+            Some(AlterAlgorithm::Instant)
+        } else {
+            mysql_type_algorithm(t, old, &new.ty, self.options.mariadb)
+        };
+        let Some(a) = type_algorithm else {
+            let Some(after) = self.after(state, step) else {
+                return false;
+            };
+            return self.expand_contract(table, t, old, new, state, &after, Switch::Type);
+        };
+        // NULL to NOT NULL (and back) is an in-place rebuild that lets writes through.
+        let (algorithm, lock_none) = if old.nullable != new.nullable {
+            (AlterAlgorithm::Inplace, true)
+        } else {
+            (a, a != AlterAlgorithm::Instant)
+        };
+        self.group(
+            table,
+            step.change.clone(),
+            Some(algorithm),
+            lock_none,
+            step.phase,
+        );
+        true
     }
 
     /// Emits the online form of `step`; false when the plain step is the right one.
@@ -221,7 +374,10 @@ impl Builder {
                     let Some(t) = state.table(table) else {
                         return false;
                     };
-                    return self.expand_contract(table, t, old, new, state);
+                    let Some(after) = self.after(state, step) else {
+                        return false;
+                    };
+                    return self.expand_contract(table, t, old, new, state, &after, Switch::Type);
                 }
                 let only_not_null = old.nullable
                     && !new.nullable
@@ -237,6 +393,17 @@ impl Builder {
             }
             (Change::AddColumn { table, column }, Dialect::Postgres) => {
                 self.add_column(table, column, state)
+            }
+            (
+                Change::AlterColumn {
+                    table,
+                    from: old,
+                    to: new,
+                },
+                Dialect::Mysql,
+            ) => self.mysql_alter_column(step, table, old, new, state),
+            (Change::RenameColumn { table, from, to }, Dialect::Postgres | Dialect::Mysql) => {
+                self.rename_column(step, table, from, to, state)
             }
             _ => false,
         }
@@ -366,10 +533,16 @@ impl Builder {
         true
     }
 
-    /// A column type change that rewrites the table (PostgreSQL `integer` to `bigint`): a new
-    /// column, a trigger keeping it in step with the old one for writes of running code, a
-    /// batched backfill, its constraints and indexes built without blocking, then the switch
-    /// in one short transaction (drop the old column, rename the new one), after a deploy point.
+    /// Expand/contract of one column (ddl-behavior D.5), for a type change that would rewrite
+    /// or copy the table (PostgreSQL `integer` to `bigint`, MariaDB anything not INSTANT) and
+    /// for a rename (running code still names the old column): a new column, a trigger keeping
+    /// it in step with the old one for writes of running code (both ways for a rename), a
+    /// batched backfill, its constraints and indexes built without blocking, a deploy point,
+    /// then the switch in one short transaction (PostgreSQL) or one `ALTER TABLE` (MySQL): drop
+    /// the trigger and the old column (and for a type change rename the new one). `new` is the
+    /// column as the plain step leaves it, `after` the schema after the plain step. False (with
+    /// a note saying why) when the plain step stays.
+    #[allow(clippy::too_many_arguments)]
     fn expand_contract(
         &mut self,
         table: &QualifiedName,
@@ -377,15 +550,32 @@ impl Builder {
         old: &Column,
         new: &Column,
         state: &Schema,
+        after: &Schema,
+        switch: Switch,
     ) -> bool {
-        let d = Dialect::Postgres;
+        let d = self.dialect;
+        let my = d == Dialect::Mysql;
         let refuse = |b: &mut Builder, why: &str| {
-            b.notes.push(format!(
-                "online: {table}.{} changes type to {} in one ALTER (a table rewrite under an exclusive lock): {why}",
-                old.name,
-                format_type(d, &new.ty)
-            ));
+            b.notes.push(match switch {
+                Switch::Type => format!(
+                    "online: {table}.{} changes type to {} in one ALTER ({}): {why}",
+                    old.name,
+                    format_type(d, &new.ty),
+                    if my {
+                        "a table copy that blocks writes"
+                    } else {
+                        "a table rewrite under an exclusive lock"
+                    }
+                ),
+                Switch::Rename => format!(
+                    "online: {table}.{} is renamed to {} in one statement (running code that names {} fails from then on): {why}",
+                    old.name, new.name, old.name
+                ),
+            });
             false
+        };
+        let Some(t_after) = after.table(table) else {
+            return false;
         };
         let Some(pk) = t.primary_key.clone() else {
             return refuse(self, "the table has no primary key to backfill by");
@@ -403,18 +593,16 @@ impl Builder {
         if !t.exclusions.is_empty() {
             return refuse(self, "the table has exclusion constraints");
         }
-        let shadow_name =
-            migrex_dialect::postgres::truncate_ident(&format!("{}_migrex_new", old.name));
+        let shadow_name = match switch {
+            Switch::Type => {
+                migrex_dialect::postgres::truncate_ident(&format!("{}_migrex_new", old.name))
+            }
+            Switch::Rename => new.name.clone(),
+        };
         if t.columns.contains_key(&shadow_name) {
             return refuse(self, &format!("column {shadow_name} already exists"));
         }
         let uses = |cols: &[String]| cols.iter().any(|c| c == &old.name);
-        if t.uniques.iter().any(|u| uses(&u.columns)) {
-            return refuse(
-                self,
-                "unique constraints over the column are not switched online yet",
-            );
-        }
         let views_use = state.namespaces.values().any(|ns| {
             ns.views
                 .values()
@@ -424,60 +612,134 @@ impl Builder {
             return refuse(self, "a view may read the column");
         }
         let in_pk = uses(&pk.columns);
-        let shadow = Column {
-            name: shadow_name.clone(),
-            ty: new.ty.clone(),
-            nullable: true,
-            default: None,
-            identity: None,
-            generated: None,
-            collation: new.collation.clone(),
-            comment: new.comment.clone(),
-            on_update: None,
-        };
-        let cast = format!(
-            "CAST({} AS {})",
-            quote_ident(d, &old.name),
-            format_type(d, &new.ty)
-        );
-        // Expand: the new column and the trigger that keeps it in step.
-        self.plain(
-            Change::AddColumn {
-                table: table.clone(),
-                column: shadow.clone(),
-            },
-            Phase::Expand,
-        );
-        self.op(
-            table,
-            OnlineOp::CreateSyncTrigger {
-                source: old.clone(),
-                target: shadow.clone(),
-            },
-            Phase::Expand,
-        );
-        self.op(
-            table,
-            OnlineOp::Backfill {
-                key: pk.columns.clone(),
-                target: shadow.clone(),
-                value: cast,
-                only_null: false,
-                batch_size: self.options.batch_size,
-            },
-            Phase::Backfill,
-        );
-        self.op(table, OnlineOp::Analyze, Phase::Backfill);
-        let mut shadow_now = shadow.clone();
-        if !new.nullable {
-            self.not_null_via_check(table, &shadow, Phase::Backfill);
-            shadow_now.nullable = false;
+        // Foreign keys of any table that reference the column.
+        let mut referencing: Vec<(QualifiedName, ForeignKey)> = Vec::new();
+        for (tq, other) in state.tables() {
+            for fk in &other.foreign_keys {
+                if &fk.ref_table == table && fk.ref_columns.iter().any(|c| c == &old.name) {
+                    referencing.push((tq.clone(), fk.clone()));
+                }
+            }
         }
-        // Indexes over the column, built again over the new one under temporary names.
-        let rename = |cols: &[String]| -> Vec<String> {
+        let own_fks: Vec<ForeignKey> = t
+            .foreign_keys
+            .iter()
+            .filter(|fk| uses(&fk.columns))
+            .cloned()
+            .collect();
+        let own_checks: Vec<Check> = t
+            .checks
+            .iter()
+            .filter(|c| crate::names::mentions(&c.expr.sql, &old.name))
+            .cloned()
+            .collect();
+        let uniques: Vec<migrex_model::UniqueConstraint> = t
+            .uniques
+            .iter()
+            .filter(|u| uses(&u.columns))
+            .cloned()
+            .collect();
+        if my {
+            // What MySQL cannot rebuild without a table copy or a write-blocking lock.
+            if in_pk {
+                return refuse(
+                    self,
+                    "the column is part of the primary key (MySQL rebuilds the table to change it)",
+                );
+            }
+            if !referencing.is_empty() || !own_fks.is_empty() {
+                return refuse(
+                    self,
+                    "a foreign key uses the column (MySQL validates a new one by a table copy)",
+                );
+            }
+            if !own_checks.is_empty() {
+                return refuse(
+                    self,
+                    "a check uses the column (MySQL validates a new one by a table copy)",
+                );
+            }
+            if !uniques.is_empty() {
+                return refuse(self, "a unique constraint uses the column");
+            }
+            // The table's own triggers would go on naming the dropped column.
+            let trigger_uses = state.namespaces.values().any(|ns| {
+                ns.triggers.values().any(|tr| {
+                    &tr.table == table
+                        && crate::names::mentions(&format!("{:?}", tr.action), &old.name)
+                })
+            });
+            if trigger_uses {
+                return refuse(self, "a trigger of the table may use the column");
+            }
+        }
+        if uniques
+            .iter()
+            .any(|u| u.name.is_none() || u.deferrable.is_some())
+        {
+            return refuse(
+                self,
+                "an unnamed or deferrable unique constraint uses the column",
+            );
+        }
+        // The objects over the column as the plain step leaves them (renamed, for a rename).
+        let named_fk = |tq: &QualifiedName, fk: &ForeignKey| -> Option<ForeignKey> {
+            match switch {
+                Switch::Type => Some(fk.clone()),
+                Switch::Rename => {
+                    let name = fk.name.as_ref()?;
+                    after
+                        .table(tq)?
+                        .foreign_keys
+                        .iter()
+                        .find(|f| f.name.as_ref() == Some(name))
+                        .cloned()
+                }
+            }
+        };
+        let mut fk_after = Vec::new();
+        let all_fks = own_fks
+            .iter()
+            .map(|f| (table.clone(), f.clone()))
+            .chain(referencing.iter().cloned());
+        for (tq, fk) in all_fks {
+            let Some(f) = named_fk(&tq, &fk) else {
+                return refuse(self, "an unnamed foreign key uses the column");
+            };
+            fk_after.push((tq, f));
+        }
+        // A rename: the checks come back over the new column (the plain plan leaves the model's
+        // expression as it was, the server rewrites it on RENAME COLUMN).
+        let mut checks_after = Vec::new();
+        for c in &own_checks {
+            if c.name.is_none() {
+                return refuse(self, "an unnamed check uses the column");
+            }
+            let mut c = c.clone();
+            if switch == Switch::Rename {
+                let q = |n: &str| quote_ident(d, n);
+                c.expr = migrex_model::Expr::with_key(
+                    crate::names::replace_ident(&c.expr.sql, &old.name, &new.name, q),
+                    crate::names::replace_ident(&c.expr.key, &old.name, &new.name, q),
+                );
+            }
+            checks_after.push(c);
+        }
+        let mut uniques_after = Vec::new();
+        for u in &uniques {
+            let Some(found) = t_after.uniques.iter().find(|x| x.name == u.name) else {
+                return refuse(
+                    self,
+                    "a unique constraint over the column is not in the target",
+                );
+            };
+            uniques_after.push(found.clone());
+        }
+        // Indexes over the column: built again over the new column under temporary names.
+        let to_shadow = |cols: &[String], from: &str| -> Vec<String> {
             cols.iter()
                 .map(|c| {
-                    if c == &old.name {
+                    if c == from {
                         shadow_name.clone()
                     } else {
                         c.clone()
@@ -506,22 +768,121 @@ impl Builder {
                 .as_ref()
                 .is_some_and(|p| crate::names::mentions(&p.sql, &old.name));
             if in_expr {
-                self.notes.push(format!("online: index {} on {table} uses {} in an expression or predicate; it is dropped with the old column and must be created again by hand", ix.name, old.name));
-                continue;
+                return refuse(
+                    self,
+                    &format!(
+                        "index {} uses the column in an expression or predicate",
+                        ix.name
+                    ),
+                );
             }
             if !uses(&cols) {
                 continue;
             }
-            let mut copy = ix.clone();
+            if my && matches!(ix.method.as_deref(), Some("FULLTEXT" | "SPATIAL")) {
+                return refuse(
+                    self,
+                    &format!(
+                        "{} index {} cannot be built online",
+                        ix.method.as_deref().unwrap_or_default(),
+                        ix.name
+                    ),
+                );
+            }
+            let Some(fin) = t_after.indexes.iter().find(|x| x.name == ix.name) else {
+                return refuse(self, &format!("index {} is not in the target", ix.name));
+            };
+            let mut copy = fin.clone();
             copy.name = temp_name(&ix.name);
             for p in &mut copy.parts {
                 if let IndexKey::Column(c) = &mut p.key
-                    && c == &old.name
+                    && c == &new.name
                 {
                     c.clone_from(&shadow_name);
                 }
             }
-            copy.include = rename(&copy.include);
+            copy.include = to_shadow(&copy.include, &new.name);
+            index_swaps.push((ix.clone(), copy));
+        }
+        let shadow = Column {
+            name: shadow_name.clone(),
+            ty: new.ty.clone(),
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: new.collation.clone(),
+            comment: new.comment.clone(),
+            on_update: None,
+        };
+        let value = match (switch, d) {
+            (Switch::Type, Dialect::Postgres) => format!(
+                "CAST({} AS {})",
+                quote_ident(d, &old.name),
+                format_type(d, &new.ty)
+            ),
+            // MySQL converts on assignment (and fails in strict mode where the type cannot hold
+            // the value, as the one-statement change would).
+            _ => quote_ident(d, &old.name),
+        };
+        // Expand: the new column and the trigger that keeps it in step.
+        let add = Change::AddColumn {
+            table: table.clone(),
+            column: shadow.clone(),
+        };
+        if my {
+            let algorithm = self.options.mariadb.then_some(AlterAlgorithm::Instant);
+            self.group(table, add, algorithm, false, Phase::Expand);
+        } else {
+            self.plain(add, Phase::Expand);
+        }
+        self.op(
+            table,
+            OnlineOp::CreateSyncTrigger {
+                source: old.clone(),
+                target: shadow.clone(),
+                both_ways: switch == Switch::Rename,
+            },
+            Phase::Expand,
+        );
+        self.op(
+            table,
+            OnlineOp::Backfill {
+                key: pk.columns.clone(),
+                target: shadow.clone(),
+                value,
+                only_null: false,
+                batch_size: self.options.batch_size,
+            },
+            Phase::Backfill,
+        );
+        if !my {
+            self.op(table, OnlineOp::Analyze, Phase::Backfill);
+        }
+        let mut shadow_now = shadow.clone();
+        if !new.nullable {
+            if my {
+                // NULL to NOT NULL is an in-place rebuild that lets writes through (B.2, B.4).
+                self.group(
+                    table,
+                    Change::AlterColumn {
+                        table: table.clone(),
+                        from: shadow.clone(),
+                        to: Column {
+                            nullable: false,
+                            ..shadow.clone()
+                        },
+                    },
+                    Some(AlterAlgorithm::Inplace),
+                    true,
+                    Phase::Backfill,
+                );
+            } else {
+                self.not_null_via_check(table, &shadow, Phase::Backfill);
+            }
+            shadow_now.nullable = false;
+        }
+        for (_, copy) in &index_swaps {
             self.op(
                 table,
                 OnlineOp::CreateIndex {
@@ -529,13 +890,31 @@ impl Builder {
                 },
                 Phase::Backfill,
             );
-            index_swaps.push((ix.clone(), copy));
+        }
+        let mut unique_indexes = Vec::new();
+        for u in &uniques_after {
+            let name = u.name.clone().unwrap_or_default();
+            let ix = key_index(
+                &temp_name(&name),
+                &to_shadow(&u.columns, &new.name),
+                u.nulls_not_distinct,
+            );
+            self.op(
+                table,
+                OnlineOp::CreateIndex { index: ix.clone() },
+                Phase::Backfill,
+            );
+            unique_indexes.push((u.clone(), ix.name));
         }
         let pk_index = if in_pk {
             let pk_name = pk.name.clone().unwrap_or_else(|| {
                 migrex_dialect::postgres::make_object_name(&table.name, None, "pkey")
             });
-            let ix = key_index(&temp_name(&pk_name), &rename(&pk.columns), false);
+            let ix = key_index(
+                &temp_name(&pk_name),
+                &to_shadow(&pk.columns, &old.name),
+                false,
+            );
             self.op(
                 table,
                 OnlineOp::CreateIndex { index: ix.clone() },
@@ -548,16 +927,22 @@ impl Builder {
         self.op(
             table,
             OnlineOp::Checkpoint {
-                message: format!(
-                    "works with {table}.{} as {} (the switch drops the old column and renames {shadow_name} to {})",
-                    old.name,
-                    format_type(d, &new.ty),
-                    old.name
-                ),
+                message: match switch {
+                    Switch::Type => format!(
+                        "works with {table}.{} as {} (the switch drops the old column and renames {shadow_name} to {})",
+                        old.name,
+                        format_type(d, &new.ty),
+                        old.name
+                    ),
+                    Switch::Rename => format!(
+                        "reads and writes {table}.{} instead of {} (until the contract a trigger keeps both equal; the contract drops {})",
+                        new.name, old.name, old.name
+                    ),
+                },
             },
             Phase::Contract,
         );
-        // Contract: the switch, in one transaction.
+        // Contract: the switch, in one transaction (one ALTER TABLE on MySQL).
         let mut sw: Vec<Change> = vec![Change::Online {
             table: table.clone(),
             operation: OnlineOp::DropSyncTrigger {
@@ -565,39 +950,18 @@ impl Builder {
                 target: shadow.clone(),
             },
         }];
-        // Foreign keys of other tables that reference the column through the primary key.
-        let mut referencing: Vec<(QualifiedName, ForeignKey)> = Vec::new();
-        for (tq, other) in state.tables() {
-            for fk in &other.foreign_keys {
-                if &fk.ref_table == table && fk.ref_columns.iter().any(|c| c == &old.name) {
-                    referencing.push((tq.clone(), fk.clone()));
-                }
-            }
-        }
         for (tq, fk) in &referencing {
             sw.push(Change::DropForeignKey {
                 table: tq.clone(),
                 foreign_key: fk.clone(),
             });
         }
-        let own_fks: Vec<ForeignKey> = t
-            .foreign_keys
-            .iter()
-            .filter(|fk| uses(&fk.columns))
-            .cloned()
-            .collect();
         for fk in &own_fks {
             sw.push(Change::DropForeignKey {
                 table: table.clone(),
                 foreign_key: fk.clone(),
             });
         }
-        let own_checks: Vec<Check> = t
-            .checks
-            .iter()
-            .filter(|c| crate::names::mentions(&c.expr.sql, &old.name))
-            .cloned()
-            .collect();
         for c in &own_checks {
             sw.push(Change::DropCheck {
                 table: table.clone(),
@@ -608,6 +972,12 @@ impl Builder {
             sw.push(Change::DropIndex {
                 table: table.clone(),
                 index: ix.clone(),
+            });
+        }
+        for u in &uniques {
+            sw.push(Change::DropUnique {
+                table: table.clone(),
+                unique: u.clone(),
             });
         }
         if in_pk {
@@ -646,33 +1016,41 @@ impl Builder {
             table: table.clone(),
             column: old.clone(),
         });
-        sw.push(Change::RenameColumn {
-            table: table.clone(),
-            from: shadow_name.clone(),
-            to: old.name.clone(),
-        });
+        if switch == Switch::Type {
+            sw.push(Change::RenameColumn {
+                table: table.clone(),
+                from: shadow_name.clone(),
+                to: old.name.clone(),
+            });
+        }
         let renamed = Column {
-            name: old.name.clone(),
+            name: new.name.clone(),
             ..shadow_now.clone()
         };
-        if new.default.is_some() {
+        // The default (and MySQL's ON UPDATE) only now: during the expand an insert that
+        // leaves the new column NULL is how the trigger tells old code's writes apart. MySQL
+        // takes the rename and the redefinition as one CHANGE COLUMN.
+        if renamed != *new || (my && switch == Switch::Type) {
             sw.push(Change::AlterColumn {
                 table: table.clone(),
                 from: renamed.clone(),
-                to: Column {
-                    default: new.default.clone(),
-                    ..renamed.clone()
-                },
+                to: new.clone(),
             });
         }
         for (name, seq) in &owned {
+            let fin = after
+                .namespaces
+                .get(&name.namespace)
+                .and_then(|n| n.sequences.get(&name.name))
+                .cloned()
+                .unwrap_or_else(|| seq.clone());
             sw.push(Change::AlterSequence {
                 name: name.clone(),
                 from: migrex_model::Sequence {
                     owned_by: None,
                     ..seq.clone()
                 },
-                to: seq.clone(),
+                to: fin,
             });
         }
         for (ix, copy) in &index_swaps {
@@ -682,32 +1060,56 @@ impl Builder {
                 to: ix.name.clone(),
             });
         }
+        for (u, index) in &unique_indexes {
+            sw.push(Change::Online {
+                table: table.clone(),
+                operation: OnlineOp::AddUniqueUsingIndex {
+                    unique: u.clone(),
+                    index: index.clone(),
+                },
+            });
+        }
         if let Some(ix) = &pk_index {
             sw.push(Change::Online {
                 table: table.clone(),
                 operation: OnlineOp::AddPrimaryKeyUsingIndex {
-                    primary_key: pk.clone(),
+                    primary_key: t_after.primary_key.clone().unwrap_or_else(|| pk.clone()),
                     index: ix.name.clone(),
                 },
             });
         }
+        let description = match switch {
+            Switch::Type => format!(
+                "switch {table}.{} to {}: drop the old column, rename {shadow_name} to {}",
+                old.name,
+                format_type(d, &new.ty),
+                old.name
+            ),
+            Switch::Rename => format!(
+                "switch {table}.{} to {}: drop the sync trigger and the old column",
+                old.name, new.name
+            ),
+        };
+        let (algorithm, lock_none) = if my && self.options.mariadb {
+            // Index drops need NOCOPY; column drops and renames are INSTANT (B.4).
+            (Some(AlterAlgorithm::Nocopy), true)
+        } else {
+            (None, false)
+        };
         self.plain(
             Change::Online {
                 table: table.clone(),
                 operation: OnlineOp::Group {
-                    description: format!(
-                        "switch {table}.{} to {}: drop the old column, rename {shadow_name} to {}",
-                        old.name,
-                        format_type(d, &new.ty),
-                        old.name
-                    ),
+                    description,
                     changes: sw,
+                    algorithm,
+                    lock_none,
                 },
             },
             Phase::Contract,
         );
         // Constraints dropped with the old column come back without a blocking scan.
-        for c in own_checks {
+        for c in checks_after {
             if let Some(name) = c.name.clone() {
                 self.op(
                     table,
@@ -732,16 +1134,34 @@ impl Builder {
                 );
             }
         }
-        for fk in own_fks {
-            let name = fk.name.clone().unwrap_or_default();
-            self.add_fk(table, &fk, name);
-        }
-        for (tq, fk) in referencing {
+        for (tq, fk) in fk_after {
             let name = fk.name.clone().unwrap_or_default();
             self.add_fk(&tq, &fk, name);
         }
         true
     }
+}
+
+/// A plain plan's DropCheck of a check an online rename already rewrote (same name, the
+/// expression over the new column) drops the rewritten one.
+fn retarget_check(step: &Step, state: &Schema) -> Step {
+    if let Change::DropCheck { table, check } = &step.change
+        && let Some(t) = state.table(table)
+        && !t.checks.contains(check)
+        && let Some(now) = t
+            .checks
+            .iter()
+            .find(|c| c.name.is_some() && c.name == check.name)
+    {
+        return Step {
+            change: Change::DropCheck {
+                table: table.clone(),
+                check: now.clone(),
+            },
+            ..step.clone()
+        };
+    }
+    step.clone()
 }
 
 /// A unique btree index over `columns` named `name` (for a constraint to take over).
@@ -765,6 +1185,82 @@ fn key_index(name: &str, columns: &[String], nulls_not_distinct: bool) -> migrex
         predicate: None,
         nulls_not_distinct,
         comment: None,
+    }
+}
+
+/// The least efficient `ALGORITHM=` with which MySQL/MariaDB change `old`'s type to `to` on
+/// `t` (ddl-behavior B.2, B.4), or `None` when only a table copy can (writes blocked).
+fn mysql_type_algorithm(
+    t: &Table,
+    old: &Column,
+    to: &ColumnType,
+    mariadb: bool,
+) -> Option<AlterAlgorithm> {
+    let opts = match &t.options {
+        TableOptions::Mysql(o) => Some(o),
+        _ => None,
+    };
+    // Bytes per character of the column's character set: utf8mb4 unless told otherwise.
+    let charset = old
+        .collation
+        .as_deref()
+        .or(opts.and_then(|o| o.charset.as_deref()))
+        .or(opts.and_then(|o| o.collation.as_deref()))
+        .unwrap_or("utf8mb4")
+        .to_ascii_lowercase();
+    let per_char = if charset.starts_with("latin") || charset.starts_with("ascii") {
+        1
+    } else if charset.starts_with("utf8mb4")
+        || charset.starts_with("utf16")
+        || charset.starts_with("utf32")
+    {
+        4
+    } else if charset.starts_with("utf8") {
+        3
+    } else {
+        4
+    };
+    let redundant = opts
+        .and_then(|o| o.row_format.as_deref())
+        .is_some_and(|f| f.eq_ignore_ascii_case("redundant"));
+    let bytes = |ty: &ColumnType| match ty {
+        ColumnType::Text {
+            kind: TextKind::Varchar,
+            max_len: Some(n),
+        } => Some(n * per_char),
+        ColumnType::Binary {
+            kind: BinaryKind::VarBinary,
+            max_len: Some(n),
+        } => Some(*n),
+        _ => None,
+    };
+    if let (Some(a), Some(b)) = (bytes(&old.ty), bytes(to))
+        && std::mem::discriminant(&old.ty) == std::mem::discriminant(to)
+        && b >= a
+    {
+        // The length prefix (1 byte up to 255 bytes, else 2) must not grow, except MariaDB's
+        // 127-byte case and REDUNDANT rows.
+        let same_prefix = (a <= 255) == (b <= 255);
+        return if mariadb && (same_prefix || (a <= 127 && b >= 256) || redundant) {
+            Some(AlterAlgorithm::Instant)
+        } else if !mariadb && same_prefix {
+            Some(AlterAlgorithm::Inplace)
+        } else {
+            None
+        };
+    }
+    match (&old.ty, to) {
+        (ColumnType::Enum { values: a }, ColumnType::Enum { values: b })
+            if b.starts_with(a) && (a.len() <= 255) == (b.len() <= 255) =>
+        {
+            Some(AlterAlgorithm::Instant)
+        }
+        (ColumnType::Set { values: a }, ColumnType::Set { values: b })
+            if b.starts_with(a) && a.len().div_ceil(8) == b.len().div_ceil(8) =>
+        {
+            Some(AlterAlgorithm::Instant)
+        }
+        _ => None,
     }
 }
 

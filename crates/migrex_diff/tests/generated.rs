@@ -419,6 +419,7 @@ fn generated_pairs_keep_every_invariant() {
                 check_pair(&case, &from, &to, &renames)
             };
             tally(d, &p);
+            check_online(&case, &from, &to, &renames, !enum_grew);
             // Live introspection lists tables in its own order (often by name): positions of
             // the same table differ between the two sides.
             let mut shuffled = to.clone();
@@ -440,6 +441,7 @@ fn generated_pairs_keep_every_invariant() {
                 check_pair(&format!("{case} round 2"), &to, &to2, &renames2)
             };
             tally(d, &p);
+            check_online(&format!("{case} round 2"), &to, &to2, &renames2, !enum_grew);
             // From and to nothing.
             check_pair(
                 &format!("{case} from empty"),

@@ -49,10 +49,14 @@ pub enum OnlineOp {
         index: String,
     },
     /// A trigger copying `source` into `target` on every insert and update, so writes of
-    /// application code that knows only `source` reach the new column too.
+    /// application code that knows only `source` reach the new column too. `both_ways` (a
+    /// rename: both columns have the same type): a write that names only `target` (new code)
+    /// is copied back into `source` too, so code that still reads the old column sees it.
     CreateSyncTrigger {
         source: Column,
         target: Column,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        both_ways: bool,
     },
     DropSyncTrigger {
         source: Column,
@@ -72,14 +76,44 @@ pub enum OnlineOp {
     /// Refreshes the planner's statistics after a backfill (PostgreSQL `ANALYZE`).
     Analyze,
     /// Several changes that must run in one short transaction (the switch of an expand/contract).
+    /// MySQL/MariaDB, whose DDL cannot be grouped in a transaction: the changes of the table
+    /// are one `ALTER TABLE` (sync triggers dropped first under `LOCK TABLES ... WRITE`), with
+    /// `algorithm` (and `LOCK=NONE` when `lock_none`) so that the server refuses the statement
+    /// rather than copy the table under a write lock. A group of one change is how an online
+    /// plan asks for a plain change's `ALGORITHM=`/`LOCK=` clause.
     Group {
         description: String,
         changes: Vec<Change>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        algorithm: Option<AlterAlgorithm>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        lock_none: bool,
     },
     /// A point where the plan waits for people: deploy application code that does `message`.
     Checkpoint {
         message: String,
     },
+}
+
+/// MySQL/MariaDB `ALGORITHM=` of an online `ALTER TABLE`: the least efficient algorithm the
+/// statement accepts (MariaDB: `INPLACE` also admits `NOCOPY` and `INSTANT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlterAlgorithm {
+    Instant,
+    /// MariaDB only: in place without rebuilding the clustered index.
+    Nocopy,
+    Inplace,
+}
+
+impl AlterAlgorithm {
+    pub fn sql(self) -> &'static str {
+        match self {
+            AlterAlgorithm::Instant => "INSTANT",
+            AlterAlgorithm::Nocopy => "NOCOPY",
+            AlterAlgorithm::Inplace => "INPLACE",
+        }
+    }
 }
 
 impl OnlineOp {
@@ -117,9 +151,17 @@ impl OnlineOp {
             OnlineOp::AddPrimaryKeyUsingIndex { index, .. } => {
                 format!("add primary key on {table} using index {index}")
             }
-            OnlineOp::CreateSyncTrigger { source, target } => format!(
+            OnlineOp::CreateSyncTrigger {
+                source,
+                target,
+                both_ways: false,
+            } => format!(
                 "create trigger keeping {table}.{} in step with {table}.{}",
                 target.name, source.name
+            ),
+            OnlineOp::CreateSyncTrigger { source, target, .. } => format!(
+                "create triggers keeping {table}.{} and {table}.{} equal, whichever one a write names",
+                source.name, target.name
             ),
             OnlineOp::DropSyncTrigger { source, target } => format!(
                 "drop the trigger keeping {table}.{} in step with {table}.{}",

@@ -373,6 +373,7 @@ fn online_rename(
                 operation: OnlineOp::CreateSyncTrigger {
                     source: old_col.clone(),
                     target: added.clone(),
+                    both_ways: false,
                 },
             },
             Phase::Expand,

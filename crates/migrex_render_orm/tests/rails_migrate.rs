@@ -386,6 +386,7 @@ fn rails_online_index_and_data_step_on_postgres() {
     let online = migrex_diff::OnlineOptions {
         pg_major: 15,
         batch_size: 1000,
+        ..Default::default()
     };
     let renames = Renames::default();
     let mut up = migrex_diff::online(

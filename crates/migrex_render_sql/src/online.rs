@@ -155,6 +155,78 @@ impl BackfillLoop {
     }
 }
 
+impl BackfillLoop {
+    /// The whole loop for a MySQL script: a procedure that walks the key ranges, one
+    /// transaction per batch, called once and dropped (the applier runs the same batches
+    /// itself instead).
+    pub fn mysql_procedure(&self, table: &QualifiedName, column: &str) -> Vec<String> {
+        let d = Dialect::Mysql;
+        let proc = qn(
+            d,
+            &QualifiedName::new(
+                table.namespace.clone(),
+                make_object_name(&table.name, Some(column), "migrex_backfill"),
+            ),
+        );
+        let vars = |p: &str| -> Vec<String> {
+            (1..=self.key.len())
+                .map(|i| format!("@migrex_{p}{i}"))
+                .collect()
+        };
+        let (top, lo, hi) = (vars("top"), vars("lo"), vars("hi"));
+        let row = |v: &[String]| format!("({})", v.join(", "));
+        let nulls = |v: &[String]| {
+            v.iter()
+                .map(|x| format!("{x} = NULL"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let k = self.key_list();
+        let t = &self.table;
+        let n = self.batch_size;
+        let dsc = self.desc();
+        let next = |after: &str| {
+            format!(
+                "SELECT {k} INTO {hv} FROM (SELECT {k} FROM {t} WHERE {after}({k}) <= {tr} ORDER BY {k} LIMIT {n}) AS migrex_batch ORDER BY {dsc} LIMIT 1;",
+                hv = hi.join(", "),
+                tr = row(&top),
+            )
+        };
+        let update = |after: &str| {
+            format!(
+                "UPDATE {t} SET {set} WHERE {after}({k}) <= {hr} AND {pending};",
+                set = self.set,
+                hr = row(&hi),
+                pending = self.pending
+            )
+        };
+        let after = format!("({k}) > {} AND ", row(&lo));
+        let body = format!(
+            "BEGIN DECLARE migrex_first INT DEFAULT 1; SET {tn}; SELECT {k} INTO {tv} FROM {t} ORDER BY {dsc} LIMIT 1; migrex_batches: LOOP SET {hn}; IF migrex_first = 1 THEN {next0} ELSE {next1} END IF; IF {h1} IS NULL THEN LEAVE migrex_batches; END IF; IF migrex_first = 1 THEN {up0} ELSE {up1} END IF; COMMIT; SET migrex_first = 0; SET {copy}; END LOOP; END",
+            tn = nulls(&top),
+            tv = top.join(", "),
+            hn = nulls(&hi),
+            next0 = next(""),
+            next1 = next(&after),
+            h1 = hi.first().map_or("NULL", String::as_str),
+            up0 = update(""),
+            up1 = update(&after),
+            copy = lo
+                .iter()
+                .zip(&hi)
+                .map(|(l, h)| format!("{l} = {h}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        vec![
+            format!("DROP PROCEDURE IF EXISTS {proc}"),
+            format!("CREATE PROCEDURE {proc}() {body}"),
+            format!("CALL {proc}()"),
+            format!("DROP PROCEDURE {proc}"),
+        ]
+    }
+}
+
 fn qn(d: Dialect, n: &QualifiedName) -> String {
     qualified(d, n)
 }
@@ -305,24 +377,87 @@ pub fn render(
                 quote_ident(dialect, index)
             )])
         }
-        (Dialect::Postgres, OnlineOp::CreateSyncTrigger { source, target }) => {
+        (
+            Dialect::Postgres,
+            OnlineOp::CreateSyncTrigger {
+                source,
+                target,
+                both_ways,
+            },
+        ) => {
             let name = sync_name(table, target);
             let func = qn(
                 dialect,
                 &QualifiedName::new(table.namespace.clone(), name.clone()),
             );
+            let (s, n) = (
+                quote_ident(dialect, &source.name),
+                quote_ident(dialect, &target.name),
+            );
+            // Both ways (a rename): an insert that fills the new column (new code) or an
+            // update that changes it wins; otherwise the old column's value is copied over.
+            let body = if *both_ways {
+                format!(
+                    "IF TG_OP = 'INSERT' THEN IF NEW.{n} IS NULL THEN NEW.{n} := NEW.{s}; ELSE NEW.{s} := NEW.{n}; END IF; ELSIF NEW.{n} IS DISTINCT FROM OLD.{n} THEN NEW.{s} := NEW.{n}; ELSE NEW.{n} := NEW.{s}; END IF;"
+                )
+            } else {
+                format!(
+                    "NEW.{n} := CAST(NEW.{s} AS {});",
+                    format_type(dialect, &target.ty)
+                )
+            };
             Ok(vec![
                 format!(
-                    "CREATE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $migrex$ BEGIN NEW.{} := CAST(NEW.{} AS {}); RETURN NEW; END $migrex$",
-                    quote_ident(dialect, &target.name),
-                    quote_ident(dialect, &source.name),
-                    format_type(dialect, &target.ty)
+                    "CREATE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $migrex$ BEGIN {body} RETURN NEW; END $migrex$"
                 ),
                 format!(
                     "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {func}()",
                     quote_ident(dialect, &name)
                 ),
             ])
+        }
+        (
+            Dialect::Mysql,
+            OnlineOp::CreateSyncTrigger {
+                source,
+                target,
+                both_ways,
+            },
+        ) => {
+            let (s, n) = (
+                quote_ident(dialect, &source.name),
+                quote_ident(dialect, &target.name),
+            );
+            let [ins, upd] = mysql_sync_names(table, target);
+            // MariaDB 10.2.3+ and MySQL 5.7.2+ allow several triggers per event, so the
+            // table's own triggers stay.
+            let (on_insert, on_update) = if *both_ways {
+                (
+                    format!(
+                        "IF NEW.{n} IS NULL THEN SET NEW.{n} = NEW.{s}; ELSE SET NEW.{s} = NEW.{n}; END IF;"
+                    ),
+                    format!(
+                        "IF NOT (NEW.{n} <=> OLD.{n}) THEN SET NEW.{s} = NEW.{n}; ELSE SET NEW.{n} = NEW.{s}; END IF;"
+                    ),
+                )
+            } else {
+                let set = format!("SET NEW.{n} = NEW.{s};");
+                (set.clone(), set)
+            };
+            Ok(vec![
+                format!(
+                    "CREATE TRIGGER {ins} BEFORE INSERT ON {t} FOR EACH ROW BEGIN {on_insert} END"
+                ),
+                format!(
+                    "CREATE TRIGGER {upd} BEFORE UPDATE ON {t} FOR EACH ROW BEGIN {on_update} END"
+                ),
+            ])
+        }
+        (Dialect::Mysql, OnlineOp::DropSyncTrigger { target, .. }) => {
+            Ok(mysql_sync_names(table, target)
+                .into_iter()
+                .map(|n| format!("DROP TRIGGER IF EXISTS {n}"))
+                .collect())
         }
         (Dialect::Postgres, OnlineOp::DropSyncTrigger { target, .. }) => {
             let name = sync_name(table, target);
@@ -351,7 +486,30 @@ pub fn render(
             backfill_loop(dialect, table, key, target, value, *only_null, *batch_size)
                 .pg_do_block(),
         ]),
+        (
+            Dialect::Mysql,
+            OnlineOp::Backfill {
+                key,
+                target,
+                value,
+                only_null,
+                batch_size,
+            },
+        ) => Ok(
+            backfill_loop(dialect, table, key, target, value, *only_null, *batch_size)
+                .mysql_procedure(table, &target.name),
+        ),
         (Dialect::Postgres, OnlineOp::Analyze) => Ok(vec![format!("ANALYZE {t}")]),
+        (Dialect::Mysql, OnlineOp::Analyze) => Ok(vec![format!("ANALYZE TABLE {t}")]),
+        (
+            Dialect::Mysql,
+            OnlineOp::Group {
+                changes,
+                algorithm,
+                lock_none,
+                ..
+            },
+        ) => mysql_group(table, changes, *algorithm, *lock_none),
         (_, OnlineOp::Group { changes, .. }) => {
             let mut out = Vec::new();
             for c in changes {
@@ -363,6 +521,121 @@ pub fn render(
         (Dialect::Sqlite, _) => Err(unsupported("an online step")),
         (Dialect::Mysql, _) => Err(unsupported("this online step")),
     }
+}
+
+/// MySQL names of the insert and update sync triggers.
+fn mysql_sync_names(table: &QualifiedName, target: &Column) -> [String; 2] {
+    ["migrex_ins", "migrex_upd"].map(|label| {
+        qn(
+            Dialect::Mysql,
+            &QualifiedName::new(
+                table.namespace.clone(),
+                make_object_name(&table.name, Some(&target.name), label),
+            ),
+        )
+    })
+}
+
+/// A MySQL group: the table's changes as one `ALTER TABLE` (MySQL DDL commits each statement,
+/// so one statement is what makes the switch atomic), with the algorithm clauses; sync triggers
+/// dropped first while `LOCK TABLES ... WRITE` holds writers off, so that no write lands
+/// between the trigger's end and the switch.
+fn mysql_group(
+    table: &QualifiedName,
+    changes: &[Change],
+    algorithm: Option<migrex_model::AlterAlgorithm>,
+    lock_none: bool,
+) -> Result<Vec<String>, RenderError> {
+    let d = Dialect::Mysql;
+    let t = qn(d, table);
+    let head = format!("ALTER TABLE {t} ");
+    let unsupported = |c: &Change| RenderError::Unsupported {
+        dialect: d,
+        change: c.describe(),
+        hint: format!("it cannot be part of one ALTER TABLE of {table}"),
+    };
+    let mut triggers = Vec::new();
+    let mut clauses: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < changes.len() {
+        let c = &changes[i];
+        i += 1;
+        match c {
+            Change::Online {
+                table: on,
+                operation: op @ OnlineOp::DropSyncTrigger { .. },
+            } if on == table => triggers.extend(render(d, table, op)?),
+            // MySQL has no unique constraint apart from its index: the new index takes the name.
+            Change::Online {
+                table: on,
+                operation: OnlineOp::AddUniqueUsingIndex { unique, index },
+            } if on == table => {
+                let name = unique.name.clone().unwrap_or_else(|| index.clone());
+                if &name != index {
+                    clauses.push(format!(
+                        "RENAME INDEX {} TO {}",
+                        quote_ident(d, index),
+                        quote_ident(d, &name)
+                    ));
+                }
+            }
+            Change::DropIndex { table: on, index } if on == table => {
+                clauses.push(format!("DROP INDEX {}", quote_ident(d, &index.name)));
+            }
+            // A rename followed by a redefinition of the renamed column: one CHANGE COLUMN (a
+            // clause cannot name a column another clause of the statement renames).
+            Change::RenameColumn {
+                table: on,
+                from,
+                to,
+            } if on == table
+                && matches!(changes.get(i), Some(Change::AlterColumn { table: t2, from: f2, .. }) if t2 == table && &f2.name == to) =>
+            {
+                let Some(Change::AlterColumn { to: def, .. }) = changes.get(i) else {
+                    return Err(unsupported(c));
+                };
+                i += 1;
+                let modify = renderer(d).render_change(&Change::AlterColumn {
+                    table: table.clone(),
+                    from: def.clone(),
+                    to: def.clone(),
+                })?;
+                let [one] = modify.as_slice() else {
+                    return Err(unsupported(c));
+                };
+                let def_sql = one
+                    .strip_prefix(&format!("{head}MODIFY COLUMN "))
+                    .ok_or_else(|| unsupported(c))?;
+                clauses.push(format!("CHANGE COLUMN {} {def_sql}", quote_ident(d, from)));
+            }
+            _ if c.table() == Some(table) => {
+                for stmt in renderer(d).render_change(c)? {
+                    let clause = stmt.strip_prefix(&head).ok_or_else(|| unsupported(c))?;
+                    clauses.push(clause.to_string());
+                }
+            }
+            _ => return Err(unsupported(c)),
+        }
+    }
+    let mut out = Vec::new();
+    if !clauses.is_empty() {
+        let mut alter = format!("{head}{}", clauses.join(", "));
+        if let Some(a) = algorithm {
+            alter.push_str(&format!(", ALGORITHM={}", a.sql()));
+        }
+        if lock_none {
+            alter.push_str(", LOCK=NONE");
+        }
+        out.push(alter);
+    }
+    if triggers.is_empty() {
+        return Ok(out);
+    }
+    let mut locked = vec![format!("LOCK TABLES {t} WRITE")];
+    locked.extend(triggers);
+    locked.extend(out);
+    locked.push("UNLOCK TABLES".into());
+    Ok(locked)
 }
 
 /// `CREATE [UNIQUE] INDEX` made `CONCURRENTLY`.

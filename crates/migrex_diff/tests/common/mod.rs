@@ -182,6 +182,43 @@ pub fn check_pair(case: &str, from: &Schema, to: &Schema, renames: &Renames) -> 
     up
 }
 
+/// Online plans (`migrex_diff::online`, for MySQL and for MariaDB) keep the simulation
+/// invariant: renames and type changes become expand/contract, which must still end at `to`
+/// (and the down plan at `from` when `down_too`).
+pub fn check_online(case: &str, from: &Schema, to: &Schema, renames: &Renames, down_too: bool) {
+    for mariadb in [false, true] {
+        let opts = migrex_diff::OnlineOptions {
+            mariadb,
+            ..Default::default()
+        };
+        let up = migrex_diff::online(plan(from, to, renames), from, &opts);
+        let got = simulate(from, &up).unwrap_or_else(|e| {
+            panic!("{case}: simulate online up failed: {e}\n{}", describe(&up))
+        });
+        assert_eq!(
+            canonical(&got),
+            canonical(to),
+            "{case}: simulate(from, online up) != to\n{}",
+            describe(&up)
+        );
+        if down_too {
+            let back = migrex_diff::online(down(from, to, renames), to, &opts);
+            let got = simulate(to, &back).unwrap_or_else(|e| {
+                panic!(
+                    "{case}: simulate online down failed: {e}\n{}",
+                    describe(&back)
+                )
+            });
+            assert_eq!(
+                canonical(&got),
+                canonical(from),
+                "{case}: simulate(to, online down) != from\n{}",
+                describe(&back)
+            );
+        }
+    }
+}
+
 /// The invariants of the up direction only (for changes that cannot be reversed yet).
 pub fn check_up(case: &str, from: &Schema, to: &Schema, renames: &Renames) -> Plan {
     for (side, x) in [("from", from), ("to", to)] {
