@@ -415,16 +415,22 @@ pub fn verify_with(
     dev: Option<&str>,
 ) -> Result<VerifyReport, Error> {
     same_dialect(from, to)?;
-    let scratch = match dev {
-        Some(url) => Scratch::Server(url.to_string()),
-        None => Scratch::SqliteTemp,
-    };
+    let scratch = scratch_of(dev);
     Ok(migrex_apply::verify(
         &from.schema,
         &to.schema,
         renames,
         &scratch,
     )?)
+}
+
+/// The scratch database of `verify`: a database created on the `--dev` server, else a temporary
+/// SQLite file.
+fn scratch_of(dev: Option<&str>) -> Scratch {
+    match dev {
+        Some(url) => Scratch::Server(url.to_string()),
+        None => Scratch::SqliteTemp,
+    }
 }
 
 /// Proves `migration` as rendered (online or plain, for its server target) on a scratch
@@ -436,10 +442,7 @@ pub fn verify_migration(
     dev: Option<&str>,
 ) -> Result<VerifyReport, Error> {
     same_dialect(from, to)?;
-    let scratch = match dev {
-        Some(url) => Scratch::Server(url.to_string()),
-        None => Scratch::SqliteTemp,
-    };
+    let scratch = scratch_of(dev);
     Ok(migrex_apply::verify_rendered(
         &from.schema,
         &to.schema,

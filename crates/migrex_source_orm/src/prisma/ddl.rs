@@ -39,6 +39,38 @@ pub(super) fn err(file: &File, pos: Pos, msg: String) -> OrmError {
     OrmError::at(&file.path, &file.text, pos.line, pos.column, msg)
 }
 
+/// The field `name` of model `m`, named at `pos` of `file` (the file naming it, which for a
+/// `references:` list is not the model's own); `what` ends the error ("" or " to reference").
+pub(super) fn field_of<'a>(
+    m: &ModelRef<'a>,
+    name: &str,
+    file: &File,
+    pos: Pos,
+    what: &str,
+) -> Result<&'a Field, OrmError> {
+    m.block
+        .fields
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| {
+            err(
+                file,
+                pos,
+                format!("model `{}` has no field `{name}`{what}", m.block.name),
+            )
+        })
+}
+
+/// The columns of the fields `names` of model `m`, in order.
+pub(super) fn columns_of(m: &ModelRef, names: &[NamedField]) -> Result<Vec<String>, OrmError> {
+    names
+        .iter()
+        .map(|(n, _, pos)| {
+            column_name(m.file, field_of(m, n, m.file, *pos, "")?).map(str::to_string)
+        })
+        .collect()
+}
+
 fn q(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -563,26 +595,7 @@ pub fn schema_sql(
         let mut pk: Option<(Option<String>, Vec<String>)> = None;
         let mut inline_pk_col: Option<String> = None;
         let mut table_fks: Vec<Fk> = Vec::new();
-        let columns_of = |names: &[NamedField]| -> Result<Vec<String>, OrmError> {
-            names
-                .iter()
-                .map(|(n, _, pos)| {
-                    let f = m
-                        .block
-                        .fields
-                        .iter()
-                        .find(|f| &f.name == n)
-                        .ok_or_else(|| {
-                            err(
-                                file,
-                                *pos,
-                                format!("model `{}` has no field `{n}`", m.block.name),
-                            )
-                        })?;
-                    column_name(file, f).map(str::to_string)
-                })
-                .collect()
-        };
+        let columns_of = |names: &[NamedField]| columns_of(m, names);
         let id_fields: Vec<&Field> = m
             .block
             .fields
@@ -624,18 +637,7 @@ pub fn schema_sql(
                 let refs = name_list(file, refs_arg)?;
                 let mut ref_columns = Vec::new();
                 for (r, _, pos) in &refs {
-                    let f = target
-                        .block
-                        .fields
-                        .iter()
-                        .find(|f| &f.name == r)
-                        .ok_or_else(|| {
-                            err(
-                                file,
-                                *pos,
-                                format!("model `{}` has no field `{r}` to reference", ty.name),
-                            )
-                        })?;
+                    let f = field_of(target, r, file, *pos, " to reference")?;
                     ref_columns.push(column_name(target.file, f)?.to_string());
                 }
                 if refs.len() != local.len() {

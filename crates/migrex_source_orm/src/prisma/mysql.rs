@@ -36,9 +36,9 @@
 //! constraint; `migrex_source_sql` models that, so no rule here writes it.
 
 use super::ddl::{
-    Ctx, ModelRef, NamedField, Origins, action, check_other_side, column_name, constraint_name,
-    enum_block, enum_values, err, is_autoincrement, is_model, lit, mapped, models, name_list,
-    num_args, relation_name, str_arg, uses_foreign_keys,
+    Ctx, ModelRef, NamedField, Origins, action, check_other_side, column_name, columns_of,
+    constraint_name, enum_block, enum_values, err, field_of, is_autoincrement, is_model, lit,
+    mapped, models, name_list, num_args, relation_name, str_arg, uses_foreign_keys,
 };
 use super::parse::{Arg, Attribute, Field, File, Pos, Value};
 use crate::OrmError;
@@ -361,26 +361,7 @@ pub fn schema_sql(files: &[File], provider: Dialect) -> Result<(String, Origins)
     for m in &models {
         let file = m.file;
         origins.push((format!("table {}", m.table), loc(file, m.block.pos)));
-        let columns_of = |names: &[NamedField]| -> Result<Vec<String>, OrmError> {
-            names
-                .iter()
-                .map(|(n, _, pos)| {
-                    let f = m
-                        .block
-                        .fields
-                        .iter()
-                        .find(|f| &f.name == n)
-                        .ok_or_else(|| {
-                            err(
-                                file,
-                                *pos,
-                                format!("model `{}` has no field `{n}`", m.block.name),
-                            )
-                        })?;
-                    column_name(file, f).map(str::to_string)
-                })
-                .collect()
-        };
+        let columns_of = |names: &[NamedField]| columns_of(m, names);
         let mut columns: Vec<String> = Vec::new();
         let mut field_uniques: Vec<String> = Vec::new();
         let mut pk: Vec<String> = Vec::new();
@@ -704,35 +685,13 @@ fn relation(
     let mut columns = Vec::new();
     let mut optional = false;
     for (n, _, pos) in &local {
-        let f = m
-            .block
-            .fields
-            .iter()
-            .find(|f| &f.name == n)
-            .ok_or_else(|| {
-                err(
-                    file,
-                    *pos,
-                    format!("model `{}` has no field `{n}`", m.block.name),
-                )
-            })?;
+        let f = field_of(m, n, file, *pos, "")?;
         optional |= f.ty.as_ref().is_some_and(|t| t.optional);
         columns.push(column_name(file, f)?.to_string());
     }
     let mut ref_columns = Vec::new();
     for (r, _, pos) in &refs {
-        let f = target
-            .block
-            .fields
-            .iter()
-            .find(|f| &f.name == r)
-            .ok_or_else(|| {
-                err(
-                    file,
-                    *pos,
-                    format!("model `{}` has no field `{r}` to reference", ty.name),
-                )
-            })?;
+        let f = field_of(target, r, file, *pos, " to reference")?;
         ref_columns.push(column_name(target.file, f)?.to_string());
     }
     if !fks_on {
