@@ -5,11 +5,11 @@
 //! except what EF cannot switch off (an index on every foreign key not already covered).
 
 use super::snapshot::{
-    class_name, column_clr, default_sql, is_mysql_guid, lit, mysql_column_check, mysql_index_check,
-    mysql_on_update_generated, type_sql,
+    TableConfig, class_name, column_clr, default_sql, is_mysql_guid, lit, mysql_column_check,
+    mysql_index_check, mysql_on_update_generated, table_config, type_sql,
 };
 use crate::{OutputFile, WriteError};
-use migrex_model::{Dialect, FkAction, Identity, QualifiedName, Schema, Table, TableOptions};
+use migrex_model::{Dialect, FkAction, Identity, QualifiedName, Schema, Table};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -42,14 +42,6 @@ fn prop_names(class: &str, t: &Table) -> Vec<(String, String)> {
         out.push((c.name.clone(), p));
     }
     out
-}
-
-fn default_ns(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Postgres => "public",
-        Dialect::Sqlite => "main",
-        Dialect::Mysql => "",
-    }
 }
 
 fn selector(props: &HashMap<String, String>, cols: &[String], v: &str) -> String {
@@ -139,41 +131,17 @@ pub fn write(schema: &Schema) -> Result<Vec<OutputFile>, WriteError> {
             config,
             "        modelBuilder.Entity<{class}>(entity =>\n        {{"
         );
-        let schema_arg = if d == Dialect::Postgres && q.namespace != default_ns(d) {
-            format!(", {}", lit(&q.namespace))
-        } else {
-            String::new()
-        };
-        let mut tcfg = vec![];
-        for ck in &t.checks {
-            let Some(n) = &ck.name else {
-                return Err(WriteError::Unsupported(format!(
-                    "an unnamed check constraint on {} cannot be written to an EF Core model",
-                    q.name
-                )));
-            };
-            tcfg.push(format!(
-                "t.HasCheckConstraint({}, {});",
-                lit(n),
-                lit(&ck.expr.sql)
-            ));
+        let TableConfig {
+            schema_arg,
+            calls: tcfg,
+            charset,
+            collation,
+        } = table_config(d, q, t)?;
+        if let Some(cs) = &charset {
+            let _ = writeln!(config, "            entity.HasCharSet({});", lit(cs));
         }
-        if let Some(cm) = &t.comment {
-            tcfg.push(format!("t.HasComment({});", lit(cm)));
-        }
-        if let TableOptions::Mysql(o) = &t.options {
-            if o.engine.is_some() || o.row_format.is_some() {
-                return Err(WriteError::Unsupported(format!(
-                    "table {}: ENGINE/ROW_FORMAT options have no EF Core model form",
-                    q.name
-                )));
-            }
-            if let Some(cs) = &o.charset {
-                let _ = writeln!(config, "            entity.HasCharSet({});", lit(cs));
-            }
-            if let Some(co) = &o.collation {
-                let _ = writeln!(config, "            entity.UseCollation({});", lit(co));
-            }
+        if let Some(co) = &collation {
+            let _ = writeln!(config, "            entity.UseCollation({});", lit(co));
         }
         if tcfg.is_empty() {
             let _ = writeln!(config, "{e}entity.ToTable({}{schema_arg});", lit(&q.name));

@@ -210,7 +210,63 @@ impl Naming<'_> {
     }
 }
 
-fn default_ns(dialect: Dialect) -> &'static str {
+/// What a table's `ToTable` carries (the schema argument and the `t.` calls for checks and the
+/// comment) and its MySQL charset and collation: the same for the models' `OnModelCreating` and
+/// the snapshot, which only spell the entity builder differently.
+pub(crate) struct TableConfig {
+    pub schema_arg: String,
+    pub calls: Vec<String>,
+    pub charset: Option<String>,
+    pub collation: Option<String>,
+}
+
+pub(crate) fn table_config(
+    d: Dialect,
+    q: &QualifiedName,
+    t: &Table,
+) -> Result<TableConfig, WriteError> {
+    let schema_arg = if q.namespace != default_ns(d) && d == Dialect::Postgres {
+        format!(", {}", lit(&q.namespace))
+    } else {
+        String::new()
+    };
+    let mut calls = vec![];
+    for c in &t.checks {
+        let Some(n) = &c.name else {
+            return Err(WriteError::Unsupported(format!(
+                "an unnamed check constraint on {} cannot be written to an EF Core model",
+                q.name
+            )));
+        };
+        calls.push(format!(
+            "t.HasCheckConstraint({}, {});",
+            lit(n),
+            lit(&c.expr.sql)
+        ));
+    }
+    if let Some(cm) = &t.comment {
+        calls.push(format!("t.HasComment({});", lit(cm)));
+    }
+    let (mut charset, mut collation) = (None, None);
+    if let TableOptions::Mysql(o) = &t.options {
+        if o.engine.is_some() || o.row_format.is_some() {
+            return Err(WriteError::Unsupported(format!(
+                "table {}: ENGINE/ROW_FORMAT options have no EF Core model form",
+                q.name
+            )));
+        }
+        charset = o.charset.clone();
+        collation = o.collation.clone();
+    }
+    Ok(TableConfig {
+        schema_arg,
+        calls,
+        charset,
+        collation,
+    })
+}
+
+pub(crate) fn default_ns(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Postgres => "public",
         Dialect::Sqlite => "main",
@@ -458,49 +514,25 @@ pub fn build_model(
                 }
             }
         }
-        let schema_arg = if q.namespace != default_ns(d) && d == Dialect::Postgres {
-            format!(", {}", lit(&q.namespace))
-        } else {
-            String::new()
-        };
-        let mut table_cfg = vec![];
-        for c in &t.checks {
-            let Some(n) = &c.name else {
-                return Err(WriteError::Unsupported(format!(
-                    "an unnamed check constraint on {} cannot be written to an EF Core model",
-                    q.name
-                )));
-            };
-            table_cfg.push(format!(
-                "t.HasCheckConstraint({}, {});",
-                lit(n),
-                lit(&c.expr.sql)
-            ));
+        let TableConfig {
+            schema_arg,
+            calls: table_cfg,
+            charset,
+            collation,
+        } = table_config(d, q, t)?;
+        if let Some(cs) = &charset {
+            let _ = writeln!(
+                out,
+                "\n{b}MySqlEntityTypeBuilderExtensions.HasCharSet(b, {});",
+                lit(cs)
+            );
         }
-        if let Some(cm) = &t.comment {
-            table_cfg.push(format!("t.HasComment({});", lit(cm)));
-        }
-        if let TableOptions::Mysql(o) = &t.options {
-            if o.engine.is_some() || o.row_format.is_some() {
-                return Err(WriteError::Unsupported(format!(
-                    "table {}: ENGINE/ROW_FORMAT options have no EF Core model form",
-                    q.name
-                )));
-            }
-            if let Some(cs) = &o.charset {
-                let _ = writeln!(
-                    out,
-                    "\n{b}MySqlEntityTypeBuilderExtensions.HasCharSet(b, {});",
-                    lit(cs)
-                );
-            }
-            if let Some(co) = &o.collation {
-                let _ = writeln!(
-                    out,
-                    "\n{b}MySqlEntityTypeBuilderExtensions.UseCollation(b, {});",
-                    lit(co)
-                );
-            }
+        if let Some(co) = &collation {
+            let _ = writeln!(
+                out,
+                "\n{b}MySqlEntityTypeBuilderExtensions.UseCollation(b, {});",
+                lit(co)
+            );
         }
         if table_cfg.is_empty() {
             let _ = writeln!(out, "\n{b}b.ToTable({}{schema_arg});", lit(&q.name));
