@@ -8,7 +8,7 @@
 //! `<table>_<cols>_idx`, `<table>_<cols>_fkey`, truncated to the database's identifier limit
 //! before the suffix), implicit many-to-many tables from `sql_schema_calculator`.
 
-use super::parse::{Arg, Block, BlockKind, Field, File, Pos, Value};
+use super::parse::{Arg, Attribute, Block, BlockKind, Field, FieldType, File, Pos, Value};
 use crate::OrmError;
 use migrex_model::Dialect;
 use std::collections::BTreeMap;
@@ -59,6 +59,69 @@ pub(super) fn field_of<'a>(
                 format!("model `{}` has no field `{name}`{what}", m.block.name),
             )
         })
+}
+
+/// The foreign key a relation field with `fields:` declares (the same on every database): the
+/// referenced model, the local and referenced columns, and whether a local field is optional.
+pub(super) struct RelationKey<'m, 'a> {
+    pub(super) target: &'m ModelRef<'a>,
+    pub(super) columns: Vec<String>,
+    pub(super) ref_columns: Vec<String>,
+    pub(super) optional: bool,
+}
+
+pub(super) fn relation_key<'m, 'a>(
+    m: &ModelRef,
+    models: &'m [ModelRef<'a>],
+    ty: &FieldType,
+    rel: &Attribute,
+    fields_arg: &Arg,
+) -> Result<RelationKey<'m, 'a>, OrmError> {
+    let file = m.file;
+    let target = models
+        .iter()
+        .find(|t| t.block.name == ty.name)
+        .ok_or_else(|| {
+            err(
+                file,
+                ty.pos,
+                format!("model `{}` is ignored or not a table", ty.name),
+            )
+        })?;
+    let Some(refs_arg) = rel.arg("references") else {
+        return Err(err(
+            file,
+            rel.pos,
+            "@relation with `fields` needs `references`".into(),
+        ));
+    };
+    let local = name_list(file, fields_arg)?;
+    let refs = name_list(file, refs_arg)?;
+    if refs.len() != local.len() {
+        return Err(err(
+            file,
+            rel.pos,
+            "`fields` and `references` differ in length".into(),
+        ));
+    }
+    let mut columns = Vec::new();
+    let mut optional = false;
+    for (n, _, pos) in &local {
+        let f = field_of(m, n, file, *pos, "")?;
+        optional |= f.ty.as_ref().is_some_and(|t| t.optional);
+        columns.push(column_name(file, f)?.to_string());
+    }
+    let mut ref_columns = Vec::new();
+    for (r, _, pos) in &refs {
+        let f = field_of(target, r, file, *pos, " to reference")?;
+        ref_columns.push(column_name(target.file, f)?.to_string());
+    }
+    Ok(RelationKey {
+        target,
+        columns,
+        ref_columns,
+        optional,
+    })
 }
 
 /// The columns of the fields `names` of model `m`, in order.
@@ -618,41 +681,12 @@ pub fn schema_sql(
                     }
                     continue;
                 };
-                let target = find_model(&ty.name).ok_or_else(|| {
-                    err(
-                        file,
-                        ty.pos,
-                        format!("model `{}` is ignored or not a table", ty.name),
-                    )
-                })?;
-                let Some(refs_arg) = rel.arg("references") else {
-                    return Err(err(
-                        file,
-                        rel.pos,
-                        "@relation with `fields` needs `references`".into(),
-                    ));
-                };
-                let local = name_list(file, fields_arg)?;
-                let columns = columns_of(&local)?;
-                let refs = name_list(file, refs_arg)?;
-                let mut ref_columns = Vec::new();
-                for (r, _, pos) in &refs {
-                    let f = field_of(target, r, file, *pos, " to reference")?;
-                    ref_columns.push(column_name(target.file, f)?.to_string());
-                }
-                if refs.len() != local.len() {
-                    return Err(err(
-                        file,
-                        rel.pos,
-                        "`fields` and `references` differ in length".into(),
-                    ));
-                }
-                let optional = local.iter().any(|(n, _, _)| {
-                    m.block
-                        .fields
-                        .iter()
-                        .any(|f| &f.name == n && f.ty.as_ref().is_some_and(|t| t.optional))
-                });
+                let RelationKey {
+                    target,
+                    columns,
+                    ref_columns,
+                    optional,
+                } = relation_key(m, &models, ty, rel, fields_arg)?;
                 let name = match str_arg(file, rel.arg("map"), "map")? {
                     Some(n) => n.to_string(),
                     None => constraint_name(

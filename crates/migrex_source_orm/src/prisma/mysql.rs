@@ -36,9 +36,9 @@
 //! constraint; `migrex_source_sql` models that, so no rule here writes it.
 
 use super::ddl::{
-    Ctx, ModelRef, NamedField, Origins, action, check_other_side, column_name, columns_of,
-    constraint_name, enum_block, enum_values, err, field_of, is_autoincrement, is_model, lit,
-    mapped, models, name_list, num_args, relation_name, str_arg, uses_foreign_keys,
+    Ctx, ModelRef, NamedField, Origins, RelationKey, action, check_other_side, column_name,
+    columns_of, constraint_name, enum_block, enum_values, err, is_autoincrement, is_model, lit,
+    mapped, models, name_list, num_args, relation_key, relation_name, str_arg, uses_foreign_keys,
 };
 use super::parse::{Arg, Attribute, Field, File, Pos, Value};
 use crate::OrmError;
@@ -659,41 +659,12 @@ fn relation(
         }
         return Ok(());
     };
-    let target = find_model(&ty.name).ok_or_else(|| {
-        err(
-            file,
-            ty.pos,
-            format!("model `{}` is ignored or not a table", ty.name),
-        )
-    })?;
-    let Some(refs_arg) = rel.arg("references") else {
-        return Err(err(
-            file,
-            rel.pos,
-            "@relation with `fields` needs `references`".into(),
-        ));
-    };
-    let local = name_list(file, fields_arg)?;
-    let refs = name_list(file, refs_arg)?;
-    if refs.len() != local.len() {
-        return Err(err(
-            file,
-            rel.pos,
-            "`fields` and `references` differ in length".into(),
-        ));
-    }
-    let mut columns = Vec::new();
-    let mut optional = false;
-    for (n, _, pos) in &local {
-        let f = field_of(m, n, file, *pos, "")?;
-        optional |= f.ty.as_ref().is_some_and(|t| t.optional);
-        columns.push(column_name(file, f)?.to_string());
-    }
-    let mut ref_columns = Vec::new();
-    for (r, _, pos) in &refs {
-        let f = field_of(target, r, file, *pos, " to reference")?;
-        ref_columns.push(column_name(target.file, f)?.to_string());
-    }
+    let RelationKey {
+        target,
+        columns,
+        ref_columns,
+        optional,
+    } = relation_key(m, models, ty, rel, fields_arg)?;
     if !fks_on {
         return Ok(());
     }
