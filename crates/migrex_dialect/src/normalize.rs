@@ -9,10 +9,39 @@
 use migrex_model::Dialect;
 use sqlparser::ast::{self, BinaryOperator, Expr as E, visit_expressions_mut};
 use sqlparser::parser::Parser;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::ControlFlow;
+
+/// Keys already made on this thread, per dialect: a schema repeats its expressions (`now()`,
+/// `0`, the same check on every table), and parsing one costs more than the rest of reading it.
+type KeyCache = [HashMap<String, String>; 3];
+
+thread_local! {
+    static EXPR_KEYS: RefCell<KeyCache> = RefCell::default();
+}
+
+/// Bounds the cache: past this many keys per dialect it starts over.
+const EXPR_KEYS_MAX: usize = 200_000;
 
 /// The normalized comparison key of one expression.
 pub fn expr_key(dialect: Dialect, sql: &str) -> String {
+    let slot = dialect as usize;
+    if let Some(key) = EXPR_KEYS.with_borrow(|c| c[slot].get(sql).cloned()) {
+        return key;
+    }
+    let key = make_expr_key(dialect, sql);
+    EXPR_KEYS.with_borrow_mut(|c| {
+        let keys = &mut c[slot];
+        if keys.len() >= EXPR_KEYS_MAX {
+            keys.clear();
+        }
+        keys.insert(sql.to_string(), key.clone());
+    });
+    key
+}
+
+fn make_expr_key(dialect: Dialect, sql: &str) -> String {
     let d = crate::parser_dialect(dialect);
     let parsed = Parser::new(d.as_ref()).try_with_sql(sql).and_then(|mut p| {
         let e = p.parse_expr()?;

@@ -7,16 +7,19 @@ pub(crate) mod rename;
 pub(crate) mod table;
 
 use migrex_model::{Change, QualifiedName, Renames, Schema, View};
+use std::borrow::Cow;
 
 /// The differ's result.
-pub(crate) struct Diff {
+pub(crate) struct Diff<'a> {
     pub changes: Vec<Change>,
     pub notes: Vec<String>,
-    /// The old schema after the rename changes (what the database holds once they ran).
-    pub working: Schema,
+    /// The old schema after the rename changes (what the database holds once they ran): the old
+    /// schema itself when nothing was renamed (a copy of a large schema costs as much as the
+    /// comparison).
+    pub working: Cow<'a, Schema>,
 }
 
-pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
+pub(crate) fn compute<'a>(from: &'a Schema, to: &Schema, renames: &Renames) -> Diff<'a> {
     let dialect = to.dialect;
     let mut notes = Vec::new();
     let mut changes = Vec::new();
@@ -49,8 +52,10 @@ pub(crate) fn compute(from: &Schema, to: &Schema, renames: &Renames) -> Diff {
         }
     }
 
-    let mut working = from.clone();
-    working.dialect = dialect;
+    let mut working = Cow::Borrowed(from);
+    if working.dialect != dialect {
+        working.to_mut().dialect = dialect;
+    }
     let applied = rename::apply(&mut working, to, renames, &mut notes);
     for (from, to) in &applied.tables {
         changes.push(Change::RenameTable {

@@ -11,6 +11,7 @@ use migrex_model::{
     Check, Column, Dialect, ForeignKey, Index, IndexKey, QualifiedName, RenameCandidate,
     RenameKind, Renames, Schema, Table, UniqueConstraint,
 };
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The renames that were applied, in application order.
@@ -24,7 +25,7 @@ pub(crate) struct Applied {
 /// Applies declared and implied renames to `working` (a copy of the old schema) so it can be
 /// compared object by object with `to`.
 pub(crate) fn apply(
-    working: &mut Schema,
+    working: &mut Cow<'_, Schema>,
     to: &Schema,
     renames: &Renames,
     notes: &mut Vec<String>,
@@ -57,7 +58,7 @@ pub(crate) fn apply(
             if working.table(new).is_some() {
                 return true;
             }
-            move_table(working, old, new);
+            move_table(working.to_mut(), old, new);
             applied.tables.push((old.clone(), new.clone()));
             false
         });
@@ -101,13 +102,13 @@ pub(crate) fn apply(
             }
         }
         for (old, new) in found {
-            move_table(working, &old, &new);
+            move_table(working.to_mut(), &old, &new);
             applied.tables.push((old, new));
         }
     }
     if !applied.tables.is_empty() {
         let map: HashMap<_, _> = applied.tables.iter().cloned().collect();
-        retarget_tables(working, &map);
+        retarget_tables(working.to_mut(), &map);
     }
 
     // Declared column renames, then case-only ones.
@@ -134,7 +135,7 @@ pub(crate) fn apply(
             notes.push(format!(
                 "rename hint ignored: column {table}.{old} cannot become {new} because {new} already exists in the old schema"
             ));
-        } else if let Some(t) = working.table_mut(table) {
+        } else if let Some(t) = working.to_mut().table_mut(table) {
             rename_column_in_table(t, old, new);
             applied
                 .columns
@@ -167,7 +168,7 @@ pub(crate) fn apply(
             }
         }
         for (qn, old, new) in found {
-            if let Some(t) = working.table_mut(&qn) {
+            if let Some(t) = working.to_mut().table_mut(&qn) {
                 rename_column_in_table(t, &old, &new);
                 col_map.insert((qn.clone(), old.clone()), new.clone());
                 applied.columns.push((qn, old, new));
@@ -175,7 +176,7 @@ pub(crate) fn apply(
         }
     }
     if !col_map.is_empty() {
-        retarget_columns(working, &col_map);
+        retarget_columns(working.to_mut(), &col_map);
     }
     applied
 }
@@ -318,13 +319,10 @@ pub(crate) fn candidates_between(
     to: &Schema,
     renames: &Renames,
 ) -> Vec<RenameCandidate> {
-    // Without declared renames, PostgreSQL (which compares names exactly) implies none: the
-    // old schema is compared as it is, saving a copy of it.
-    if renames.is_empty() && from.dialect == to.dialect && to.dialect == Dialect::Postgres {
-        return candidates(from, to);
+    let mut working = Cow::Borrowed(from);
+    if working.dialect != to.dialect {
+        working.to_mut().dialect = to.dialect;
     }
-    let mut working = from.clone();
-    working.dialect = to.dialect;
     apply(&mut working, to, renames, &mut Vec::new());
     candidates(&working, to)
 }
@@ -1161,11 +1159,11 @@ mod tests {
         renames.tables.insert(qn("p"), qn("parent"));
         renames.tables.insert(qn("nope"), qn("c"));
         renames.tables.insert(qn("c"), qn("c"));
-        let mut working = from.clone();
+        let mut working = Cow::Borrowed(&from);
         let mut notes = Vec::new();
         let applied = apply(&mut working, &to, &renames, &mut notes);
         assert_eq!(applied.tables, vec![(qn("p"), qn("parent"))]);
-        assert_eq!(working, to);
+        assert_eq!(*working, to);
         assert_eq!(notes.len(), 1, "{notes:?}");
     }
 
@@ -1185,19 +1183,21 @@ mod tests {
             Column::new("email", ColumnType::other("TEXT")),
         );
         to.namespace_mut("").tables.insert("users".into(), t);
-        let mut working = from.clone();
+        let mut working = Cow::Borrowed(&from);
         let applied = apply(&mut working, &to, &Renames::default(), &mut Vec::new());
         assert_eq!(applied.tables.len(), 1);
         assert_eq!(applied.columns.len(), 1);
-        assert_eq!(working, to);
+        assert_eq!(*working, to);
 
         // PostgreSQL compares exactly: no implied rename.
         let mut pg_from = from.clone();
         pg_from.dialect = Dialect::Postgres;
         let mut pg_to = to.clone();
         pg_to.dialect = Dialect::Postgres;
-        let mut working = pg_from.clone();
+        let mut working = Cow::Borrowed(&pg_from);
         let applied = apply(&mut working, &pg_to, &Renames::default(), &mut Vec::new());
         assert!(applied.tables.is_empty() && applied.columns.is_empty());
+        // Nothing renamed: the old schema was not copied.
+        assert!(matches!(working, Cow::Borrowed(_)));
     }
 }
