@@ -11,6 +11,7 @@ mod types;
 
 use crate::{Db, LiveError};
 use fetch::Query;
+pub use fetch::set_concurrent_reads;
 use migrex_dialect::postgres as pg;
 use migrex_model::{
     Check, Column, ColumnType, Deferrable, Dialect, EnumType, FkAction, ForeignKey, Generated,
@@ -829,14 +830,16 @@ fn queries(pg15: bool) -> Vec<Query> {
     // A default cannot refer to columns, so it is printed without its table (relid 0): with the
     // table, `pg_get_expr` opens it, which costs every server process a cache entry per table.
     // A generated column's expression refers to columns.
+    //
+    // A type outside pg_catalog is named with its schema (whatever the search path), an array
+    // of one as its element's name with `[]`: those names are made once per type in a derived
+    // table (`ut`) rather than per column through three more joins.
     out.push(Query::new(
         "columns",
         60,
         "SELECT a.attrelid::text, a.attnum::text, a.attname, \
-                CASE WHEN bn.nspname = 'pg_catalog' OR a.atttypmod <> -1 \
-                     THEN format_type(a.atttypid, a.atttypmod) \
-                     ELSE format('%I.%I', bn.nspname, bt.typname) \
-                          || CASE WHEN t.typcategory = 'A' THEN '[]' ELSE '' END END, \
+                COALESCE(CASE WHEN a.atttypmod <> -1 THEN format_type(a.atttypid, a.atttypmod) END, \
+                         ut.name, format_type(a.atttypid, a.atttypmod)), \
                 a.attnotnull::text, \
                 CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, 0) \
                      ELSE pg_get_expr(ad.adbin, ad.adrelid) END, \
@@ -849,10 +852,15 @@ fn queries(pg15: bool) -> Vec<Query> {
          FROM pg_attribute a \
          JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_type t ON t.oid = a.atttypid \
-         JOIN pg_type bt ON bt.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 THEN t.typelem ELSE t.oid END \
-         JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
+         LEFT JOIN (SELECT ty.oid, format('%I.%I', bn.nspname, bt.typname) \
+                               || CASE WHEN ty.typcategory = 'A' THEN '[]' ELSE '' END AS name \
+                    FROM pg_type ty \
+                    JOIN pg_type bt ON bt.oid = CASE WHEN ty.typcategory = 'A' AND ty.typelem <> 0 \
+                                                     THEN ty.typelem ELSE ty.oid END \
+                    JOIN pg_namespace bn ON bn.oid = bt.typnamespace \
+                    WHERE bn.nspname <> 'pg_catalog') ut ON ut.oid = a.atttypid \
          LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
-         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation \
          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
          LEFT JOIN pg_description dsc ON dsc.objoid = a.attrelid \
               AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = a.attnum \
@@ -861,6 +869,8 @@ fn queries(pg15: bool) -> Vec<Query> {
          ORDER BY a.attrelid, a.attnum",
     ));
     out.push(constraints);
+    // The owner of each sequence is looked up by index (`OFFSET 0` keeps the lookup per
+    // sequence): joined, the planner scans all of pg_depend, the largest catalog.
     out.push(Query::new(
         "sequences",
         20,
@@ -873,8 +883,10 @@ fn queries(pg15: bool) -> Vec<Query> {
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              LEFT JOIN pg_description dsc ON dsc.objoid = c.oid \
                   AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \
-             LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid \
-                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+             LEFT JOIN LATERAL (SELECT d.refobjid, d.refobjsubid, d.deptype FROM pg_depend d \
+                                WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid \
+                                  AND d.refclassid = 'pg_class'::regclass \
+                                  AND d.deptype IN ('a', 'i') OFFSET 0) d ON true \
              WHERE c.relnamespace = ANY($1::oid[]) AND {} \
              ORDER BY s.seqrelid",
             not_ext("pg_class", "c.oid")
