@@ -14,7 +14,7 @@ pub use migrex_apply::{ApplyReport, Scratch, VerifyReport};
 pub use migrex_diagnostics::{Diagnostic, Severity};
 pub use migrex_model as model;
 pub use migrex_render_sql::{RenderedStep, to_script};
-pub use migrex_source_live::{Db, DbUrl, redact_url};
+pub use migrex_source_live::{Db, DbUrl, redact_url, set_concurrent_reads};
 pub use renames::{RenameArg, merge_renames, rename_option, rename_question};
 
 mod advice;
@@ -279,31 +279,52 @@ pub fn migration_with_options(
     same_dialect(from, to)?;
     check_renames(&from.schema, &to.schema, renames)?;
     let dialect = to.schema.dialect;
-    let mut up = migrex_diff::plan(&from.schema, &to.schema, renames);
-    let mut down = migrex_diff::down(&from.schema, &to.schema, renames);
     let render = migrex_render_sql::OnlineRender {
         lock_timeout_ms: options.lock_timeout_ms.unwrap_or(2000),
     };
-    if options.online {
+    let online = options.online.then(|| {
         let target = options
             .target
             .unwrap_or_else(|| migrex_safety::Target::of_dialect(dialect, None));
-        let online = migrex_diff::OnlineOptions {
+        migrex_diff::OnlineOptions {
             pg_major: target.effective_version().major,
             batch_size: options.batch_size.unwrap_or(1000),
             mariadb: target.flavor == migrex_safety::Flavor::Mariadb,
             plain_renames: options.plain_renames,
-        };
-        up = migrex_diff::online(up, &from.schema, &online);
-        down = migrex_diff::online(down, &to.schema, &online);
-    }
-    let render_plan = |p: &Plan| {
-        if options.online {
-            migrex_render_sql::render_online_plan(p, &render)
-        } else {
-            migrex_render_sql::render_plan(p)
+        }
+    });
+    // One direction: planned, made online when asked (from the schema it starts from), rendered.
+    let direction = |plan: Plan, start: &Schema| -> Result<(Plan, Vec<RenderedStep>), Error> {
+        match &online {
+            Some(online) => {
+                let plan = migrex_diff::online(plan, start, online);
+                let sql = migrex_render_sql::render_online_plan(&plan, &render)?;
+                Ok((plan, sql))
+            }
+            None => {
+                let sql = migrex_render_sql::render_plan(&plan)?;
+                Ok((plan, sql))
+            }
         }
     };
+    // The two directions are independent: on a large schema each is worth a core.
+    let (up, down) = std::thread::scope(|s| {
+        let down = s.spawn(|| {
+            direction(
+                migrex_diff::down(&from.schema, &to.schema, renames),
+                &to.schema,
+            )
+        });
+        let up = direction(
+            migrex_diff::plan(&from.schema, &to.schema, renames),
+            &from.schema,
+        );
+        let down = down
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (up, down)
+    });
+    let ((mut up, up_sql), (down, down_sql)) = (up?, down?);
     let candidates: Vec<RenameCandidate> = rename_candidates(from, to, renames)
         .into_iter()
         .filter(|c| c.kind.asks())
@@ -314,8 +335,6 @@ pub fn migration_with_options(
         .map(migrex_diff::rename_candidate_note)
         .collect();
     up.notes.retain(|n| !notes.contains(n));
-    let up_sql = render_plan(&up)?;
-    let down_sql = render_plan(&down)?;
     let mut warnings = from.warnings.clone();
     warnings.extend(to.warnings.iter().cloned());
     let undecided: Vec<RenameCandidate> = candidates
