@@ -74,15 +74,21 @@ impl Ctx<'_> {
 
 pub(crate) fn run(schema: &Schema, plan: &Plan) -> Result<Schema, SimulateError> {
     let mut s = schema.clone();
+    run_in_place(&mut s, plan)?;
+    Ok(s)
+}
+
+/// `run` on `s` itself. On an error `s` may hold part of the failed step's work.
+pub(crate) fn run_in_place(s: &mut Schema, plan: &Plan) -> Result<(), SimulateError> {
     for step in &plan.steps {
         let cx = Ctx {
             step: step.id,
             change: &step.change,
         };
-        apply(&mut s, &step.change, &cx)?;
-        cluster_marks(&mut s, &step.change);
+        apply(s, &step.change, &cx)?;
+        cluster_marks(s, &step.change);
         if s.dialect == Dialect::Postgres {
-            crate::diff::partitions::propagate(&mut s, &step.change);
+            crate::diff::partitions::propagate(s, &step.change);
         }
         if s.dialect == Dialect::Mysql
             && let Some(table) = step.change.subject()
@@ -91,7 +97,7 @@ pub(crate) fn run(schema: &Schema, plan: &Plan) -> Result<Schema, SimulateError>
             check_auto_increment_keyed(t, table, &cx)?;
         }
     }
-    Ok(s)
+    Ok(())
 }
 
 /// MySQL: "there can be only one auto column and it must be defined as a key": an
