@@ -12,14 +12,14 @@ mod refactor;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use migrex::model::{Dialect, Loaded, RenameCandidate, Renames};
 use serde::Serialize;
-
-// Reading a large schema allocates millions of small strings and vectors, from two threads when
-// two databases are read at once: mimalloc does that in about half the time of the system
-// allocator (measured on `migrex diff` of two 1,000-table databases).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+// Reading a large schema allocates millions of small strings and vectors, from two threads when
+// two databases are read at once: with mimalloc instead of the system allocator, `migrex inspect`
+// of a 1,000-table PostgreSQL database went from 468 to 357 ms.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "migrex", version, about = "Database schema migrations: read, diff, plan, render and verify", long_about = None)]
@@ -278,7 +278,7 @@ fn large_live_table(
 }
 
 /// Leaves `data` to the end of the process: freeing the millions of allocations of a large
-/// schema one by one costs a twentieth of a diff, and the process is about to exit anyway.
+/// schema one by one took a twentieth of `diff`'s own time, and the process is about to exit.
 fn exit_without_freeing<T>(data: T) {
     std::mem::forget(data);
 }

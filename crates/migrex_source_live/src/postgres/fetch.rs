@@ -12,7 +12,8 @@
 //!
 //! Every query runs with `jit` off (and, on the extra connections, without parallel workers):
 //! the planner's cost estimates for catalog joins are high enough to trigger JIT compilation,
-//! which costs seconds and saves nothing on a few thousand rows. Settings are changed with `set_config(..., true)`, local to the transaction.
+//! which costs seconds and saves nothing on a few thousand rows. Settings are changed with
+//! `set_config(..., true)`, local to the transaction.
 //!
 //! Fallbacks: if no extra connection can be opened (e.g. no free connection slots) or the
 //! snapshot cannot be exported or imported, all queries run one after the other on the `Db`'s
