@@ -143,6 +143,24 @@ struct Session {
     search_path: String,
     /// `jit` as it was (`None`: the server has no such setting).
     jit: Option<String>,
+    /// The server has `max_parallel_workers_per_gather` (9.6 and later).
+    parallel_gather: bool,
+}
+
+impl Session {
+    /// What an extra connection's transaction sets besides its search path: `set_config` calls
+    /// for the settings this server has (asked once here: looking them up in `pg_settings` in
+    /// every transaction built the whole settings view each time, 1 ms per query).
+    fn local_settings(&self) -> String {
+        let mut out = String::new();
+        if self.jit.is_some() {
+            out.push_str(", set_config('jit', 'off', true)");
+        }
+        if self.parallel_gather {
+            out.push_str(", set_config('max_parallel_workers_per_gather', '0', true)");
+        }
+        out
+    }
 }
 
 async fn run_async(
@@ -155,12 +173,13 @@ async fn run_async(
     let (extras, setup) = join2(connect_extras(url), start(main, url, first)).await;
     let (session, snapshot, start) = setup?;
     let (oids, queries) = plan(&start);
+    let settings = session.local_settings();
     let mut owned: Vec<sqlx::PgConnection> = Vec::new();
     if let Some(snapshot) = &snapshot {
         let probed = join_all(
             extras
                 .into_iter()
-                .map(|c| probe_snapshot(c, snapshot))
+                .map(|c| probe_snapshot(c, snapshot, &settings))
                 .collect(),
         )
         .await;
@@ -182,7 +201,11 @@ async fn run_async(
             snapshot: None,
         });
     }
-    let result = run_queries(&mut workers, url, &oids, &session.search_path, queries).await;
+    let result = run_queries(
+        &mut workers,
+        Shared::new(url, &oids, &session.search_path, &settings, queries),
+    )
+    .await;
     drop(workers);
     join_all(owned.into_iter().map(|c| c.close()).collect()).await;
     let end = finish(main, url, &session, result.is_ok()).await;
@@ -202,7 +225,8 @@ async fn start(
     // transaction.)
     let sql = "SELECT current_setting('server_version_num'), current_setting('search_path'), \
                       (statement_timestamp() <> transaction_timestamp())::text, \
-                      current_setting('jit', true)";
+                      current_setting('jit', true), \
+                      current_setting('max_parallel_workers_per_gather', true)";
     let row: Vec<Row> = sqlx::raw_sql(sql)
         .fetch_all(&mut *main)
         .await
@@ -214,6 +238,7 @@ async fn start(
         in_caller_tx: cell(2).as_deref() == Some("true"),
         search_path: cell(1).unwrap_or_default(),
         jit: cell(3),
+        parallel_gather: cell(4).is_some(),
     };
     let version = cell(0).and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut snapshot = None;
@@ -296,22 +321,23 @@ async fn connect_extras(url: &DbUrl) -> Vec<sqlx::PgConnection> {
 /// The statements that start a transaction of an extra connection: in the main one's
 /// snapshot, with `path` as search path, no JIT and no parallel workers (the reader runs its
 /// own queries side by side; a worker process per query costs more than it saves on a catalog).
-fn prologue(snapshot: &str, path: &str) -> String {
+fn prologue(snapshot: &str, path: &str, settings: &str) -> String {
     let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
     format!(
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT {}; \
-         SELECT set_config('search_path', {}, true), \
-                (SELECT set_config('jit', 'off', true) FROM pg_settings WHERE name = 'jit'), \
-                (SELECT set_config(name, '0', true) FROM pg_settings \
-                  WHERE name = 'max_parallel_workers_per_gather')",
+         SELECT set_config('search_path', {}, true){settings}",
         lit(snapshot),
         lit(path)
     )
 }
 
 /// `Some(c)` if connection `c` can import the snapshot (it is not used otherwise).
-async fn probe_snapshot(mut c: sqlx::PgConnection, snapshot: &str) -> Option<sqlx::PgConnection> {
-    let sql = format!("{}; COMMIT", prologue(snapshot, "pg_catalog"));
+async fn probe_snapshot(
+    mut c: sqlx::PgConnection,
+    snapshot: &str,
+    settings: &str,
+) -> Option<sqlx::PgConnection> {
+    let sql = format!("{}; COMMIT", prologue(snapshot, "pg_catalog", settings));
     sqlx::raw_sql(AssertSqlSafe(sql))
         .execute(&mut c)
         .await
@@ -334,28 +360,36 @@ struct Shared<'a> {
     url: &'a DbUrl,
     oids: &'a str,
     search_path: &'a str,
+    /// `Session::local_settings`.
+    settings: &'a str,
     /// Popped from the end: the most expensive last.
     queue: RefCell<Vec<Query>>,
     results: RefCell<HashMap<&'static str, Vec<Row>>>,
     failed: RefCell<Option<LiveError>>,
 }
 
-async fn run_queries(
-    workers: &mut [Worker<'_>],
-    url: &DbUrl,
-    oids: &str,
-    search_path: &str,
-    mut queries: Vec<Query>,
-) -> Result<Results, LiveError> {
-    queries.sort_by_key(Query::total_cost);
-    let shared = Shared {
-        url,
-        oids,
-        search_path,
-        queue: RefCell::new(queries),
-        results: RefCell::new(HashMap::new()),
-        failed: RefCell::new(None),
-    };
+impl<'a> Shared<'a> {
+    fn new(
+        url: &'a DbUrl,
+        oids: &'a str,
+        search_path: &'a str,
+        settings: &'a str,
+        mut queries: Vec<Query>,
+    ) -> Shared<'a> {
+        queries.sort_by_key(Query::total_cost);
+        Shared {
+            url,
+            oids,
+            search_path,
+            settings,
+            queue: RefCell::new(queries),
+            results: RefCell::new(HashMap::new()),
+            failed: RefCell::new(None),
+        }
+    }
+}
+
+async fn run_queries(workers: &mut [Worker<'_>], shared: Shared<'_>) -> Result<Results, LiveError> {
     join_all(workers.iter_mut().map(|w| work(w, &shared)).collect()).await;
     if let Some(e) = shared.failed.into_inner() {
         return Err(e);
@@ -382,7 +416,7 @@ async fn work(w: &mut Worker<'_>, shared: &Shared<'_>) {
 /// Runs a query and those chained to it, in a transaction of their own on an extra connection.
 async fn run_chain(w: &mut Worker<'_>, shared: &Shared<'_>, q: Query) -> Result<(), LiveError> {
     if let Some(snapshot) = w.snapshot {
-        let sql = prologue(snapshot, path_value(q.path, shared));
+        let sql = prologue(snapshot, path_value(q.path, shared), shared.settings);
         sqlx::raw_sql(AssertSqlSafe(sql.clone()))
             .execute(&mut *w.conn)
             .await
