@@ -157,7 +157,7 @@ pub fn run(args: ApplyArgs, rollback: bool) -> Result<ExitCode, migrex::Error> {
         reports.push(r?);
     }
     match args.format {
-        HumanOrJson::Json => println!(
+        HumanOrJson::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "database": migrex::redact_url(&args.db),
@@ -165,7 +165,7 @@ pub fn run(args: ApplyArgs, rollback: bool) -> Result<ExitCode, migrex::Error> {
             }))
             .unwrap_or_default()
         ),
-        HumanOrJson::Human => print!("{}", human(&reports, &args, rollback)),
+        HumanOrJson::Human => out!("{}", human(&reports, &args, rollback)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,24 @@
 //! The `migrex` command. Commands mirror the pipeline; every command builds a report and this file
 //! is the one place that prints. Exit codes: 0 ok, 1 a verdict or findings, 2 usage or runtime error.
 
+/// `print!` for the command's output: when the reader stops early (`migrex diff | head`), the
+/// process ends quietly instead of panicking on the closed pipe as `print!` does.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_out(format_args!($($arg)*))
+    };
+}
+
+/// `println!` for the command's output (see `out!`).
+macro_rules! outln {
+    () => {
+        $crate::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod analyze;
 mod apply;
 mod erd;
@@ -253,8 +271,22 @@ fn main() -> ExitCode {
 /// The largest table of a live PostgreSQL/MySQL FROM that the plain migration `plain` touches,
 /// when it holds at least `threshold` rows: such a database is taken to be in use, and gets the
 /// online plan.
+/// Writes to standard output; a closed pipe ends the process (its reader has what it wanted),
+/// another failure ends it with an error.
+fn write_out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing the output: {e}");
+        std::process::exit(1);
+    }
+}
+
 fn large_live_table(
     from: &str,
+    from_loaded: &Loaded,
     plain: &migrex::Migration,
     threshold: u64,
 ) -> Result<Option<(migrex::model::QualifiedName, u64)>, migrex::Error> {
@@ -269,6 +301,17 @@ fn large_live_table(
         .collect();
     if touched.is_empty() {
         return Ok(None);
+    }
+    // The read's own estimates when it made them (PostgreSQL); else the tables are measured.
+    if let Some(estimates) = &from_loaded.row_estimates {
+        // By name first: of tables as large, the note names the same one every time.
+        let mut touched: Vec<_> = touched.into_iter().collect();
+        touched.sort();
+        return Ok(touched
+            .into_iter()
+            .filter_map(|t| Some((t.clone(), *estimates.get(t)?)))
+            .filter(|(_, rows)| *rows >= threshold)
+            .max_by_key(|(_, rows)| *rows));
     }
     let mut db = migrex::Db::connect(from)?;
     // Only the touched tables are measured: sizing every table of a large database costs more
@@ -487,8 +530,8 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
             let loaded = migrex::load(&source, dialect.map(Into::into))?;
             print_warnings(cli.quiet, &[&loaded]);
             match format {
-                SqlOrJson::Sql => print!("{}", migrex::inspect_sql(&loaded.schema)?),
-                SqlOrJson::Json => println!("{}", to_json(&loaded.schema)),
+                SqlOrJson::Sql => out!("{}", migrex::inspect_sql(&loaded.schema)?),
+                SqlOrJson::Json => outln!("{}", to_json(&loaded.schema)),
             }
             exit_without_freeing(loaded);
             Ok(ExitCode::SUCCESS)
@@ -534,7 +577,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 )?)
             };
             let large = match &plain_migration {
-                Some(m) if !plain => large_live_table(&from, m, online_above)?,
+                Some(m) if !plain => large_live_table(&from, a, m, online_above)?,
                 _ => None,
             };
             if let Some((table, rows)) = &large
@@ -649,8 +692,8 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 }
             }
             match format {
-                SqlOrJson::Sql => print!("{}", m.up_script()),
-                SqlOrJson::Json => println!("{}", plan_json(&m)),
+                SqlOrJson::Sql => out!("{}", m.up_script()),
+                SqlOrJson::Json => outln!("{}", plan_json(&m)),
             }
             if verify {
                 // The migration as printed: the online plan when it is online.
@@ -660,7 +703,7 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 if format == SqlOrJson::Json {
                     eprint!("{verdict}")
                 } else {
-                    print!("{verdict}")
+                    out!("{verdict}")
                 }
                 return Ok(if report.ok {
                     ExitCode::SUCCESS
@@ -699,8 +742,8 @@ fn run(cli: Cli) -> Result<ExitCode, migrex::Error> {
                 migrex::verify_with(&a, &b, &renames, dev.as_deref())?
             };
             match format {
-                HumanOrJson::Json => println!("{}", to_json(&report)),
-                HumanOrJson::Human => print!("{}", verdict_text(&report)),
+                HumanOrJson::Json => outln!("{}", to_json(&report)),
+                HumanOrJson::Human => out!("{}", verdict_text(&report)),
             }
             Ok(if report.ok {
                 ExitCode::SUCCESS

@@ -390,8 +390,8 @@ pub fn run(args: PlanArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
         warnings: m.warnings.iter().map(ToString::to_string).collect(),
     };
     match args.format {
-        Format::Json => println!("{}", crate::to_json(&out)),
-        Format::Human => print!("{}", human(&out)),
+        Format::Json => outln!("{}", crate::to_json(&out)),
+        Format::Human => out!("{}", human(&out)),
     }
     Ok(match fail {
         Some(level) if out.steps.iter().any(|s| s.risk >= level) => ExitCode::from(1),

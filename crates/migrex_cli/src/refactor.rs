@@ -141,7 +141,7 @@ struct Report<'a> {
 
 pub fn run(args: RefactorArgs, quiet: bool) -> Result<ExitCode, migrex::Error> {
     if args.list {
-        print!("{}", list());
+        out!("{}", list());
         return Ok(ExitCode::SUCCESS);
     }
     let usage = |m: String| migrex::Error::Usage(m);
@@ -292,7 +292,7 @@ fn emit(
         }
     }
     match args.format {
-        SqlOrJson::Sql => print!("{}", to_script(&up)),
+        SqlOrJson::Sql => out!("{}", to_script(&up)),
         SqlOrJson::Json => {
             let report = Report {
                 dialect: r.dialect,
@@ -300,7 +300,7 @@ fn emit(
                 down: &down,
                 notes: &r.notes,
             };
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&report)
                     .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -966,3 +966,31 @@ fn no_input_never_asks_even_on_a_terminal() {
     );
     assert!(shown.contains("DROP TABLE \"logs\""), "{shown}");
 }
+
+/// A reader that stops early (`migrex inspect big.sql | head`) ends migrex quietly: no panic on
+/// the closed pipe, and a success status.
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    // Far more output than a pipe buffers, so that writing must meet the closed end.
+    let ddl: String = (0..3000)
+        .map(|i| format!("CREATE TABLE t{i} (id integer PRIMARY KEY, name text NOT NULL);\n"))
+        .collect();
+    let file = write(dir.path(), "big.sql", &ddl);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_migrex"))
+        .args(["inspect", &file, "--dialect", "postgres"])
+        .env_remove("MIGREX_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("migrex runs");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        !stderr(&o).contains("panicked"),
+        "panicked on a closed pipe:\n{}",
+        stderr(&o)
+    );
+    assert!(o.status.success(), "status {:?}: {}", o.status, stderr(&o));
+}

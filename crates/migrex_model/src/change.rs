@@ -805,4 +805,8 @@ pub struct Loaded {
     pub renames: Renames,
     pub warnings: Vec<Warning>,
     pub provenance: Provenance,
+    /// Rows per table as a live database's statistics estimate them, when the source read them
+    /// (`None`: a file, an ORM project, or a source that does not). `diff` tells from them
+    /// whether a table is large enough to call for an online plan.
+    pub row_estimates: Option<IndexMap<QualifiedName, u64>>,
 }

@@ -425,35 +425,59 @@ const PG_TEXT_OIDS: [u32; 4] = [25, 19, 1043, 1042];
 fn pg_row(row: &sqlx::postgres::PgRow) -> TextRow {
     (0..row.columns().len())
         .map(|i| {
-            let raw = row.try_get_raw(i).ok()?;
-            if raw.is_null() {
-                return None;
-            }
-            // The catalog queries select text: read its bytes without `try_get`'s per-cell type
-            // check and decoder lookup (a tenth of a large introspection's client time).
-            if raw
-                .type_info()
-                .oid()
-                .is_some_and(|oid| PG_TEXT_OIDS.contains(&oid.0))
-                && let Ok(s) = raw.as_str()
-            {
-                return Some(s.to_owned());
-            }
-            row.try_get::<String, _>(i)
-                .ok()
-                .or_else(|| row.try_get::<i64, _>(i).ok().map(|v| v.to_string()))
-                .or_else(|| row.try_get::<i32, _>(i).ok().map(|v| v.to_string()))
-                .or_else(|| row.try_get::<i16, _>(i).ok().map(|v| v.to_string()))
-                .or_else(|| row.try_get::<bool, _>(i).ok().map(|v| v.to_string()))
-                .or_else(|| row.try_get::<f64, _>(i).ok().map(|v| v.to_string()))
-                .or_else(|| {
-                    row.try_get::<Vec<String>, _>(i)
-                        .ok()
-                        .map(|v| v.join("\u{1f}"))
-                })
-                .or_else(|| row.try_get::<i8, _>(i).ok().map(|v| v.to_string()))
+            Some(match pg_cell(row, i)? {
+                PgCell::Text(s) => s.to_owned(),
+                PgCell::Other(s) => s,
+            })
         })
         .collect()
+}
+
+/// A cell of a PostgreSQL row as text: borrowed when the value is text on the wire.
+pub(crate) enum PgCell<'r> {
+    Text(&'r str),
+    Other(String),
+}
+
+impl PgCell<'_> {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            PgCell::Text(s) => s,
+            PgCell::Other(s) => s,
+        }
+    }
+}
+
+/// Cell `i` of `row` as text, `None` for NULL.
+pub(crate) fn pg_cell(row: &sqlx::postgres::PgRow, i: usize) -> Option<PgCell<'_>> {
+    let raw = row.try_get_raw(i).ok()?;
+    if raw.is_null() {
+        return None;
+    }
+    // The catalog queries select text: read its bytes without `try_get`'s per-cell type
+    // check and decoder lookup (a tenth of a large introspection's client time).
+    if raw
+        .type_info()
+        .oid()
+        .is_some_and(|oid| PG_TEXT_OIDS.contains(&oid.0))
+        && let Ok(s) = raw.as_str()
+    {
+        return Some(PgCell::Text(s));
+    }
+    row.try_get::<String, _>(i)
+        .ok()
+        .or_else(|| row.try_get::<i64, _>(i).ok().map(|v| v.to_string()))
+        .or_else(|| row.try_get::<i32, _>(i).ok().map(|v| v.to_string()))
+        .or_else(|| row.try_get::<i16, _>(i).ok().map(|v| v.to_string()))
+        .or_else(|| row.try_get::<bool, _>(i).ok().map(|v| v.to_string()))
+        .or_else(|| row.try_get::<f64, _>(i).ok().map(|v| v.to_string()))
+        .or_else(|| {
+            row.try_get::<Vec<String>, _>(i)
+                .ok()
+                .map(|v| v.join("\u{1f}"))
+        })
+        .or_else(|| row.try_get::<i8, _>(i).ok().map(|v| v.to_string()))
+        .map(PgCell::Other)
 }
 
 fn my_row(row: &sqlx::mysql::MySqlRow) -> TextRow {
@@ -524,10 +548,6 @@ pub(crate) fn pg_query_error(url: &DbUrl, sql: &str, e: &sqlx::Error) -> LiveErr
         sql,
         message: scrub(&e.to_string(), url),
     }
-}
-
-pub(crate) fn pg_text_row(row: &sqlx::postgres::PgRow) -> TextRow {
-    pg_row(row)
 }
 
 #[cfg(test)]

@@ -379,6 +379,7 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         renames: Default::default(),
         warnings,
         provenance,
+        row_estimates: None,
     })
 }
 

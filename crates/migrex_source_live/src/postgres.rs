@@ -12,6 +12,7 @@ mod types;
 use crate::{Db, LiveError};
 use fetch::Query;
 pub use fetch::set_concurrent_reads;
+use indexmap::IndexMap;
 use migrex_dialect::postgres as pg;
 use migrex_model::{
     Check, Column, ColumnType, Deferrable, Dialect, EnumType, FkAction, ForeignKey, Generated,
@@ -21,14 +22,62 @@ use migrex_model::{
 };
 use std::collections::HashMap;
 
-type Row = Vec<Option<String>>;
+/// One row of a catalog query, its cells' text in one buffer: a large catalog read holds
+/// hundreds of thousands of cells, and one allocation per row instead of one per cell made the
+/// rows a third of the size.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Row {
+    text: Box<str>,
+    /// Byte range of each cell in `text`; `NULL_CELL` for NULL.
+    cells: Box<[(u32, u32)]>,
+}
+
+const NULL_CELL: (u32, u32) = (u32::MAX, u32::MAX);
+
+impl Row {
+    fn from_pg(row: &sqlx::postgres::PgRow) -> Row {
+        use sqlx::Row as _;
+        let cells: Vec<Option<crate::conn::PgCell>> = (0..row.columns().len())
+            .map(|i| crate::conn::pg_cell(row, i))
+            .collect();
+        let mut text =
+            String::with_capacity(cells.iter().flatten().map(|c| c.as_str().len()).sum());
+        let ranges = cells
+            .iter()
+            .map(|c| match c {
+                None => NULL_CELL,
+                Some(c) => {
+                    let start = text.len();
+                    text.push_str(c.as_str());
+                    // A catalog row is far below 4 GiB.
+                    (start as u32, text.len() as u32)
+                }
+            })
+            .collect();
+        Row {
+            text: text.into_boxed_str(),
+            cells: ranges,
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        match *self.cells.get(i)? {
+            NULL_CELL => None,
+            (start, end) => self.text.get(start as usize..end as usize),
+        }
+    }
+}
 
 fn cell(r: &Row, i: usize) -> Option<&str> {
-    r.get(i).and_then(|c| c.as_deref())
+    r.get(i)
 }
 
 fn text(r: &Row, i: usize) -> String {
     cell(r, i).unwrap_or_default().to_string()
+}
+
+fn float(r: &Row, i: usize) -> Option<f64> {
+    cell(r, i).and_then(|s| s.parse().ok())
 }
 
 fn flag(r: &Row, i: usize) -> bool {
@@ -193,12 +242,20 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     // Relations: tables, partitioned tables, views, materialized views, foreign tables.
     let rel_rows = res.take("relations");
     let mut rels: HashMap<String, Rel> = HashMap::new();
+    let mut rows = RowEstimates::default();
     // Each row is freed once read: the rows of every query are in memory at once.
     for row in rel_rows {
         let r = &row;
         let oid = text(r, 0);
         let name = QualifiedName::new(text(r, 1), text(r, 2));
         let kind = text(r, 3).chars().next().unwrap_or('r');
+        if matches!(kind, 'r' | 'p') {
+            let parent = match (cell(r, 15), cell(r, 16)) {
+                (Some(pns), Some(parent)) => Some(QualifiedName::new(pns, parent)),
+                _ => None,
+            };
+            rows.add(name.clone(), float(r, 17), float(r, 18), parent);
+        }
         let comment = cell(r, 7).map(str::to_string);
         let path = format!(
             "{} {name}",
@@ -742,8 +799,76 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         schema,
         warnings,
         provenance,
+        row_estimates: Some(rows.finish()),
         ..Loaded::default()
     })
+}
+
+/// The rows of each table by the statistics: the larger of the planner's estimate
+/// (`reltuples`, from the last ANALYZE or VACUUM; -1 or 0 when there was none) and the
+/// statistics system's count of live rows (kept current as rows are written, so it knows a
+/// table loaded since). Reading both costs the catalog query nothing measurable, where sizing
+/// and counting the tables a plan touches took a connection and 20 ms more per `diff`.
+#[derive(Default)]
+struct RowEstimates {
+    own: IndexMap<QualifiedName, u64>,
+    /// Partition -> its parent: a partitioned table holds no rows itself.
+    parents: Vec<(QualifiedName, QualifiedName)>,
+}
+
+impl RowEstimates {
+    fn add(
+        &mut self,
+        table: QualifiedName,
+        reltuples: Option<f64>,
+        live: Option<f64>,
+        parent: Option<QualifiedName>,
+    ) {
+        let rows = [reltuples, live]
+            .into_iter()
+            .flatten()
+            .filter(|n| *n >= 0.0)
+            .fold(0.0, f64::max);
+        if let Some(parent) = parent {
+            self.parents.push((table.clone(), parent));
+        }
+        self.own.insert(table, rows as u64);
+    }
+
+    /// Each partitioned table gets the sum of its partitions when that is more than its own
+    /// estimate (set by an ANALYZE of it, if any).
+    fn finish(self) -> IndexMap<QualifiedName, u64> {
+        let RowEstimates { mut own, parents } = self;
+        let mut children: HashMap<&QualifiedName, Vec<&QualifiedName>> = HashMap::new();
+        for (child, parent) in &parents {
+            children.entry(parent).or_default().push(child);
+        }
+        fn total(
+            t: &QualifiedName,
+            own: &IndexMap<QualifiedName, u64>,
+            children: &HashMap<&QualifiedName, Vec<&QualifiedName>>,
+            depth: usize,
+        ) -> u64 {
+            let mine = own.get(t).copied().unwrap_or(0);
+            match children.get(t) {
+                // Partition trees are shallow; the depth bound only guards a malformed catalog.
+                Some(kids) if depth < 64 => mine.max(
+                    kids.iter()
+                        .map(|k| total(k, own, children, depth + 1))
+                        .sum(),
+                ),
+                _ => mine,
+            }
+        }
+        let totals: Vec<(QualifiedName, u64)> = children
+            .keys()
+            .map(|t| ((*t).clone(), total(t, &own, &children, 0)))
+            .collect();
+        for (t, n) in totals {
+            own.insert(t, n);
+        }
+        own
+    }
 }
 
 /// The catalog queries of `introspect` (the namespaces' oids are `$1`), run all at once by
@@ -786,7 +911,10 @@ fn queries(pg15: bool) -> Vec<Query> {
                        JOIN pg_namespace pn ON pn.oid = p.relnamespace \
                       WHERE i.inhrelid = c.oid AND c.relispartition), \
                     (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
-                      WHERE i.inhrelid = c.oid AND c.relispartition) \
+                      WHERE i.inhrelid = c.oid AND c.relispartition), \
+                    CASE WHEN c.relkind IN ('r', 'p') THEN c.reltuples::float8::text END, \
+                    CASE WHEN c.relkind IN ('r', 'p') \
+                         THEN pg_stat_get_live_tuples(c.oid)::text END \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              LEFT JOIN pg_description dsc ON dsc.objoid = c.oid \
                   AND dsc.classoid = 'pg_class'::regclass AND dsc.objsubid = 0 \

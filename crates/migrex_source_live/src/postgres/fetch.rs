@@ -22,7 +22,7 @@
 //! and the settings changed for them are put back afterwards.
 
 use super::Row;
-use crate::conn::{pg_query_error, pg_text_row};
+use crate::conn::pg_query_error;
 use crate::{Db, DbUrl, LiveError};
 use sqlx::{AssertSqlSafe, Connection};
 use std::cell::RefCell;
@@ -230,10 +230,10 @@ async fn start(
     let row: Vec<Row> = sqlx::raw_sql(sql)
         .fetch_all(&mut *main)
         .await
-        .map(|rows| rows.iter().map(pg_text_row).collect())
+        .map(|rows| rows.iter().map(Row::from_pg).collect())
         .map_err(|e| pg_query_error(url, sql, &e))?;
     let row = row.first().cloned().unwrap_or_default();
-    let cell = |i: usize| row.get(i).cloned().flatten();
+    let cell = |i: usize| row.get(i).map(str::to_string);
     let session = Session {
         in_caller_tx: cell(2).as_deref() == Some("true"),
         search_path: cell(1).unwrap_or_default(),
@@ -245,7 +245,7 @@ async fn start(
     if !session.in_caller_tx {
         exec(main, url, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
         match fetch(main, url, "SELECT pg_export_snapshot()", None).await {
-            Ok(rows) => snapshot = rows.first().and_then(|r| r.first().cloned().flatten()),
+            Ok(rows) => snapshot = rows.first().and_then(|r| r.get(0)).map(str::to_string),
             Err(_) => {
                 // No snapshot to share (a server that cannot export one): one connection.
                 exec(main, url, "ROLLBACK").await?;
@@ -472,7 +472,7 @@ async fn fetch(
     }
     q.fetch_all(conn)
         .await
-        .map(|rows| rows.iter().map(pg_text_row).collect())
+        .map(|rows| rows.iter().map(Row::from_pg).collect())
         .map_err(|e| pg_query_error(url, sql, &e))
 }
 

@@ -53,6 +53,7 @@ pub(crate) fn lower_script(sql: &str, dialect: Dialect, file: &str) -> Result<Lo
         renames,
         warnings,
         provenance,
+        row_estimates: None,
     })
 }
 
