@@ -68,6 +68,14 @@ impl Row {
     }
 }
 
+/// A column of a table: (table oid, attnum), as numbers (hashing two strings per lookup was a
+/// seventh of a large read's modeling time).
+type AttKey = (u32, i16);
+
+fn att_key(rel: &str, attnum: &str) -> Option<AttKey> {
+    Some((rel.parse().ok()?, attnum.parse().ok()?))
+}
+
 fn cell(r: &Row, i: usize) -> Option<&str> {
     r.get(i)
 }
@@ -365,15 +373,17 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
     // Columns.
     let col_rows = res.take("columns");
     // (table oid, attnum) -> column name, for sequence ownership and constraint columns.
-    let mut attnames: HashMap<(String, String), String> = HashMap::new();
+    let mut attnames: HashMap<AttKey, String> = HashMap::with_capacity(col_rows.len());
     // (table oid, attnum) -> collation oid, for index key columns.
-    let mut attcolls: HashMap<(String, String), String> = HashMap::new();
+    let mut attcolls: HashMap<AttKey, String> = HashMap::with_capacity(col_rows.len());
     for row in col_rows {
         let r = &row;
         let oid = text(r, 0);
         let name = text(r, 2);
-        attnames.insert((oid.clone(), text(r, 1)), name.clone());
-        attcolls.insert((oid.clone(), text(r, 1)), text(r, 13));
+        if let Some(key) = att_key(&oid, cell(r, 1).unwrap_or_default()) {
+            attnames.insert(key, name.clone());
+            attcolls.insert(key, text(r, 13));
+        }
         let Some(rel) = rels.get(&oid) else { continue };
         let ty = pg::parse_type(&text(r, 3));
         let mut col = Column::new(name.clone(), ty);
@@ -433,8 +443,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
         let opts = pg::normalize_sequence_options(&raw, bytes);
         let owner = match (cell(r, 11), cell(r, 12)) {
             (Some(rel), Some(att)) => rels.get(rel).and_then(|rl| {
-                attnames
-                    .get(&(rel.to_string(), att.to_string()))
+                att_key(rel, att)
+                    .and_then(|key| attnames.get(&key))
                     .map(|c| (rl.name.clone(), c.clone()))
             }),
             _ => None,
@@ -535,8 +545,8 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             text_array(attnums)
                 .into_iter()
                 .map(|n| {
-                    attnames
-                        .get(&(rel.to_string(), n.clone()))
+                    att_key(rel, &n)
+                        .and_then(|key| attnames.get(&key))
                         .cloned()
                         .unwrap_or(n)
                 })
@@ -674,17 +684,20 @@ pub(crate) fn introspect(db: &mut Db) -> Result<Loaded, LiveError> {
             let n = int(p, 1).unwrap_or(0);
             let attnum = text(p, 3);
             let is_column = attnum != "0";
-            let key = (text(p, 8), attnum);
+            let key = att_key(cell(p, 8).unwrap_or_default(), &attnum);
             // A column's name as stored; an expression as pg_get_indexdef prints it.
             let def = match cell(p, 2) {
                 Some(d) => d.to_string(),
-                None => attnames.get(&key).cloned().unwrap_or_default(),
+                None => key
+                    .and_then(|key| attnames.get(&key))
+                    .cloned()
+                    .unwrap_or_default(),
             };
             // A collation other than the column's (an expression's: the default, 100).
             let own_collation = if is_column {
                 cell(p, 10)
                     .map(str::to_string)
-                    .or_else(|| attcolls.get(&key).cloned())
+                    .or_else(|| key.and_then(|key| attcolls.get(&key)).cloned())
             } else {
                 Some("100".to_string())
             };

@@ -61,3 +61,10 @@ pub fn split_statements(sql: &str, dialect: Dialect) -> Result<Vec<SourceStateme
 pub fn parse(sql: &str, dialect: Dialect, file: &str) -> Result<Loaded, SqlError> {
     lower::lower_script(sql, dialect, file)
 }
+
+/// Reads one DDL statement of `dialect` (a trailing `;` is allowed), as a database's catalog
+/// prints a definition (`pg_get_functiondef`, `pg_get_triggerdef`): `parse` without the pass
+/// that cuts a script into statements, which tokenized each definition a second time.
+pub fn parse_statement(sql: &str, dialect: Dialect, file: &str) -> Result<Loaded, SqlError> {
+    lower::lower_statement(sql, dialect, file)
+}

@@ -118,7 +118,7 @@ pub(super) fn read(res: &mut Results, sink: &mut Sink) {
 }
 
 fn parse(sql: &str, what: &str) -> Result<migrex_model::Loaded, String> {
-    migrex_source_sql::parse(sql, Dialect::Postgres, what).map_err(|e| e.message)
+    migrex_source_sql::parse_statement(sql, Dialect::Postgres, what).map_err(|e| e.message)
 }
 
 fn functions(rows: Vec<super::Row>, sink: &mut Sink) {

@@ -34,8 +34,27 @@ pub(crate) fn lower_script(sql: &str, dialect: Dialect, file: &str) -> Result<Lo
         column: e.column,
         message: e.message,
     })?;
+    lower_pieces(&pieces, dialect, file)
+}
+
+/// `lower_script` of a text known to hold one statement.
+pub(crate) fn lower_statement(sql: &str, dialect: Dialect, file: &str) -> Result<Loaded, SqlError> {
+    let start = sql.len() - sql.trim_start().len();
+    let before = &sql[..start];
+    let line = 1 + before.matches('\n').count() as u64;
+    let column = 1 + before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64;
+    let piece = Piece {
+        text: sql.trim().trim_end_matches(';').trim_end().to_string(),
+        line,
+        column,
+        comments: Vec::new(),
+    };
+    lower_pieces(std::slice::from_ref(&piece), dialect, file)
+}
+
+fn lower_pieces(pieces: &[Piece], dialect: Dialect, file: &str) -> Result<Loaded, SqlError> {
     let mut cx = Lower::new(dialect, file);
-    for piece in &pieces {
+    for piece in pieces {
         cx.piece(piece)?;
     }
     cx.resolve();
@@ -2312,5 +2331,22 @@ mod tests {
             Some(("user name".into(), true))
         );
         assert_eq!(rename_hint("just a comment"), None);
+    }
+
+    /// One statement read without the splitting pass reads as the same statement in a script,
+    /// and its errors point into the text given.
+    #[test]
+    fn one_statement_reads_as_in_a_script() {
+        use migrex_model::Dialect;
+        let def = "CREATE OR REPLACE FUNCTION public.touch()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\nBEGIN\n  NEW.at := now(); RETURN NEW;\nEND\n$function$\n";
+        for text in [def.to_string(), format!("\n  {def};\n")] {
+            let one = super::lower_statement(&text, Dialect::Postgres, "f").unwrap();
+            let script = super::lower_script(&text, Dialect::Postgres, "f").unwrap();
+            assert_eq!(one.schema, script.schema, "{text}");
+            assert_eq!(one.schema.namespaces["public"].functions.len(), 1);
+        }
+        let err = super::lower_statement("\n\n  CREATE TABLE (", Dialect::Postgres, "f")
+            .expect_err("not a statement");
+        assert_eq!((err.file.as_str(), err.line), ("f", 3), "{err:?}");
     }
 }
