@@ -448,6 +448,11 @@ impl PgCell<'_> {
     }
 }
 
+/// Values of this type are text on the wire, in both formats.
+pub(crate) fn is_pg_text(t: &sqlx::postgres::PgTypeInfo) -> bool {
+    t.oid().is_some_and(|oid| PG_TEXT_OIDS.contains(&oid.0))
+}
+
 /// Cell `i` of `row` as text, `None` for NULL.
 pub(crate) fn pg_cell(row: &sqlx::postgres::PgRow, i: usize) -> Option<PgCell<'_>> {
     let raw = row.try_get_raw(i).ok()?;
@@ -456,10 +461,7 @@ pub(crate) fn pg_cell(row: &sqlx::postgres::PgRow, i: usize) -> Option<PgCell<'_
     }
     // The catalog queries select text: read its bytes without `try_get`'s per-cell type
     // check and decoder lookup (a tenth of a large introspection's client time).
-    if raw
-        .type_info()
-        .oid()
-        .is_some_and(|oid| PG_TEXT_OIDS.contains(&oid.0))
+    if is_pg_text(&raw.type_info())
         && let Ok(s) = raw.as_str()
     {
         return Some(PgCell::Text(s));

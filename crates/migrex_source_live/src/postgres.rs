@@ -34,32 +34,51 @@ pub(crate) struct Row {
 
 const NULL_CELL: (u32, u32) = (u32::MAX, u32::MAX);
 
-impl Row {
-    fn from_pg(row: &sqlx::postgres::PgRow) -> Row {
-        use sqlx::Row as _;
-        let cells: Vec<Option<crate::conn::PgCell>> = (0..row.columns().len())
-            .map(|i| crate::conn::pg_cell(row, i))
-            .collect();
-        let mut text =
-            String::with_capacity(cells.iter().flatten().map(|c| c.as_str().len()).sum());
-        let ranges = cells
-            .iter()
-            .map(|c| match c {
-                None => NULL_CELL,
-                Some(c) => {
-                    let start = text.len();
-                    text.push_str(c.as_str());
-                    // A catalog row is far below 4 GiB.
-                    (start as u32, text.len() as u32)
+/// Makes `Row`s from the rows of one query, reusing its buffers from row to row.
+#[derive(Default)]
+struct RowBuilder {
+    /// Per column: text on the wire (known from the first row: every row of a query has the
+    /// same column types).
+    text_columns: Option<Vec<bool>>,
+    text: String,
+    cells: Vec<(u32, u32)>,
+}
+
+impl RowBuilder {
+    fn build(&mut self, row: &sqlx::postgres::PgRow) -> Row {
+        use sqlx::{Column as _, Row as _, ValueRef as _};
+        let text_columns = self.text_columns.get_or_insert_with(|| {
+            row.columns()
+                .iter()
+                .map(|c| crate::conn::is_pg_text(c.type_info()))
+                .collect()
+        });
+        self.text.clear();
+        self.cells.clear();
+        for (i, &is_text) in text_columns.iter().enumerate() {
+            let start = self.text.len();
+            let value = if is_text {
+                match row.try_get_raw(i) {
+                    Ok(raw) if !raw.is_null() => raw.as_str().ok().map(|s| self.text.push_str(s)),
+                    _ => None,
                 }
-            })
-            .collect();
+            } else {
+                crate::conn::pg_cell(row, i).map(|c| self.text.push_str(c.as_str()))
+            };
+            // A catalog row is far below 4 GiB.
+            self.cells.push(match value {
+                Some(()) => (start as u32, self.text.len() as u32),
+                None => NULL_CELL,
+            });
+        }
         Row {
-            text: text.into_boxed_str(),
-            cells: ranges,
+            text: self.text.as_str().into(),
+            cells: self.cells.as_slice().into(),
         }
     }
+}
 
+impl Row {
     fn get(&self, i: usize) -> Option<&str> {
         match *self.cells.get(i)? {
             NULL_CELL => None,

@@ -21,9 +21,10 @@
 //! caller's, whose uncommitted changes only it can see), the queries run in that transaction,
 //! and the settings changed for them are put back afterwards.
 
-use super::Row;
+use super::{Row, RowBuilder};
 use crate::conn::pg_query_error;
 use crate::{Db, DbUrl, LiveError};
+use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Connection};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -230,7 +231,10 @@ async fn start(
     let row: Vec<Row> = sqlx::raw_sql(sql)
         .fetch_all(&mut *main)
         .await
-        .map(|rows| rows.iter().map(Row::from_pg).collect())
+        .map(|rows| {
+            let mut builder = RowBuilder::default();
+            rows.iter().map(|r| builder.build(r)).collect()
+        })
         .map_err(|e| pg_query_error(url, sql, &e))?;
     let row = row.first().cloned().unwrap_or_default();
     let cell = |i: usize| row.get(i).map(str::to_string);
@@ -470,10 +474,19 @@ async fn fetch(
     if let Some(p) = param {
         q = q.bind(p.to_string());
     }
-    q.fetch_all(conn)
+    // Each row is made a `Row` as it arrives: its wire buffer goes back to the connection at
+    // once instead of all of a query's rows being held twice.
+    let mut stream = q.fetch(conn);
+    let mut builder = RowBuilder::default();
+    let mut rows = Vec::new();
+    while let Some(row) = stream
+        .try_next()
         .await
-        .map(|rows| rows.iter().map(Row::from_pg).collect())
-        .map_err(|e| pg_query_error(url, sql, &e))
+        .map_err(|e| pg_query_error(url, sql, &e))?
+    {
+        rows.push(builder.build(&row));
+    }
+    Ok(rows)
 }
 
 async fn exec(
