@@ -21,6 +21,7 @@ mod advice;
 mod live_rules;
 mod orm;
 mod renames;
+mod views;
 
 pub use migrex_source_orm::{Framework, Project};
 pub use orm::{
@@ -33,6 +34,7 @@ pub use advice::{
 };
 pub use live_rules::live_findings;
 pub use migrex_analyze as analyze;
+pub use views::align_view_definitions;
 
 use migrex_model::{Dialect, Loaded, Plan, RenameCandidate, Renames, Schema, Warning};
 use serde::Serialize;

@@ -433,7 +433,7 @@ pub fn run_case(
             ));
         }
         let from = db.introspect().map_err(|e| introspect("current", &e))?;
-        let to = match migrex::parse_sql(&desired, dialect, "desired") {
+        let mut to = match migrex::parse_sql(&desired, dialect, "desired") {
             Ok(l) => l,
             Err(_) if case.error.is_some() => return Ok(Outcome::Passed),
             Err(e) => {
@@ -463,6 +463,10 @@ pub fn run_case(
                 format!("not modeled yet: {}", shape(&w.message)),
                 format!("not modeled yet: {}", first_line(&w.message)),
             ));
+        }
+        // As `migrex diff` does with a live side: views read back as the server prints them.
+        if let Err(e) = migrex::align_view_definitions(&mut db, &from.schema, &mut to.schema) {
+            return Ok(db_failure("aligning views", &e.to_string()));
         }
         let migration = match migrex::migration(&from, &to) {
             Ok(m) => m,
@@ -507,6 +511,9 @@ pub fn run_case(
         let diff = differences(&after_up.schema, &expected.schema);
         if !diff.is_empty() {
             return Ok(diff_failure("after up, still differs from desired", &diff));
+        }
+        if let Err(e) = migrex::align_view_definitions(&mut db, &after_up.schema, &mut to.schema) {
+            return Ok(db_failure("aligning views", &e.to_string()));
         }
         let again = migrex_diff::plan(&after_up.schema, &to.schema, &Renames::default());
         if !again.steps.is_empty() {

@@ -5,6 +5,7 @@
 //! an extension is read; what the model cannot hold yet becomes a `Warning`.
 
 mod fetch;
+mod reprint;
 mod routines;
 mod rules;
 mod types;
@@ -20,6 +21,7 @@ use migrex_model::{
     QualifiedName, Schema, Sequence, SequenceOptions, Table, TableOptions, UniqueConstraint, View,
     Warning,
 };
+pub use reprint::ViewQuery;
 use std::collections::HashMap;
 
 /// One row of a catalog query, its cells' text in one buffer: a large catalog read holds
