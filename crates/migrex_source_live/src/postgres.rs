@@ -25,8 +25,7 @@ pub use reprint::ViewQuery;
 use std::collections::HashMap;
 
 /// One row of a catalog query, its cells' text in one buffer: a large catalog read holds
-/// hundreds of thousands of cells, and one allocation per row instead of one per cell made the
-/// rows a third of the size.
+/// hundreds of thousands of cells, and this is one allocation per row instead of one per cell.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Row {
     text: Box<str>,
