@@ -21,7 +21,7 @@ mod advice;
 mod live_rules;
 mod orm;
 mod renames;
-mod views;
+mod reprint;
 
 pub use migrex_source_orm::{Framework, Project};
 pub use orm::{
@@ -34,7 +34,10 @@ pub use advice::{
 };
 pub use live_rules::live_findings;
 pub use migrex_analyze as analyze;
-pub use views::align_view_definitions;
+pub use reprint::{
+    align_column_defaults, align_index_expressions, align_view_definitions, align_with_live,
+    needs_server_printing,
+};
 
 use migrex_model::{Dialect, Loaded, Plan, RenameCandidate, Renames, Schema, Warning};
 use serde::Serialize;

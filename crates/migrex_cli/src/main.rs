@@ -395,26 +395,22 @@ fn load_sources(
         migrex::load_source(to, dialect)?,
     );
     migrex::align_sources(&mut a, &mut b);
-    // A live side prints the other side's views in its own form, so that a view written by
-    // hand and the same view read back compare equal.
+    // A live side prints the other side's views and defaults in its own form, so that what was
+    // written by hand and the same read back compare equal.
     if migrex::is_url(from) {
-        align_views(from, &a.loaded, &mut b.loaded)?;
+        align_with_live(from, &a.loaded, &mut b.loaded)?;
     } else if migrex::is_url(to) {
-        align_views(to, &b.loaded, &mut a.loaded)?;
+        align_with_live(to, &b.loaded, &mut a.loaded)?;
     }
     Ok((a, b))
 }
 
-fn align_views(url: &str, live: &Loaded, other: &mut Loaded) -> Result<(), migrex::Error> {
-    if live.schema.dialect != Dialect::Postgres || other.schema.dialect != Dialect::Postgres {
-        return Ok(());
-    }
-    let has_views = |l: &Loaded| l.schema.namespaces.values().any(|n| !n.views.is_empty());
-    if !has_views(live) || !has_views(other) {
+fn align_with_live(url: &str, live: &Loaded, other: &mut Loaded) -> Result<(), migrex::Error> {
+    if !migrex::needs_server_printing(&live.schema, &other.schema) {
         return Ok(());
     }
     let mut db = migrex::Db::connect(url)?;
-    migrex::align_view_definitions(&mut db, &live.schema, &mut other.schema)?;
+    migrex::align_with_live(&mut db, &live.schema, &mut other.schema)?;
     Ok(())
 }
 

@@ -995,12 +995,13 @@ fn output_to_a_closed_pipe_ends_quietly() {
     assert!(o.status.success(), "status {:?}: {}", o.status, stderr(&o));
 }
 
-/// Views written by hand against the same views read from a live PostgreSQL database: the
-/// server prints the hand-written queries, so an unchanged view plans nothing in either
-/// direction, and a changed one is still recreated.
+/// Views, column defaults and index expressions written by hand against the same read from a
+/// live PostgreSQL database: the server prints the hand-written text, so what is unchanged plans
+/// nothing in either direction, and what changed is still changed.
 #[test]
-fn live_postgres_views_written_by_hand_diff_to_nothing() {
-    let ddl = "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100), kind text);
+fn live_postgres_text_written_by_hand_diffs_to_nothing() {
+    let ddl = "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100), kind text,
+  ttl interval DEFAULT interval '90' minute, price money DEFAULT '1.00'::money);
 CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint, is_deleted boolean, payload jsonb);
 CREATE VIEW user_posts (post_id, author) AS
   select p.id, u.name from (posts as p join users as u on ((p.user_id = u.id))) where not p.is_deleted;
@@ -1010,6 +1011,9 @@ CREATE VIEW kinds AS
   from users;
 CREATE MATERIALIZED VIEW post_counts AS
   SELECT u.id, count(*) AS n FROM (posts p JOIN users u ON ((p.user_id = u.id))) GROUP BY u.id;
+CREATE UNIQUE INDEX users_lower_name ON users (lower(name));
+CREATE INDEX posts_live ON posts (user_id) WHERE not is_deleted;
+CREATE INDEX posts_foo ON posts (jsonb_extract_path_text(payload, 'foo', 'bar'));
 ";
     let Some(db) = migrex_test_support::TestDb::with_sql(migrex_model::Dialect::Postgres, ddl)
     else {
@@ -1039,6 +1043,32 @@ CREATE MATERIALIZED VIEW post_counts AS
     assert!(out.contains("CREATE VIEW \"user_posts\""), "{out}");
     assert!(
         !out.contains("kinds") && !out.contains("post_counts"),
+        "{out}"
+    );
+    let changed = write(
+        dir.path(),
+        "changed_default.sql",
+        &ddl.replace("interval '90' minute", "interval '2' hour"),
+    );
+    let o = migrex(&["diff", &url, &changed, "--dialect", "postgres"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("SET DEFAULT") && out.contains("\"ttl\""),
+        "{out}"
+    );
+    assert!(!out.contains("\"price\""), "{out}");
+    let changed = write(
+        dir.path(),
+        "changed_index.sql",
+        &ddl.replace("WHERE not is_deleted", "WHERE is_deleted"),
+    );
+    let o = migrex(&["diff", &url, &changed, "--dialect", "postgres"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("CREATE INDEX \"posts_live\""), "{out}");
+    assert!(
+        !out.contains("users_lower_name") && !out.contains("posts_foo"),
         "{out}"
     );
 }

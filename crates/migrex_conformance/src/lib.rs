@@ -464,9 +464,9 @@ pub fn run_case(
                 format!("not modeled yet: {}", first_line(&w.message)),
             ));
         }
-        // As `migrex diff` does with a live side: views read back as the server prints them.
-        if let Err(e) = migrex::align_view_definitions(&mut db, &from.schema, &mut to.schema) {
-            return Ok(db_failure("aligning views", &e.to_string()));
+        // As `migrex diff` does with a live side: views and defaults as the server prints them.
+        if let Err(e) = migrex::align_with_live(&mut db, &from.schema, &mut to.schema) {
+            return Ok(db_failure("aligning with the server", &e.to_string()));
         }
         let migration = match migrex::migration(&from, &to) {
             Ok(m) => m,
@@ -512,8 +512,8 @@ pub fn run_case(
         if !diff.is_empty() {
             return Ok(diff_failure("after up, still differs from desired", &diff));
         }
-        if let Err(e) = migrex::align_view_definitions(&mut db, &after_up.schema, &mut to.schema) {
-            return Ok(db_failure("aligning views", &e.to_string()));
+        if let Err(e) = migrex::align_with_live(&mut db, &after_up.schema, &mut to.schema) {
+            return Ok(db_failure("aligning with the server", &e.to_string()));
         }
         let again = migrex_diff::plan(&after_up.schema, &to.schema, &Renames::default());
         if !again.steps.is_empty() {

@@ -7,11 +7,11 @@ use migrex_conformance::{FileResult, Servers, Summary, run_dialect};
 use migrex_model::Dialect;
 
 /// Minimum pass rate (percent of cases run) per dialect: a little under what was measured when
-/// the floor was last raised (PostgreSQL 15: 98.5%, 662 of 672; MariaDB 10.11: 100%, 211 of 211;
+/// the floor was last raised (PostgreSQL 15: 99.3%, 667 of 672; MariaDB 10.11: 100%, 211 of 211;
 /// SQLite: 100%, 60 of 60), so a regression fails.
 fn floor(d: Dialect) -> f64 {
     match d {
-        Dialect::Postgres => 97.0,
+        Dialect::Postgres => 98.0,
         Dialect::Mysql => 97.0,
         Dialect::Sqlite => 97.0,
     }

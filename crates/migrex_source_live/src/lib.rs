@@ -14,7 +14,7 @@ mod sqlite;
 mod stats;
 
 pub use conn::{Db, DbUrl, LiveError, redact_url};
-pub use postgres::{ViewQuery, set_concurrent_reads};
+pub use postgres::{DefaultExpr, IndexExprs, PrintedIndex, ViewQuery, set_concurrent_reads};
 pub use stats::TableStat;
 
 use migrex_model::{Dialect, Loaded};

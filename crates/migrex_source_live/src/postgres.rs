@@ -21,7 +21,7 @@ use migrex_model::{
     QualifiedName, Schema, Sequence, SequenceOptions, Table, TableOptions, UniqueConstraint, View,
     Warning,
 };
-pub use reprint::ViewQuery;
+pub use reprint::{DefaultExpr, IndexExprs, PrintedIndex, ViewQuery};
 use std::collections::HashMap;
 
 /// One row of a catalog query, its cells' text in one buffer: a large catalog read holds
