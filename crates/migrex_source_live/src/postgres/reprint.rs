@@ -112,7 +112,10 @@ impl Db {
         let creates = indexes
             .iter()
             .map(|ix| {
-                let method = ix.method.map(|m| format!(" USING {m}")).unwrap_or_default();
+                let method = ix
+                    .method
+                    .map(|m| format!(" USING {}", quote_ident(Dialect::Postgres, m)))
+                    .unwrap_or_default();
                 let predicate = ix
                     .predicate
                     .map(|p| format!(" WHERE {p}"))
