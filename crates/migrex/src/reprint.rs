@@ -8,11 +8,14 @@ use migrex_source_live::{Db, DefaultExpr, IndexExprs, ViewQuery};
 
 /// Whether `align_with_live` has anything to ask the server (it needs no connection otherwise).
 pub fn needs_server_printing(live: &Schema, other: &Schema) -> bool {
-    live.dialect == Dialect::Postgres
-        && other.dialect == Dialect::Postgres
-        && (!view_candidates(live, other).is_empty()
-            || !default_candidates(live, other).is_empty()
-            || !index_candidates(live, other).is_empty())
+    !view_candidates(live, other).is_empty()
+        || !default_candidates(live, other).is_empty()
+        || !index_candidates(live, other).is_empty()
+}
+
+/// Only PostgreSQL is asked (the other databases keep the text as written, or none).
+fn both_postgres(live: &Schema, other: &Schema) -> bool {
+    live.dialect == Dialect::Postgres && other.dialect == Dialect::Postgres
 }
 
 /// `align_view_definitions`, `align_column_defaults` and `align_index_expressions`. Returns how
@@ -32,9 +35,6 @@ pub fn align_index_expressions(
     live: &Schema,
     other: &mut Schema,
 ) -> Result<usize, Error> {
-    if live.dialect != Dialect::Postgres || other.dialect != Dialect::Postgres {
-        return Ok(0);
-    }
     let candidates = index_candidates(live, other);
     if candidates.is_empty() {
         return Ok(0);
@@ -124,9 +124,6 @@ pub fn align_column_defaults(
     live: &Schema,
     other: &mut Schema,
 ) -> Result<usize, Error> {
-    if live.dialect != Dialect::Postgres || other.dialect != Dialect::Postgres {
-        return Ok(0);
-    }
     let candidates = default_candidates(live, other);
     if candidates.is_empty() {
         return Ok(0);
@@ -168,9 +165,6 @@ pub fn align_view_definitions(
     live: &Schema,
     other: &mut Schema,
 ) -> Result<usize, Error> {
-    if live.dialect != Dialect::Postgres || other.dialect != Dialect::Postgres {
-        return Ok(0);
-    }
     let candidates = view_candidates(live, other);
     if candidates.is_empty() {
         return Ok(0);
@@ -211,6 +205,9 @@ pub fn align_view_definitions(
 
 /// Views of `other` that `live` holds under the same name and that read differently.
 fn view_candidates(live: &Schema, other: &Schema) -> Vec<(String, String)> {
+    if !both_postgres(live, other) {
+        return Vec::new();
+    }
     let mut candidates = Vec::new();
     for (ns, namespace) in &other.namespaces {
         for (name, view) in &namespace.views {
@@ -231,6 +228,9 @@ fn view_candidates(live: &Schema, other: &Schema) -> Vec<(String, String)> {
 /// Plain columns of `other` whose table and column `live` holds with the same type and another
 /// default: (namespace, table, column, type as SQL, default as written).
 fn default_candidates(live: &Schema, other: &Schema) -> Vec<DefaultCandidate> {
+    if !both_postgres(live, other) {
+        return Vec::new();
+    }
     let mut candidates = Vec::new();
     for (ns, namespace) in &other.namespaces {
         for (tname, table) in &namespace.tables {
@@ -267,6 +267,9 @@ type DefaultCandidate = (String, String, String, String, String);
 /// Indexes of `other`'s tables that `live` holds under the same name, alike but for the text of
 /// their expressions or predicate: (namespace, table, index position).
 fn index_candidates(live: &Schema, other: &Schema) -> Vec<(String, String, usize)> {
+    if !both_postgres(live, other) {
+        return Vec::new();
+    }
     let mut candidates = Vec::new();
     for (ns, namespace) in &other.namespaces {
         for (tname, table) in &namespace.tables {
