@@ -2,8 +2,7 @@
 //! written by hand, as the server prints them (`Db::reprint_*`).
 
 use crate::Error;
-use migrex_model::{Dialect, Schema};
-use migrex_model::{Index, IndexKey};
+use migrex_model::{Dialect, Index, IndexKey, Schema};
 use migrex_source_live::{Db, DefaultExpr, IndexExprs, ViewQuery};
 
 /// Whether `align_with_live` has anything to ask the server (it needs no connection otherwise).

@@ -1032,40 +1032,38 @@ CREATE INDEX posts_foo ON posts (jsonb_extract_path_text(payload, 'foo', 'bar'))
             stdout(&o)
         );
     }
-    let changed = write(
-        dir.path(),
+    // The up migration from the database to `ddl` with one text replaced.
+    let diff_changed = |name: &str, from: &str, to: &str| -> String {
+        let changed = write(dir.path(), name, &ddl.replace(from, to));
+        let o = migrex(&["diff", &url, &changed, "--dialect", "postgres"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let out = diff_changed(
         "changed.sql",
-        &ddl.replace("where not p.is_deleted", "where p.is_deleted"),
+        "where not p.is_deleted",
+        "where p.is_deleted",
     );
-    let o = migrex(&["diff", &url, &changed, "--dialect", "postgres"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
     assert!(out.contains("CREATE VIEW \"user_posts\""), "{out}");
     assert!(
         !out.contains("kinds") && !out.contains("post_counts"),
         "{out}"
     );
-    let changed = write(
-        dir.path(),
+    let out = diff_changed(
         "changed_default.sql",
-        &ddl.replace("interval '90' minute", "interval '2' hour"),
+        "interval '90' minute",
+        "interval '2' hour",
     );
-    let o = migrex(&["diff", &url, &changed, "--dialect", "postgres"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
     assert!(
         out.contains("SET DEFAULT") && out.contains("\"ttl\""),
         "{out}"
     );
     assert!(!out.contains("\"price\""), "{out}");
-    let changed = write(
-        dir.path(),
+    let out = diff_changed(
         "changed_index.sql",
-        &ddl.replace("WHERE not is_deleted", "WHERE is_deleted"),
+        "WHERE not is_deleted",
+        "WHERE is_deleted",
     );
-    let o = migrex(&["diff", &url, &changed, "--dialect", "postgres"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
     assert!(out.contains("CREATE INDEX \"posts_live\""), "{out}");
     assert!(
         !out.contains("users_lower_name") && !out.contains("posts_foo"),
